@@ -1,0 +1,74 @@
+# Ferry: `make run` opens the desktop window, `make test` runs every test.
+# Both install what they need (Debian packages, npm modules) when missing.
+
+SHELL := /bin/bash
+GO ?= go
+BIN := build/bin
+TAGS_DESKTOP := desktop,production,webkit2_41
+APT_PACKAGES := pkg-config gcc libgtk-3-dev libwebkit2gtk-4.1-dev xvfb xauth imagemagick chromium docker-registry mt-st
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X ferry/backend/version.Version=$(VERSION)
+export DBUS_SESSION_BUS_ADDRESS := disabled:
+export NO_AT_BRIDGE := 1
+
+.PHONY: run build deps apt-deps npm-deps frontend test go-test vet frontend-test ui-test window-test bench clean bindings
+
+run: build
+	@if [ -n "$$DISPLAY" ] || [ -n "$$WAYLAND_DISPLAY" ]; then ./$(BIN)/ferry; \
+	else echo "No display found: opening the window under Xvfb (xvfb-run)."; \
+	xvfb-run -a -s "-screen 0 1280x800x24" ./$(BIN)/ferry; fi
+
+build: deps frontend
+	$(GO) build -tags $(TAGS_DESKTOP) -ldflags "-w -s $(LDFLAGS)" -o $(BIN)/ferry .
+
+deps: apt-deps npm-deps
+
+# Installs only the Debian packages that are missing.
+apt-deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages:$$missing"; \
+		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+npm-deps: frontend/node_modules/.package-lock.json
+
+frontend/node_modules/.package-lock.json: frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund
+	@touch $@
+
+frontend: npm-deps
+	cd frontend && npm run build
+
+# Regenerates frontend/wailsjs from the bound App (runs main() up to wails.Run).
+bindings:
+	@t=$$(mktemp -d); $(GO) build -tags bindings -o $$t/wb . && (cd $$t && ./wb) ; rm -rf $$t
+
+vet:
+	$(GO) vet ./...
+
+go-test: apt-deps
+	FERRY_REQUIRE_REGISTRY=1 $(GO) test -count=1 ./...
+
+frontend-test: npm-deps
+	cd frontend && npm test
+
+# Browser tests: headless Chromium against `ferry ui` (built with the demo job kind).
+ui-test: deps frontend
+	$(GO) build -tags demo,production -ldflags "$(LDFLAGS)" -o $(BIN)/ferry-test .
+	FERRY_BIN=$(CURDIR)/$(BIN)/ferry-test node --test --test-concurrency=1 tests/ui/
+
+# The real window under Xvfb, with a screenshot check.
+window-test: build
+	FERRY_BIN=$(CURDIR)/$(BIN)/ferry bash tests/ui/window-smoke.sh
+
+test: deps vet go-test frontend-test ui-test window-test
+	@echo "make test: all suites passed"
+
+bench: deps
+	$(GO) test -run '^$$' -bench . -benchmem ./backend/...
+	bash scripts/bench-e2e.sh
+
+clean:
+	rm -rf $(BIN) frontend/dist
