@@ -150,4 +150,3 @@ func TestShutdownCancelsRunningJobs(t *testing.T) {
 		t.Errorf("status after shutdown = %q", run.Status)
 	}
 }
-
