@@ -1,0 +1,146 @@
+// Package cli is Ferry's command line: cobra commands that parse arguments
+// and hand off to jobs. Verbs and flags follow the reference tool
+// (`ace-dt mirror ...`) so scripts carry over.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/sirupsen/logrus"
+	"github.com/spf13/cobra"
+
+	"ferry/backend/session"
+	"ferry/backend/version"
+)
+
+// Options connect the CLI to what lives in package main.
+type Options struct {
+	// Assets is the built frontend served by `ferry ui`.
+	Assets fs.FS
+	// Bind returns the value bound to the frontend (the App) for a session,
+	// with the function that detaches it.
+	Bind func(s *session.Session, emit func(name string, data any)) (bound any, closeFn func())
+
+	Stdout, Stderr io.Writer
+}
+
+// globals are the flags every verb accepts.
+type globals struct {
+	configFiles []string
+	db          string
+	verbosity   int
+	opts        Options
+}
+
+// Execute runs the CLI with os.Args and returns the process exit code.
+func Execute(o Options) int {
+	if o.Stdout == nil {
+		o.Stdout = os.Stdout
+	}
+	if o.Stderr == nil {
+		o.Stderr = os.Stderr
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	root := NewRoot(o)
+	root.SetArgs(os.Args[1:])
+	if err := root.ExecuteContext(ctx); err != nil {
+		fmt.Fprintln(o.Stderr, "Error:", err)
+		var ee exitError
+		if errors.As(err, &ee) {
+			return ee.code
+		}
+		return 1
+	}
+	return 0
+}
+
+// exitError carries a specific exit code (e.g. 130 after cancellation).
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e exitError) Error() string { return e.err.Error() }
+func (e exitError) Unwrap() error { return e.err }
+
+// NewRoot builds the command tree.
+func NewRoot(o Options) *cobra.Command {
+	g := &globals{opts: o}
+	root := &cobra.Command{
+		Use:   "ferry",
+		Short: "Move OCI images and artifacts across an air gap",
+		Long: `Ferry moves OCI images and artifacts across an air gap: gather images into one
+repository, serialize them to a tar file or a tape, deserialize on the far side and
+scatter them to their final repositories. Run without arguments to open the window.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Version:       version.Version,
+	}
+	root.SetOut(o.Stdout)
+	root.SetErr(o.Stderr)
+	pf := root.PersistentFlags()
+	pf.StringArrayVar(&g.configFiles, "config", nil, "configuration file (repeatable; the first that exists is used)")
+	pf.StringVar(&g.db, "db", "", "history database (default $XDG_DATA_HOME/ferry/ferry.db, or FERRY_DB)")
+	pf.IntVarP(&g.verbosity, "verbosity", "v", envInt("ACE_DT_VERBOSITY", 0), "logging verbosity: 0 warnings, 1 info, 2 debug, 3 trace")
+
+	root.AddCommand(newVersionCmd(g), newUICmd(g))
+	for _, add := range extraCommands {
+		root.AddCommand(add(g))
+	}
+	return root
+}
+
+// extraCommands lets each verb's file register itself.
+var extraCommands []func(*globals) *cobra.Command
+
+func register(f func(*globals) *cobra.Command) { extraCommands = append(extraCommands, f) }
+
+func envInt(name string, def int) int {
+	var v int
+	if _, err := fmt.Sscan(os.Getenv(name), &v); err == nil {
+		return v
+	}
+	return def
+}
+
+func (g *globals) logLevel() logrus.Level {
+	switch {
+	case g.verbosity <= 0:
+		return logrus.WarnLevel
+	case g.verbosity == 1:
+		return logrus.InfoLevel
+	case g.verbosity == 2:
+		return logrus.DebugLevel
+	default:
+		return logrus.TraceLevel
+	}
+}
+
+// openSession opens the database and log for a verb that records history.
+func (g *globals) openSession() (*session.Session, error) {
+	p := session.DefaultPaths()
+	if g.db != "" {
+		p.DB = g.db
+	}
+	return session.Open(session.Options{Paths: p, LogLevel: g.logLevel(), Console: g.opts.Stderr})
+}
+
+func newVersionCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print Ferry's version",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			fmt.Fprintln(cmd.OutOrStdout(), "ferry", version.Version)
+			return nil
+		},
+	}
+}

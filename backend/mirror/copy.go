@@ -1,0 +1,164 @@
+package mirror
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+
+	"golang.org/x/sync/errgroup"
+
+	"ferry/backend/progress"
+)
+
+// CopyStats says what a copy moved.
+type CopyStats struct {
+	BytesSent    int64 `json:"bytesSent"`    // streamed through Ferry
+	BytesMounted int64 `json:"bytesMounted"` // mounted within a registry
+	BytesSkipped int64 `json:"bytesSkipped"` // already at the destination
+	Blobs        int   `json:"blobs"`
+	Manifests    int   `json:"manifests"`
+}
+
+func (s *CopyStats) add(o CopyStats) {
+	s.BytesSent += o.BytesSent
+	s.BytesMounted += o.BytesMounted
+	s.BytesSkipped += o.BytesSkipped
+	s.Blobs += o.Blobs
+	s.Manifests += o.Manifests
+}
+
+// Copier copies graphs between repositories, several blobs at once.
+type Copier struct {
+	Concurrency int
+	Progress    progress.Func
+	Phase       string
+
+	// counters shared by all copies of one operation, so progress is cumulative
+	done       atomic.Int64
+	total      atomic.Int64
+	items      atomic.Int64
+	itemsTotal atomic.Int64
+	mu         sync.Mutex
+	current    string
+}
+
+// Expect adds to the totals progress is reported against.
+func (c *Copier) Expect(bytes int64, items int) {
+	c.total.Add(bytes)
+	c.itemsTotal.Add(int64(items))
+}
+
+// ItemDone counts one finished image.
+func (c *Copier) ItemDone(name string) {
+	c.items.Add(1)
+	c.mu.Lock()
+	c.current = name
+	c.mu.Unlock()
+	c.report("")
+}
+
+func (c *Copier) report(msg string) {
+	c.mu.Lock()
+	cur := c.current
+	c.mu.Unlock()
+	progress.Or(c.Progress)(progress.Event{Phase: c.Phase, BytesDone: c.done.Load(), BytesTotal: c.total.Load(),
+		ItemsDone: int(c.items.Load()), ItemsTotal: int(c.itemsTotal.Load()), Current: cur, Message: msg})
+}
+
+// Copy pushes every node of g that dst lacks: blobs first (concurrently),
+// then manifests in an order the registry accepts. Tags are the caller's.
+func (c *Copier) Copy(ctx context.Context, g *Graph, src, dst Repo) (CopyStats, error) {
+	var st CopyStats
+	var mu sync.Mutex
+	eg, ectx := errgroup.WithContext(ctx)
+	eg.SetLimit(max(c.Concurrency, 1))
+	for _, n := range g.Nodes {
+		if n.IsManifest() {
+			continue
+		}
+		d := n.Desc
+		eg.Go(func() error {
+			one, err := c.copyBlob(ectx, src, dst, n)
+			if err != nil {
+				return fmt.Errorf("copy blob %s from %s to %s: %w", d.Digest, src, dst, err)
+			}
+			mu.Lock()
+			st.add(one)
+			mu.Unlock()
+			return nil
+		})
+	}
+	if err := eg.Wait(); err != nil {
+		return st, err
+	}
+	for _, n := range g.PushOrder() {
+		has, err := dst.Has(ctx, n.Desc)
+		if err != nil {
+			return st, err
+		}
+		if !has {
+			if err := dst.PushManifest(ctx, n.Desc, n.Raw); err != nil {
+				return st, fmt.Errorf("push manifest %s to %s: %w", n.Desc.Digest, dst, err)
+			}
+		}
+		st.Manifests++
+	}
+	return st, nil
+}
+
+func (c *Copier) copyBlob(ctx context.Context, src, dst Repo, n *Node) (CopyStats, error) {
+	d := n.Desc
+	st := CopyStats{Blobs: 1}
+	has, err := dst.Has(ctx, d)
+	if err != nil {
+		return st, err
+	}
+	if has {
+		st.BytesSkipped = d.Size
+		c.done.Add(d.Size)
+		c.report("")
+		return st, nil
+	}
+	if bc, ok := dst.(BlobCopier); ok {
+		mounted, err := bc.CopyBlobFrom(ctx, src, d)
+		if err != nil {
+			return st, err
+		}
+		if mounted {
+			st.BytesMounted = d.Size
+			c.done.Add(d.Size)
+			c.report("")
+			return st, nil
+		}
+	}
+	rc, err := src.Blob(ctx, d)
+	if err != nil {
+		return st, err
+	}
+	defer rc.Close()
+	cr := &countingReader{r: rc, add: func(k int) { c.done.Add(int64(k)); c.report("") }}
+	if err := dst.PushBlob(ctx, d, cr); err != nil {
+		c.done.Add(-cr.n) // not delivered: do not count it as sent
+		return st, err
+	}
+	st.BytesSent = d.Size
+	return st, nil
+}
+
+// countingReader reports bytes as they pass.
+type countingReader struct {
+	r   io.Reader
+	n   int64
+	add func(int)
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	if n > 0 && c.add != nil {
+		c.add(n)
+	}
+	return n, err
+}

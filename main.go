@@ -1,0 +1,87 @@
+// Ferry moves OCI images and artifacts across an air gap. With no arguments
+// it opens the desktop window; with a verb it runs the CLI and never touches
+// GTK, so it works over SSH with no display.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+
+	"github.com/sirupsen/logrus"
+	"github.com/wailsapp/wails/v2"
+	"github.com/wailsapp/wails/v2/pkg/options"
+	"github.com/wailsapp/wails/v2/pkg/options/assetserver"
+	wruntime "github.com/wailsapp/wails/v2/pkg/runtime"
+
+	"ferry/backend/cli"
+	"ferry/backend/session"
+)
+
+func main() {
+	if len(os.Args) > 1 {
+		os.Exit(cli.Execute(cli.Options{
+			Assets: assets,
+			Bind: func(s *session.Session, emit func(string, any)) (bound any, closeFn func()) {
+				a := NewApp(s, emit)
+				return a, a.detach
+			},
+		}))
+	}
+	runWindow()
+}
+
+// windowGeometry is remembered between starts; Wails does not keep it.
+type windowGeometry struct{ W, H, X, Y int }
+
+const geometryKey = "window"
+
+// runWindow opens the desktop window. Nothing may have side effects before
+// wails.Run: the bindings generator runs main() up to that point.
+func runWindow() {
+	app := NewApp(nil, nil)
+	geom := windowGeometry{W: 1280, H: 800}
+	err := wails.Run(&options.App{
+		Title:            "Ferry",
+		Width:            geom.W,
+		Height:           geom.H,
+		MinWidth:         960,
+		MinHeight:        600,
+		AssetServer:      &assetserver.Options{Assets: assets},
+		BackgroundColour: &options.RGBA{R: 0x1b, G: 0x1f, B: 0x24, A: 0xff},
+		OnStartup: func(ctx context.Context) {
+			sess, err := session.Open(session.Options{Paths: session.DefaultPaths(), LogLevel: logrus.InfoLevel})
+			if err != nil {
+				wruntime.MessageDialog(ctx, wruntime.MessageDialogOptions{Type: wruntime.ErrorDialog, Title: "Ferry cannot start", Message: err.Error()})
+				wruntime.Quit(ctx)
+				return
+			}
+			*app = *NewApp(sess, func(name string, data any) { wruntime.EventsEmit(ctx, name, data) })
+			if raw, ok, _ := sess.Store.Preference(geometryKey); ok {
+				var g windowGeometry
+				if json.Unmarshal([]byte(raw), &g) == nil && g.W >= 960 && g.H >= 600 {
+					wruntime.WindowSetSize(ctx, g.W, g.H)
+					wruntime.WindowSetPosition(ctx, g.X, g.Y)
+				}
+			}
+		},
+		OnBeforeClose: func(ctx context.Context) bool {
+			if app.sess != nil {
+				var g windowGeometry
+				g.W, g.H = wruntime.WindowGetSize(ctx)
+				g.X, g.Y = wruntime.WindowGetPosition(ctx)
+				b, _ := json.Marshal(g)
+				app.sess.Store.SetPreference(geometryKey, string(b))
+			}
+			return false
+		},
+		// Wails never cancels the startup context: stop jobs here so they are
+		// recorded as cancelled, not left running.
+		OnShutdown: func(ctx context.Context) { app.shutdown() },
+		Bind:       []any{app},
+	})
+	if err != nil {
+		println("Error:", err.Error())
+		os.Exit(1)
+	}
+}
