@@ -141,7 +141,6 @@ func (a *App) StartDemo(steps, stepMillis int) (string, error) {
 		Run: demoWork(steps, time.Duration(stepMillis)*time.Millisecond)})
 }
 
-
 // detach stops forwarding events; the session stays open for its owner.
 func (a *App) detach() {
 	if a.unsub != nil {
