@@ -100,11 +100,6 @@ func Gather(ctx context.Context, env Env, o GatherOptions) (GatherResult, error)
 		copier.Expect(graphBytes(r.graph), 1)
 	}
 	for _, r := range resolved {
-		if r.sourceIndex != nil { // the filtered index is new: the source does not have it
-			if err := dst.PushManifest(ctx, r.desc, r.raw); err != nil {
-				return res, err
-			}
-		}
 		st, err := copier.Copy(ctx, r.graph, r.repo, dst)
 		if err != nil {
 			env.item(Item{Source: r.src.Ref, Destination: o.Dest, Digest: r.desc.Digest.String(), Status: ItemFailed, Error: err.Error()})
