@@ -3,9 +3,9 @@ package mirror
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"log"
-	"encoding/json"
 	"net/http/httptest"
 	"strconv"
 	"strings"
