@@ -39,7 +39,7 @@ func newGatherCmd(g *globals) *cobra.Command {
 			}
 			return g.runJob(cmd, func(s *session.Session) (jobs.Spec, error) {
 				return jobs.Spec{Kind: "gather", Args: commandLine(cmd, args), Options: o, Run: func(ctx context.Context, j *jobs.Job) error {
-					res, err := mirror.Gather(ctx, NewEnv(cfg, j), o)
+					res, err := mirror.Gather(ctx, jobs.MirrorEnv(cfg, j), o)
 					if err != nil {
 						return err
 					}
