@@ -99,3 +99,20 @@ func mediaTypeOf(raw []byte) types.MediaType {
 	json.Unmarshal(raw, &m)
 	return m.MediaType
 }
+
+// GatherEntries lists a gather index's entries, the index-fallback extra
+// manifests last, as scatter maps them.
+func GatherEntries(raw []byte) ([]v1.Descriptor, error) {
+	var idx struct {
+		Manifests   []v1.Descriptor   `json:"manifests"`
+		Annotations map[string]string `json:"annotations"`
+	}
+	if err := json.Unmarshal(raw, &idx); err != nil {
+		return nil, fmt.Errorf("not a gather index: %w", err)
+	}
+	extra, err := ExtraManifests(idx.Annotations)
+	if err != nil {
+		return nil, err
+	}
+	return append(idx.Manifests, extra...), nil
+}

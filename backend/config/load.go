@@ -1,0 +1,226 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// EnvConfig names the environment variable holding a list of configuration
+// files separated by ":", as in the reference tool.
+const EnvConfig = "ACE_DT_CONFIG"
+
+// DefaultPath is $XDG_CONFIG_HOME/ferry/config.yaml (~/.config when unset).
+func DefaultPath() string {
+	return filepath.Join(configHome(), "ferry", "config.yaml")
+}
+
+// Resolve picks the configuration file: the first of paths (the --config
+// flags) that exists, else the first existing file listed in ACE_DT_CONFIG,
+// else DefaultPath if it exists. It returns "" when nothing was asked for and
+// the default file is absent (built-in defaults apply), and an error when
+// files were named but none exists, so that a mistyped path is not ignored.
+func Resolve(paths []string) (string, error) {
+	source := "--config"
+	if len(paths) == 0 {
+		if env := os.Getenv(EnvConfig); env != "" {
+			source = EnvConfig
+			for _, p := range filepath.SplitList(env) {
+				if p != "" {
+					paths = append(paths, p)
+				}
+			}
+		}
+	}
+	if len(paths) == 0 {
+		found, err := exists(DefaultPath())
+		if err != nil || !found {
+			return "", err
+		}
+		return DefaultPath(), nil
+	}
+	for _, p := range paths {
+		p = expandHome(p)
+		found, err := exists(p)
+		if err != nil {
+			return "", err
+		}
+		if found {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("no configuration file found: none of the files named by %s exists (%s)", source, strings.Join(paths, ", "))
+}
+
+func exists(path string) (bool, error) {
+	info, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("configuration file: %w", err)
+	case info.IsDir():
+		return false, fmt.Errorf("configuration file %s is a directory", path)
+	}
+	return true, nil
+}
+
+// Load resolves the configuration file as Resolve does and reads it; with no
+// file it returns Default().
+func Load(paths []string) (*Config, error) {
+	path, err := Resolve(paths)
+	if err != nil {
+		return nil, err
+	}
+	if path == "" {
+		return Default(), nil
+	}
+	return LoadFile(path)
+}
+
+// LoadFile reads and checks one configuration file.
+func LoadFile(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading configuration: %w", err)
+	}
+	return Parse(path, data)
+}
+
+// Parse reads configuration text; name is used in error positions. Every
+// problem is returned at once as an ErrorList. Ferry's own settings that are
+// not given get their defaults.
+func Parse(name string, data []byte) (*Config, error) {
+	var root yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	err := dec.Decode(&root)
+	if errors.Is(err, io.EOF) || (err == nil && len(root.Content) == 0) {
+		// An empty file, or one with only comments, means the defaults.
+		c := Default()
+		c.Source = name
+		return c, nil
+	}
+	if err != nil {
+		return nil, ErrorList{syntaxError(name, err)}
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		if err != nil {
+			return nil, ErrorList{syntaxError(name, err)}
+		}
+		return nil, ErrorList{{File: name, Line: extra.Line, Column: extra.Column, Msg: "a configuration file holds one YAML document; remove the second"}}
+	}
+
+	c := &Config{}
+	d := newDecoder(name)
+	d.decode(root.Content[0], reflect.ValueOf(c).Elem(), "")
+	d.validate(c)
+	if len(d.errs) > 0 {
+		return nil, d.errs.sorted()
+	}
+	c.applyDefaults()
+	c.Source = name
+	return c, nil
+}
+
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// syntaxError turns a yaml.v3 parse error ("yaml: line 3: ...") into an Error
+// positioned at that line.
+func syntaxError(name string, err error) *Error {
+	msg := err.Error()
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		return &Error{File: name, Line: line, Msg: "invalid YAML: " + m[2]}
+	}
+	return &Error{File: name, Msg: "invalid YAML: " + strings.TrimPrefix(msg, "yaml: ")}
+}
+
+// Save checks text as a configuration and, only if it is valid, writes it to
+// path atomically (a temporary file in the same directory, then a rename),
+// keeping an existing file's permissions. The Settings page uses it.
+func Save(path, text string) error {
+	if _, err := Parse(path, []byte(text)); err != nil {
+		return err
+	}
+	mode := fs.FileMode(0o600)
+	if info, err := os.Stat(path); err == nil {
+		mode = info.Mode().Perm()
+	}
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("saving configuration: %w", err)
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("saving configuration: %w", err)
+	}
+	done := false
+	defer func() {
+		if !done {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if _, err := tmp.WriteString(text); err != nil {
+		return fmt.Errorf("saving configuration: %w", err)
+	}
+	if err := tmp.Chmod(mode); err != nil {
+		return fmt.Errorf("saving configuration: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return fmt.Errorf("saving configuration: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("saving configuration: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("saving configuration: %w", err)
+	}
+	done = true
+	return nil
+}
+
+// Redacted replaces secrets (telemetry tokens and cookies) in printed configurations.
+const Redacted = "<redacted>"
+
+// Marshal writes c as YAML (two-space indent) for `ferry config`. Telemetry
+// tokens and cookie values are printed as Redacted; everything else loads
+// back into an equal configuration.
+func Marshal(c *Config) ([]byte, error) {
+	out := *c
+	out.Telemetry = make([]TelemetryLocation, len(c.Telemetry))
+	for i, loc := range c.Telemetry {
+		if loc.Token != "" {
+			loc.Token = Redacted
+		}
+		if loc.Cookies != nil {
+			cookies := make(map[string]string, len(loc.Cookies))
+			for k := range loc.Cookies {
+				cookies[k] = Redacted
+			}
+			loc.Cookies = cookies
+		}
+		out.Telemetry[i] = loc
+	}
+	var b bytes.Buffer
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(&out); err != nil {
+		return nil, fmt.Errorf("writing configuration: %w", err)
+	}
+	if err := enc.Close(); err != nil {
+		return nil, fmt.Errorf("writing configuration: %w", err)
+	}
+	return b.Bytes(), nil
+}

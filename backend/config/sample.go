@@ -1,0 +1,54 @@
+package config
+
+// Sample returns a commented configuration that loads as is: the reference
+// tool's settings and Ferry's, with the optional ones commented out.
+func Sample() string {
+	return sample
+}
+
+const sample = `# Ferry configuration. The reference tool (ace-dt) reads the same file and
+# ignores the ferry: section.
+apiVersion: config.dt.act3-ace.io/v1alpha1
+kind: Configuration
+
+# Registry settings. Registry keys are host[:port] exactly as written in
+# references; credentials come from the docker config (docker login,
+# DOCKER_CONFIG) and are never written here.
+registryConfig:
+  registries:
+    index.docker.io:
+      # Tried in order when pulling; the registry itself is tried last.
+      endpoints:
+        - https://index.docker.io
+      # Regular expression -> replacement for repository paths pulled through
+      # the endpoints; the first matching rule in file order applies.
+      rewritePull:
+        "^rancher/(.*)": "ace/dt/rancher-images/$1"
+    # localhost:5000:
+    #   endpoints:
+    #     - http://localhost:5000    # http:// allows plain HTTP to this endpoint only
+  endpointConfig:
+    https://index.docker.io:
+      supportsReferrers: auto        # tag | api | auto
+    # https://registry.example.com:
+    #   tls:
+    #     insecureSkipVerify: true   # accept any certificate: trusted networks only
+
+# Reference tool settings, accepted and kept by Ferry:
+# cachePath: ~/.cache/ace/dt
+# cachePruneMax: 500Mi
+# compressionLevel: normal           # min | normal | max
+# chunkSize: 100Mi
+# concurrentHTTP: 25
+# registryAuthFile: ~/.docker/config.json
+# hideProgress: false
+
+# Ferry's own settings; each shows its default.
+ferry:
+  blockSize: 1Mi                     # every write to a tape is this size (a multiple of 512)
+  bufferSize: 256Mi                  # memory between the network and the medium
+  concurrency: 4                     # blobs or images moved at once
+  registryConcurrency: 4             # requests in flight to one registry host
+  # database: ~/.local/share/ferry/ferry.db
+  # store: ~/.local/share/ferry/store
+`

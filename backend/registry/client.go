@@ -1,0 +1,323 @@
+// Package registry gives go-containerregistry's remote package what the
+// configuration says about each registry: credentials from the docker
+// keychain, mirror endpoints tried in order with pull rewrites, TLS settings,
+// retries with backoff, a user agent and a per-registry concurrency limit.
+// Every error it returns names the reference and the registry (see Explain).
+package registry
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"ferry/backend/config"
+	"ferry/backend/version"
+)
+
+// Client reaches registries as the configuration describes. It is safe for
+// concurrent use; make one per operation or share one.
+type Client struct {
+	cfg       *config.Config
+	keychain  authn.Keychain
+	userAgent string
+	backoff   remote.Backoff
+	limit     int
+
+	mu         sync.Mutex
+	transports map[string]http.RoundTripper // by endpoint URL
+	slots      map[string]chan struct{}     // by registry host
+}
+
+// Option configures a Client.
+type Option func(*Client)
+
+// WithKeychain replaces authn.DefaultKeychain (docker config.json found via
+// DOCKER_CONFIG, and its credential helpers).
+func WithKeychain(k authn.Keychain) Option {
+	return func(c *Client) { c.keychain = k }
+}
+
+// WithUserAgent replaces the user agent "ferry/<version>".
+func WithUserAgent(ua string) Option {
+	return func(c *Client) { c.userAgent = ua }
+}
+
+// WithRetryBackoff replaces the retry schedule for 408, 429 and 5xx answers
+// and reset connections (default: 4 tries, 1 s then 3 s then 9 s apart).
+func WithRetryBackoff(b remote.Backoff) Option {
+	return func(c *Client) { c.backoff = b }
+}
+
+// WithRegistryLimit sets how many requests Acquire lets run at once against
+// one registry host, and how many blobs one push or pull moves at once
+// (default: the configuration's ferry.registryConcurrency).
+func WithRegistryLimit(n int) Option {
+	return func(c *Client) {
+		if n > 0 {
+			c.limit = n
+		}
+	}
+}
+
+// DefaultBackoff is the retry schedule used unless WithRetryBackoff replaces it.
+var DefaultBackoff = remote.Backoff{Duration: time.Second, Factor: 3, Jitter: 0.1, Steps: 4}
+
+// retryStatusCodes are the answers worth asking again: timeouts, rate limits
+// and server-side failures.
+var retryStatusCodes = []int{
+	http.StatusRequestTimeout,
+	http.StatusTooManyRequests,
+	http.StatusInternalServerError,
+	http.StatusBadGateway,
+	http.StatusServiceUnavailable,
+	http.StatusGatewayTimeout,
+}
+
+// New returns a Client for cfg (config.Default() when nil).
+func New(cfg *config.Config, opts ...Option) *Client {
+	if cfg == nil {
+		cfg = config.Default()
+	}
+	c := &Client{
+		cfg:        cfg,
+		keychain:   authn.DefaultKeychain,
+		userAgent:  "ferry/" + version.Version,
+		backoff:    DefaultBackoff,
+		limit:      cfg.Ferry.RegistryConcurrency,
+		transports: map[string]http.RoundTripper{},
+		slots:      map[string]chan struct{}{},
+	}
+	if c.limit <= 0 {
+		c.limit = config.DefaultRegistryConcurrency
+	}
+	for _, o := range opts {
+		o(c)
+	}
+	return c
+}
+
+// Limit is the number of concurrent requests allowed per registry host.
+func (c *Client) Limit() int { return c.limit }
+
+// Acquire waits for one of the registry host's Limit slots (host as in
+// name.Registry.RegistryStr, e.g. "index.docker.io") and returns the function
+// that frees it. Client methods do not acquire slots themselves: callers hold
+// one per blob or image they move, so that nested calls cannot deadlock.
+func (c *Client) Acquire(ctx context.Context, host string) (release func(), err error) {
+	c.mu.Lock()
+	slots, ok := c.slots[host]
+	if !ok {
+		slots = make(chan struct{}, c.limit)
+		c.slots[host] = slots
+	}
+	c.mu.Unlock()
+	select {
+	case slots <- struct{}{}:
+		var once sync.Once
+		return func() { once.Do(func() { <-slots }) }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// Target is a reference as reached through one endpoint.
+type Target struct {
+	// Ref is the reference on the endpoint's host; for pulls its repository
+	// has been rewritten by the registry's rewritePull rules.
+	Ref name.Reference
+	// Endpoint is the endpoint URL, e.g. https://mirror.example.com.
+	Endpoint string
+	// Referrers is the endpoint's supportsReferrers setting (never empty).
+	Referrers config.ReferrersMode
+
+	opts []remote.Option
+}
+
+// Options are the remote options for talking to this target; add
+// remote.WithContext for cancellation.
+func (t Target) Options() []remote.Option {
+	return append([]remote.Option(nil), t.opts...)
+}
+
+// Options returns the remote options for ref's registry as written, ignoring
+// configured mirrors: auth, TLS, retries, user agent and jobs. Use the
+// Client's methods for mirror-aware access.
+func (c *Client) Options(ref name.Reference) []remote.Option {
+	return c.origin(ref).Options()
+}
+
+// PullTargets lists where ref can be pulled from, in the order tried: the
+// registry's configured endpoints (with rewritePull applied), then the
+// registry itself unless it is already one of them.
+func (c *Client) PullTargets(ref name.Reference) ([]Target, error) {
+	host := ref.Context().RegistryStr()
+	reg := c.cfg.Registry(host)
+	var targets []Target
+	originListed := false
+	repo, _ := reg.RewritePull.Apply(ref.Context().RepositoryStr())
+	for _, ep := range reg.Endpoints {
+		t, err := c.target(ref, ep, repo)
+		if err != nil {
+			return nil, err
+		}
+		if t.Ref.Context().RegistryStr() == host {
+			originListed = true
+		}
+		targets = append(targets, t)
+	}
+	if !originListed {
+		targets = append(targets, c.origin(ref))
+	}
+	return targets, nil
+}
+
+// PushTarget is where a push to ref goes: the registry's first configured
+// endpoint, as in the reference tool, else the registry itself. Pushes are
+// never rewritten.
+func (c *Client) PushTarget(ref name.Reference) (Target, error) {
+	reg := c.cfg.Registry(ref.Context().RegistryStr())
+	if len(reg.Endpoints) == 0 {
+		return c.origin(ref), nil
+	}
+	return c.target(ref, reg.Endpoints[0], ref.Context().RepositoryStr())
+}
+
+// origin is ref's own registry. An endpointConfig entry for https://host
+// (or http://host) applies to it.
+func (c *Client) origin(ref name.Reference) Target {
+	reg := ref.Context().Registry
+	cfg := c.cfg.Endpoint("https://" + reg.RegistryStr())
+	if cfg == (config.EndpointConfig{}) {
+		cfg = c.cfg.Endpoint("http://" + reg.RegistryStr())
+	}
+	// Scheme is "http" for loopback and private addresses, which
+	// go-containerregistry tries over HTTPS first and then plain HTTP.
+	return c.newTarget(ref, reg.Scheme()+"://"+reg.RegistryStr(), cfg, false)
+}
+
+// target is ref moved to the endpoint URL ep with repository path repo.
+func (c *Client) target(ref name.Reference, ep, repo string) (Target, error) {
+	u, err := url.Parse(ep)
+	if err != nil || u.Host == "" {
+		return Target{}, fmt.Errorf("endpoint %q of registry %s is not a URL", ep, ref.Context().RegistryStr())
+	}
+	plainHTTP := u.Scheme == "http"
+	var opts []name.Option
+	if plainHTTP {
+		opts = append(opts, name.Insecure)
+	}
+	var moved name.Reference
+	if d, ok := ref.(name.Digest); ok {
+		moved, err = name.NewDigest(u.Host+"/"+repo+"@"+d.DigestStr(), opts...)
+	} else {
+		moved, err = name.NewTag(u.Host+"/"+repo+":"+ref.Identifier(), opts...)
+	}
+	if err != nil {
+		return Target{}, fmt.Errorf("%s through endpoint %s: %w", ref, ep, err)
+	}
+	return c.newTarget(moved, ep, c.cfg.Endpoint(ep), plainHTTP), nil
+}
+
+func (c *Client) newTarget(ref name.Reference, endpoint string, ec config.EndpointConfig, plainHTTP bool) Target {
+	skipVerify := ec.TLS != nil && ec.TLS.InsecureSkipVerify
+	opts := []remote.Option{
+		remote.WithAuthFromKeychain(c.keychain),
+		remote.WithTransport(c.transport(endpoint, ref.Context().RegistryStr(), skipVerify, plainHTTP)),
+		remote.WithUserAgent(c.userAgent),
+		remote.WithRetryBackoff(c.backoff),
+		remote.WithRetryStatusCodes(retryStatusCodes...),
+		remote.WithRetryPredicate(retryable),
+		remote.WithJobs(c.limit),
+	}
+	mode := ec.SupportsReferrers.OrAuto()
+	if mode == config.ReferrersAPI {
+		opts = append(opts, remote.WithReferrersTagFallback(false))
+	}
+	return Target{Ref: ref, Endpoint: endpoint, Referrers: mode, opts: opts}
+}
+
+// transport returns the cached HTTP transport for one endpoint, so that
+// connections are reused across calls.
+func (c *Client) transport(endpoint, host string, skipVerify, plainHTTP bool) http.RoundTripper {
+	key := fmt.Sprintf("%s|%t|%t", endpoint, skipVerify, plainHTTP)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if t, ok := c.transports[key]; ok {
+		return t
+	}
+	base := remote.DefaultTransport.(*http.Transport).Clone()
+	if skipVerify {
+		if base.TLSClientConfig == nil {
+			base.TLSClientConfig = &tls.Config{}
+		}
+		base.TLSClientConfig.InsecureSkipVerify = true
+	}
+	var t http.RoundTripper = base
+	if !plainHTTP && !isLoopback(host) {
+		t = &httpsOnly{host: host, next: base}
+	}
+	c.transports[key] = t
+	return t
+}
+
+// httpsOnly refuses plain HTTP to a registry host. go-containerregistry falls
+// back to HTTP for private addresses (10.x, 192.168.x, *.local); Ferry allows
+// that only for endpoints configured as http:// and for loopback.
+type httpsOnly struct {
+	host string
+	next http.RoundTripper
+}
+
+// errPlainHTTP marks a request refused by httpsOnly.
+var errPlainHTTP = errors.New("plain HTTP refused")
+
+func (h *httpsOnly) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Scheme == "http" && req.URL.Host == h.host {
+		return nil, fmt.Errorf("%w to %s: configure an http:// endpoint for it to allow it", errPlainHTTP, h.host)
+	}
+	return h.next.RoundTrip(req)
+}
+
+func isLoopback(host string) bool {
+	h := host
+	if sh, _, err := net.SplitHostPort(host); err == nil {
+		h = sh
+	}
+	if h == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(strings.Trim(h, "[]"))
+	return ip != nil && ip.IsLoopback()
+}
+
+// retryable says whether a failed request is worth repeating: dropped
+// connections and timeouts, not refused connections (a mirror that is down
+// should give way to the next endpoint at once).
+func retryable(err error) bool {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	var temp interface{ Temporary() bool }
+	if errors.As(err, &temp) && temp.Temporary() {
+		return true
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return true
+	}
+	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed)
+}

@@ -1,0 +1,212 @@
+// Package sources parses and validates sources.list files: one fully
+// qualified image reference per line, optionally followed by ",key=value"
+// labels. Every problem is reported with its line, all at once.
+package sources
+
+import (
+	"bufio"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/util/validation"
+
+	"ferry/backend/refs"
+)
+
+// byteOrderMark is what some Windows editors put before the first line.
+const byteOrderMark = "\ufeff"
+
+// Source is one reference line of a sources.list.
+type Source struct {
+	Line   int               `json:"line"`             // 1-based line number
+	Ref    string            `json:"ref"`              // the reference as written, spaces trimmed
+	Labels map[string]string `json:"labels,omitempty"` // nil when the line has none
+}
+
+// Severity tells whether a problem stops the job or is only worth a look.
+type Severity string
+
+// Severities of a Problem.
+const (
+	SeverityError   Severity = "error"
+	SeverityWarning Severity = "warning"
+)
+
+// Problem is one finding about one line. Column is 1-based, counted in bytes,
+// and 0 when the problem concerns the whole line.
+type Problem struct {
+	Line     int      `json:"line"`
+	Column   int      `json:"column,omitempty"`
+	Severity Severity `json:"severity"`
+	Message  string   `json:"message"`
+}
+
+// String formats the problem as "line:column: message", prefixing warnings
+// with "warning: ".
+func (p Problem) String() string {
+	pos := fmt.Sprint(p.Line)
+	if p.Column > 0 {
+		pos += fmt.Sprintf(":%d", p.Column)
+	}
+	if p.Severity == SeverityWarning {
+		return pos + ": warning: " + p.Message
+	}
+	return pos + ": " + p.Message
+}
+
+// Error lists every error found in one sources file.
+type Error struct {
+	File     string
+	Problems []Problem // only errors, in line order
+}
+
+// Error prints one "file:line:column: message" line per problem.
+func (e *Error) Error() string {
+	lines := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		lines[i] = e.File + ":" + p.String()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Parse reads a sources.list. On success it returns every source in file
+// order and the warnings (duplicated references); if any line is bad it
+// returns an *Error listing all of them. filename only labels messages.
+func Parse(r io.Reader, filename string) ([]Source, []Problem, error) {
+	text, err := io.ReadAll(r)
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading %s: %w", filename, err)
+	}
+	srcs, problems := Check(string(text))
+	var errs, warnings []Problem
+	for _, p := range problems {
+		if p.Severity == SeverityError {
+			errs = append(errs, p)
+		} else {
+			warnings = append(warnings, p)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, warnings, &Error{File: filename, Problems: errs}
+	}
+	return srcs, warnings, nil
+}
+
+// Check validates sources.list text as the operator types it. It returns the
+// sources of the good lines and every problem, in line order. Duplicated
+// references (also two spellings of one image) are warnings, not errors.
+func Check(text string) ([]Source, []Problem) {
+	var (
+		srcs     []Source
+		problems []Problem
+		first    = map[string]Source{} // canonical reference -> its first line
+		buf      = bufio.NewReader(nil)
+	)
+	text = strings.TrimPrefix(text, byteOrderMark)
+	for i, line := range strings.Split(text, "\n") {
+		lineNo := i + 1
+		line = strings.TrimSuffix(line, "\r")
+		trimmed := strings.TrimSpace(line)
+		if trimmed == "" || trimmed[0] == '#' {
+			continue
+		}
+		src, canonical, lineProblems := checkLine(buf, lineNo, line)
+		problems = append(problems, lineProblems...)
+		if len(lineProblems) > 0 {
+			continue
+		}
+		if earlier, dup := first[canonical]; dup {
+			problems = append(problems, duplicateWarning(src, earlier))
+		} else {
+			first[canonical] = src
+		}
+		srcs = append(srcs, src)
+	}
+	return srcs, problems
+}
+
+func duplicateWarning(src, earlier Source) Problem {
+	msg := fmt.Sprintf("duplicate reference, already on line %d", earlier.Line)
+	if src.Ref != earlier.Ref {
+		msg = fmt.Sprintf("same image as line %d (%s)", earlier.Line, earlier.Ref)
+	}
+	return Problem{Line: src.Line, Column: 1, Severity: SeverityWarning, Message: msg}
+}
+
+// checkLine parses one non-blank, non-comment line and returns the source,
+// its canonical reference for duplicate detection, and the line's errors.
+// buf is reused across lines: csv.NewReader adopts a *bufio.Reader as is.
+func checkLine(buf *bufio.Reader, lineNo int, line string) (Source, string, []Problem) {
+	var problems []Problem
+	fail := func(col int, format string, args ...any) {
+		problems = append(problems, Problem{Line: lineNo, Column: col, Severity: SeverityError, Message: fmt.Sprintf(format, args...)})
+	}
+
+	// Each line is read on its own so that a stray quote spoils one line,
+	// not the rest of the file.
+	buf.Reset(strings.NewReader(line))
+	cr := csv.NewReader(buf)
+	cr.FieldsPerRecord = -1
+	cr.TrimLeadingSpace = true
+	fields, err := cr.Read()
+	if err != nil {
+		col := 0
+		if pe, ok := err.(*csv.ParseError); ok {
+			col, err = pe.Column, pe.Err
+		}
+		fail(col, "cannot read the line as CSV: %v", err)
+		return Source{}, "", problems
+	}
+
+	src := Source{Line: lineNo, Ref: strings.TrimSpace(fields[0])}
+	var canonical string
+	if src.Ref == "" {
+		fail(1, "missing reference before the labels")
+	} else if r, err := refs.Parse(src.Ref); err != nil {
+		fail(columnOf(cr, 0), "bad reference: %v", err)
+	} else {
+		canonical = r.Canonical()
+	}
+
+	keyColumn := map[string]int{}
+	for j := 1; j < len(fields); j++ {
+		col := columnOf(cr, j)
+		field := strings.TrimSpace(fields[j])
+		if field == "" {
+			fail(col, "empty label after ','")
+			continue
+		}
+		rawKey, rawValue, ok := strings.Cut(field, "=")
+		if !ok {
+			fail(col, "malformed label %q: want key=value", field)
+			continue
+		}
+		key, value := strings.TrimSpace(rawKey), strings.TrimSpace(rawValue)
+		if errs := validation.IsQualifiedName(key); len(errs) > 0 {
+			fail(col, "invalid label key %q: %s", key, strings.Join(errs, "; "))
+			continue
+		}
+		if errs := validation.IsValidLabelValue(value); len(errs) > 0 {
+			valueCol := col + len(rawKey) + 1 + len(rawValue) - len(strings.TrimLeft(rawValue, " \t"))
+			fail(valueCol, "invalid value %q for label %q: %s", value, key, strings.Join(errs, "; "))
+			continue
+		}
+		if first, dup := keyColumn[key]; dup {
+			fail(col, "duplicate label key %q, already set at column %d", key, first)
+			continue
+		}
+		keyColumn[key] = col
+		if src.Labels == nil {
+			src.Labels = map[string]string{}
+		}
+		src.Labels[key] = value
+	}
+	return src, canonical, problems
+}
+
+func columnOf(cr *csv.Reader, field int) int {
+	_, col := cr.FieldPos(field)
+	return col
+}

@@ -1,0 +1,6 @@
+package tape
+
+import "syscall"
+
+// errNoMedium is what the st driver returns for an empty drive.
+const errNoMedium = syscall.ENOMEDIUM
