@@ -44,9 +44,15 @@ func (g *globals) runJob(cmd *cobra.Command, build func(*session.Session) (jobs.
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	finished := make(chan struct{})
+	defer close(finished)
 	go func() {
-		<-ctx.Done()
-		sess.Jobs.Cancel(id)
+		select {
+		case <-ctx.Done():
+			fmt.Fprintln(out, "Cancelling...")
+			sess.Jobs.Cancel(id)
+		case <-finished:
+		}
 	}()
 	snap, _ := sess.Jobs.Wait(context.Background(), id)
 	rep.finish(snap)
@@ -90,7 +96,7 @@ func (r *reporter) setJob(id string) {
 }
 
 func (r *reporter) handle(e jobs.Event) {
-	if e.Type != jobs.EventProgress || e.Progress == nil {
+	if e.Type != jobs.EventProgress || e.Progress == nil || e.Progress.Phase == "" {
 		return
 	}
 	r.mu.Lock()

@@ -79,13 +79,26 @@ func (j *Job) Progress(ev progress.Event) {
 
 // Logf adds a line to the job's log, the application log and listeners.
 func (j *Job) Logf(level logrus.Level, format string, args ...any) {
-	line := store.LogLine{Time: time.Now(), Level: level.String(), Message: fmt.Sprintf(format, args...)}
-	j.m.log.WithFields(logrus.Fields{"job": j.id, "kind": j.kind}).Log(level, line.Message)
+	j.log(level, fmt.Sprintf(format, args...), logrus.Fields{"job": j.id, "kind": j.kind})
+}
+
+func (j *Job) log(level logrus.Level, msg string, fields logrus.Fields) {
+	line := store.LogLine{Time: time.Now(), Level: level.String(), Message: msg}
+	j.m.log.WithFields(fields).Log(level, msg)
 	j.mu.Lock()
 	j.pendingLog = append(j.pendingLog, line)
 	j.mu.Unlock()
 	j.m.emit(Event{Type: EventLog, JobID: j.id, Kind: j.kind, Log: &line})
 }
+
+// logOutcome records the job's final line. It is marked so that a terminal,
+// which prints the error itself, does not print it twice.
+func (j *Job) logOutcome(level logrus.Level, msg string) {
+	j.log(level, msg, logrus.Fields{"job": j.id, "kind": j.kind, OutcomeField: true})
+}
+
+// OutcomeField marks the log entry that states how a job ended.
+const OutcomeField = "outcome"
 
 // Item records one image or destination outcome.
 func (j *Job) Item(it store.Item) {
@@ -150,9 +163,9 @@ func (j *Job) run(work Func) {
 		if status == store.StatusCancelled {
 			errText = "cancelled"
 		}
-		j.Logf(levelFor(status), "%s: %s", status, errText)
+		j.logOutcome(levelFor(status), status+": "+errText)
 	} else {
-		j.Logf(logrus.InfoLevel, "%s", status)
+		j.logOutcome(logrus.InfoLevel, status)
 	}
 	j.mu.Lock()
 	j.state, j.errText = status, errText

@@ -165,8 +165,10 @@ func (m *Manager) Cancel(id string) error {
 		}
 		return nil
 	}
-	j.Logf(logrus.WarnLevel, "cancel requested")
-	j.cancel()
+	if j.Snapshot().State == store.StatusRunning {
+		j.Logf(logrus.WarnLevel, "cancel requested")
+		j.cancel()
+	}
 	return nil
 }
 

@@ -118,6 +118,9 @@ type consoleHook struct {
 func (h *consoleHook) Levels() []logrus.Level { return logrus.AllLevels[:h.level+1] }
 
 func (h *consoleHook) Fire(e *logrus.Entry) error {
+	if _, ok := e.Data[jobs.OutcomeField]; ok {
+		return nil // the command prints how the job ended itself
+	}
 	b, err := h.fmt.Format(e)
 	if err == nil {
 		_, err = h.w.Write(b)

@@ -1,0 +1,133 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"ferry/backend/registrytest"
+	"ferry/backend/store"
+)
+
+// run executes the CLI in-process with an isolated data and config home.
+func run(t *testing.T, home string, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	t.Setenv("XDG_DATA_HOME", filepath.Join(home, "data"))
+	t.Setenv("XDG_CONFIG_HOME", filepath.Join(home, "config"))
+	t.Setenv("ACE_DT_CONFIG", "")
+	t.Setenv("FERRY_DB", "")
+	var out, errb bytes.Buffer
+	root := NewRoot(Options{Stdout: &out, Stderr: &errb})
+	root.SetArgs(args)
+	err = root.ExecuteContext(context.Background())
+	return out.String(), errb.String(), err
+}
+
+func writeFile(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func history(t *testing.T, home string) []store.Run {
+	t.Helper()
+	st, err := store.Open(filepath.Join(home, "data", "ferry", "ferry.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	runs, err := st.ListRuns(store.RunFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return runs
+}
+
+func TestGatherAgainstRealRegistryIsRecorded(t *testing.T) {
+	reg := registrytest.Start(t)
+	registrytest.PushImage(t, reg.Ref("app/web:1"))
+	registrytest.PushIndex(t, reg.Ref("app/multi:2"))
+	home := t.TempDir()
+	list := writeFile(t, home, "sources.list", "# images for sync 45\n"+reg.Ref("app/web:1")+",component=core\n\n"+reg.Ref("app/multi:2")+"\n")
+	out, errOut, err := run(t, home, "mirror", "gather", list, reg.Ref("transfer/sync:45"))
+	if err != nil {
+		t.Fatalf("gather: %v\nstderr: %s", err, errOut)
+	}
+	if !strings.Contains(out, "Gathered 2 images") {
+		t.Errorf("summary missing: %q", out)
+	}
+	if _, err := remote.Get(mustRef(t, reg.Ref("transfer/sync:45"))); err != nil {
+		t.Errorf("gather index not tagged: %v", err)
+	}
+	runs := history(t, home)
+	if len(runs) != 1 || runs[0].Kind != "gather" || runs[0].Status != store.StatusSucceeded || !strings.Contains(runs[0].Args, "gather") {
+		t.Fatalf("history = %+v", runs)
+	}
+	if !strings.Contains(errOut, "[copy]") && !strings.Contains(errOut, "[resolve]") {
+		t.Errorf("no plain progress lines on a non-terminal stderr: %q", errOut)
+	}
+}
+
+func TestBadSourcesListReportsEveryLine(t *testing.T) {
+	home := t.TempDir()
+	list := writeFile(t, home, "sources.list", "reg.example/ok:1\nnginx:1.25\nreg.example/a:1,bad label=x\n\nreg.example/UPPER:1\n")
+	_, _, err := run(t, home, "mirror", "gather", list, "reg.example/t:1")
+	if err == nil {
+		t.Fatal("gather of a bad sources list succeeded")
+	}
+	for _, want := range []string{"sources.list:2", "sources.list:3", "sources.list:5"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %s:\n%v", want, err)
+		}
+	}
+	if runs := history(t, home); len(runs) != 0 {
+		t.Errorf("a refused job was recorded: %+v", runs)
+	}
+}
+
+func TestConfigUnknownKeyRefused(t *testing.T) {
+	home := t.TempDir()
+	cfg := writeFile(t, home, "ferry.yaml", "apiVersion: config.dt.act3-ace.io/v1alpha1\nkind: Configuration\nregistryConfig:\n  registrys: {}\n")
+	_, _, err := run(t, home, "--config", cfg, "config")
+	if err == nil || !strings.Contains(err.Error(), "ferry.yaml:4") || !strings.Contains(err.Error(), "registrys") {
+		t.Fatalf("err = %v", err)
+	}
+	list := writeFile(t, home, "s.list", "reg.example/a:1\n")
+	if _, _, err := run(t, home, "--config", cfg, "mirror", "gather", list, "reg.example/t:1"); err == nil {
+		t.Error("gather started with a bad configuration")
+	}
+	out, _, err := run(t, home, "config", "--sample")
+	if err != nil || !strings.Contains(out, "registryConfig") {
+		t.Errorf("sample: %v %q", err, out)
+	}
+}
+
+func TestUnreachableRegistryNamed(t *testing.T) {
+	home := t.TempDir()
+	list := writeFile(t, home, "s.list", "127.0.0.1:1/app/web:1\n")
+	_, _, err := run(t, home, "mirror", "gather", list, "127.0.0.1:1/t:1")
+	if err == nil || !strings.Contains(err.Error(), "127.0.0.1:1") || !strings.Contains(err.Error(), "line 1") {
+		t.Fatalf("err = %v", err)
+	}
+	runs := history(t, home)
+	if len(runs) != 1 || runs[0].Status != store.StatusFailed {
+		t.Errorf("history = %+v", runs)
+	}
+}
+
+func mustRef(t *testing.T, s string) name.Reference {
+	r, err := name.ParseReference(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
