@@ -53,7 +53,9 @@ func (a *App) SaveDocument(kind, name, content, meta string) (int, error) {
 }
 
 // ListDocuments lists saved documents of a kind (newest version of each).
-func (a *App) ListDocuments(kind string) ([]store.Document, error) { return a.sess.Store.Documents(kind) }
+func (a *App) ListDocuments(kind string) ([]store.Document, error) {
+	return a.sess.Store.Documents(kind)
+}
 
 // DocumentVersions lists every version of one document.
 func (a *App) DocumentVersions(kind, name string) ([]store.Document, error) {

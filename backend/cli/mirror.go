@@ -19,4 +19,3 @@ func newMirrorCmd(g *globals) *cobra.Command {
 	}
 	return cmd
 }
-
