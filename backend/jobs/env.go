@@ -26,6 +26,9 @@ func MirrorEnv(cfg *config.Config, j *Job) mirror.Env {
 		env.Item = func(it mirror.Item) {
 			j.Item(store.Item{Source: it.Source, Destination: it.Destination, Digest: it.Digest, Status: it.Status, Error: it.Error, Bytes: it.Bytes})
 		}
+		env.Checkpoint = func(c mirror.Checkpoint) {
+			j.Blobs(store.Blob{Digest: c.Digest, Size: c.Size, MediaType: c.MediaType, Volume: c.Volume, Offset: c.Offset, Confirmed: c.Confirmed})
+		}
 		env.Logf = func(format string, args ...any) { j.Logf(logrus.InfoLevel, format, args...) }
 	}
 	return env

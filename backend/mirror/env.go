@@ -22,6 +22,9 @@ type Env struct {
 	Progress    progress.Func
 	// Item receives the outcome of each image and destination.
 	Item func(Item)
+	// Checkpoint receives each blob written to or read from a medium; with
+	// Confirmed set only once the medium accepted its bytes. Resume relies on it.
+	Checkpoint func(Checkpoint)
 	// Logf receives lines worth keeping in the job log.
 	Logf func(format string, args ...any)
 	// Version is written into indexes and archives.
@@ -36,6 +39,23 @@ type Item struct {
 	Status      string // done, skipped, failed, planned
 	Error       string
 	Bytes       int64
+}
+
+// Checkpoint is one blob on a medium: its end offset on the uncompressed
+// stream of its volume.
+type Checkpoint struct {
+	Digest    string
+	Size      int64
+	MediaType string
+	Volume    int
+	Offset    int64
+	Confirmed bool
+}
+
+func (e *Env) checkpoint(c Checkpoint) {
+	if e.Checkpoint != nil {
+		e.Checkpoint(c)
+	}
 }
 
 // Item statuses.
