@@ -1,0 +1,522 @@
+package archive
+
+import (
+	"archive/tar"
+	"bufio"
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"path"
+	"strings"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
+)
+
+// Kind classifies an entry of the stream.
+type Kind int
+
+// Entry kinds.
+const (
+	KindOther     Kind = iota // a file that is not part of an OCI layout
+	KindLayout                // oci-layout
+	KindIndex                 // index.json (any copy)
+	KindBlob                  // blobs/<alg>/<hex>
+	KindDirectory             // any directory entry
+)
+
+func (k Kind) String() string {
+	switch k {
+	case KindLayout:
+		return "layout"
+	case KindIndex:
+		return "index"
+	case KindBlob:
+		return "blob"
+	case KindDirectory:
+		return "directory"
+	default:
+		return "other"
+	}
+}
+
+// Limits on the entries a Reader holds in memory.
+const (
+	maxLayoutSize = 64 << 10
+	maxIndexSize  = 64 << 20
+)
+
+const blockSize = 512
+
+// Entry describes one entry of the stream. Its body is read from the Reader.
+type Entry struct {
+	Name   string            // the entry's name, cleaned of "./" and trailing "/"
+	Kind   Kind              // what the entry is
+	Size   int64             // body size in bytes
+	Digest v1.Hash           // KindBlob: the digest named by the entry
+	Index  *v1.IndexManifest // KindIndex: the parsed index.json
+	Offset int64             // where its header starts on the uncompressed stream
+	End    int64             // where it ends, tar padding included
+	// Archive counts the complete archives before this entry in the same
+	// stream (0 unless archives were appended to one another).
+	Archive int
+	// StreamDigest is, with WithStreamDigest, the hex sha256 of every byte of
+	// this archive before the entry's header (compare with the final
+	// index.json's vnd.ferry.stream.sha256).
+	StreamDigest string
+}
+
+// ReaderOption configures a Reader.
+type ReaderOption func(*Reader)
+
+// Strict enforces the reference's --strict order in each archive: oci-layout
+// first, index.json second, then only blobs and at most one more index.json
+// (directory entries are allowed anywhere); any other file is an error.
+func Strict(on bool) ReaderOption { return func(r *Reader) { r.strict = on } }
+
+// WithStreamDigest makes the Reader hash the uncompressed stream so each
+// Entry carries StreamDigest. It costs one sha256 over every byte.
+func WithStreamDigest() ReaderOption { return func(r *Reader) { r.hashStream = true } }
+
+// Reader reads a serialized stream in one forward pass, never seeking, so it
+// works on pipes and tapes. It accepts what the reference and older tools
+// write: entries in any order, duplicates, "./" prefixes, directory entries,
+// unknown files, a missing end-of-archive marker and archives appended to
+// one another. It is not safe for concurrent use.
+type Reader struct {
+	strict     bool
+	hashStream bool
+
+	compression Compression
+	decoder     io.Reader
+	closeDec    func()
+	cr          *countingReader
+	tr          *tar.Reader
+
+	archive      int
+	archiveStart int64
+	freshArchive bool // the next header is the first of an appended archive
+	stage        strictStage
+	indexes      int
+	complete     bool
+
+	cur  *Entry
+	body io.Reader
+	done bool
+	err  error
+}
+
+type strictStage int
+
+const (
+	expectLayout strictStage = iota
+	expectIndex
+	expectBlobs
+)
+
+// NewReader detects compression by its magic number (gzip 1f 8b, zstd
+// 28 b5 2f fd) and returns a Reader positioned before the first entry.
+func NewReader(r io.Reader, opts ...ReaderOption) (*Reader, error) {
+	ar := &Reader{complete: true}
+	for _, o := range opts {
+		o(ar)
+	}
+	src := bufio.NewReaderSize(r, 64<<10)
+	magic, err := src.Peek(4)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("reading archive: %w", err)
+	}
+	switch {
+	case bytes.HasPrefix(magic, []byte{0x1f, 0x8b}):
+		gz, err := gzip.NewReader(src)
+		if err != nil {
+			return nil, fmt.Errorf("reading gzip stream: %w", err)
+		}
+		ar.compression, ar.decoder, ar.closeDec = Gzip, gz, func() { gz.Close() }
+	case bytes.HasPrefix(magic, []byte{0x28, 0xb5, 0x2f, 0xfd}):
+		zr, err := zstd.NewReader(src)
+		if err != nil {
+			return nil, fmt.Errorf("reading zstd stream: %w", err)
+		}
+		ar.compression, ar.decoder, ar.closeDec = Zstd, zr, zr.Close
+	default:
+		ar.compression, ar.decoder, ar.closeDec = None, src, func() {}
+	}
+	ar.cr = &countingReader{r: ar.decoder}
+	if ar.hashStream {
+		ar.cr.hash = newStreamHash()
+	}
+	// The counting reader is no io.Seeker, so archive/tar never seeks.
+	ar.tr = tar.NewReader(ar.cr)
+	return ar, nil
+}
+
+// Compression reports the compression detected.
+func (r *Reader) Compression() Compression { return r.compression }
+
+// Complete reports whether every archive read so far ended with its
+// end-of-archive marker. It is false for a stream cut at an entry boundary.
+func (r *Reader) Complete() bool { return r.complete }
+
+// Offset reports how many uncompressed bytes have been consumed.
+func (r *Reader) Offset() int64 { return r.cr.n }
+
+// Close releases the decompressor. It does not close the underlying reader.
+func (r *Reader) Close() error {
+	if r.closeDec != nil {
+		r.closeDec()
+		r.closeDec = nil
+	}
+	return nil
+}
+
+// Next advances to the next entry, skipping what is left of the current
+// one. It returns io.EOF at the clean end of the stream; a stream cut inside
+// an entry gives an error matching ErrTruncated and io.ErrUnexpectedEOF.
+func (r *Reader) Next() (*Entry, error) {
+	if r.err != nil {
+		return nil, r.err
+	}
+	if r.done {
+		return nil, io.EOF
+	}
+	prev := ""
+	if r.cur != nil {
+		// Skip the rest of the body here (not in archive/tar) so the offset of
+		// the next header is known before it is read.
+		if _, err := io.Copy(io.Discard, r.tr); err != nil {
+			return nil, r.fail(r.readError(r.cur.Name, err))
+		}
+		prev, r.cur, r.body = r.cur.Name, nil, nil
+	}
+	for {
+		start := r.archiveStart + alignBlock(r.cr.n-r.archiveStart)
+		if r.freshArchive {
+			// Its first block was read to find it; nothing precedes it.
+			start, r.freshArchive = r.archiveStart, false
+		}
+		r.cr.markAt(start)
+		hdr, err := r.tr.Next()
+		if errors.Is(err, tar.ErrInsecurePath) && hdr != nil {
+			err = nil // reported below with the name
+		}
+		switch {
+		case err == nil:
+		case r.cr.n < start && (errors.Is(err, io.EOF) || isTrailer(err)):
+			// archive/tar takes a cut in the padding for a clean end.
+			return nil, r.fail(fmt.Errorf("%w: padding of entry %q cut at offset %d: %w", ErrTruncated, prev, r.cr.n, io.ErrUnexpectedEOF))
+		case errors.Is(err, io.EOF), r.cr.n == start && isTrailer(err),
+			errors.Is(err, io.ErrUnexpectedEOF) && !r.cr.sawData && !errors.Is(r.cr.lastErr, io.ErrUnexpectedEOF):
+			// The end marker, the end of the data, or a cut inside the marker.
+			r.complete = r.complete && r.cr.n-start >= 2*blockSize
+			more, err := r.nextArchive()
+			if err != nil {
+				return nil, r.fail(err)
+			}
+			if !more {
+				r.done = true
+				return nil, io.EOF
+			}
+			continue
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			return nil, r.fail(fmt.Errorf("%w: header at offset %d is incomplete: %w", ErrTruncated, start, io.ErrUnexpectedEOF))
+		default:
+			return nil, r.fail(fmt.Errorf("invalid tar header at offset %d: %w", start, err))
+		}
+		if hdr.Typeflag == tar.TypeXGlobalHeader {
+			continue // archive-wide metadata, not a file
+		}
+		e, err := r.classify(hdr, start)
+		if err != nil {
+			return nil, r.fail(err)
+		}
+		if err := r.load(e); err != nil {
+			return nil, r.fail(err)
+		}
+		r.cur = e
+		return e, nil
+	}
+}
+
+// Read reads the current entry's body. For a blob, the final read returns an
+// error matching ErrDigestMismatch instead of io.EOF when the content does
+// not match the entry's name, so a blob is never taken as received unverified.
+func (r *Reader) Read(p []byte) (int, error) {
+	if r.err != nil {
+		return 0, r.err
+	}
+	if r.body == nil {
+		return 0, io.EOF
+	}
+	n, err := r.body.Read(p)
+	if err != nil && err != io.EOF && !errors.Is(err, ErrDigestMismatch) {
+		err = r.fail(r.readError(r.cur.Name, err))
+	}
+	return n, err
+}
+
+func (r *Reader) fail(err error) error {
+	if r.err == nil {
+		r.err = err
+	}
+	return r.err
+}
+
+func (r *Reader) readError(name string, err error) error {
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("%w: entry %q cut at offset %d: %w", ErrTruncated, name, r.cr.n, io.ErrUnexpectedEOF)
+	}
+	return fmt.Errorf("reading entry %q at offset %d: %w", name, r.cr.n, err)
+}
+
+// nextArchive skips zero blocks after an archive and starts reading the
+// next archive if one follows. It reports false at the end of the stream.
+func (r *Reader) nextArchive() (bool, error) {
+	var blk [blockSize]byte
+	for {
+		n, err := io.ReadFull(r.cr, blk[:])
+		switch {
+		case errors.Is(err, io.EOF), isTrailer(err):
+			// The end, or padding after a compressed stream (tape blocks).
+			return false, nil
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			if isZero(blk[:n]) && !errors.Is(r.cr.lastErr, io.ErrUnexpectedEOF) {
+				return false, nil
+			}
+			if n == 0 {
+				return false, fmt.Errorf("%w: %s stream cut after the end of archive at offset %d: %w",
+					ErrTruncated, r.compression, r.cr.n, io.ErrUnexpectedEOF)
+			}
+			return false, fmt.Errorf("%w: data after the end of archive at offset %d is not a whole tar block: %w",
+				ErrTruncated, r.cr.n-int64(n), io.ErrUnexpectedEOF)
+		case err != nil:
+			return false, fmt.Errorf("reading after the end of archive at offset %d: %w", r.cr.n, err)
+		}
+		if isZero(blk[:]) {
+			continue
+		}
+		r.archive++
+		r.archiveStart = r.cr.n - blockSize
+		r.freshArchive = true
+		r.stage, r.indexes = expectLayout, 0
+		r.cr.restartHash(blk[:])
+		r.tr = tar.NewReader(io.MultiReader(bytes.NewReader(blk[:]), r.cr))
+		return true, nil
+	}
+}
+
+// classify turns a header into an Entry, rejecting unsafe names, entry types
+// and (when strict) out-of-order entries.
+func (r *Reader) classify(hdr *tar.Header, start int64) (*Entry, error) {
+	name, err := cleanName(hdr.Name)
+	if err != nil {
+		return nil, fmt.Errorf("entry at offset %d: %w", start, err)
+	}
+	e := &Entry{
+		Name:         name,
+		Size:         hdr.Size,
+		Offset:       start,
+		End:          r.cr.n + alignBlock(hdr.Size),
+		Archive:      r.archive,
+		StreamDigest: r.cr.markSum,
+	}
+	switch hdr.Typeflag {
+	case tar.TypeDir:
+		e.Kind, e.Size = KindDirectory, 0
+		return e, nil
+	case tar.TypeReg:
+		if isSparse(hdr) {
+			// archive/tar would expand its holes: gigabytes of zeros from a few bytes.
+			return nil, fmt.Errorf("entry %q at offset %d: %w \"sparse file\"", hdr.Name, start, ErrUnsupportedEntry)
+		}
+	default:
+		return nil, fmt.Errorf("entry %q at offset %d: %w %q (only regular files and directories are allowed)",
+			hdr.Name, start, ErrUnsupportedEntry, typeName(hdr.Typeflag))
+	}
+	switch {
+	case name == LayoutFile:
+		e.Kind = KindLayout
+	case name == IndexFile:
+		e.Kind = KindIndex
+	case strings.HasPrefix(name, BlobsDir+"/") && strings.Count(name, "/") == 2:
+		e.Kind = KindBlob
+		_, rest, _ := strings.Cut(name, "/")
+		alg, hexPart, _ := strings.Cut(rest, "/")
+		h, err := v1.NewHash(alg + ":" + hexPart)
+		if err != nil {
+			return nil, fmt.Errorf("entry %q at offset %d: not a valid blob name: %w", hdr.Name, start, err)
+		}
+		e.Digest = h
+	}
+	if r.strict {
+		if err := r.checkOrder(e); err != nil {
+			return nil, err
+		}
+	}
+	return e, nil
+}
+
+// checkOrder applies the strict rules to one regular file of the current archive.
+func (r *Reader) checkOrder(e *Entry) error {
+	fail := func(why string) error {
+		return fmt.Errorf("%w: entry %q at offset %d: %s", ErrStrict, e.Name, e.Offset, why)
+	}
+	switch e.Kind {
+	case KindLayout:
+		if r.stage != expectLayout {
+			return fail(LayoutFile + " must be the first entry, and only once")
+		}
+		r.stage = expectIndex
+	case KindIndex:
+		if r.stage == expectLayout {
+			return fail(IndexFile + " must follow " + LayoutFile)
+		}
+		if r.indexes == 2 {
+			return fail("more than two " + IndexFile + " copies")
+		}
+		r.indexes++
+		r.stage = expectBlobs
+	case KindBlob:
+		if r.stage != expectBlobs {
+			return fail("blob before " + LayoutFile + " and " + IndexFile)
+		}
+	default:
+		return fail("unexpected file")
+	}
+	return nil
+}
+
+// load prepares the body of e: small layout files are read and checked now,
+// blobs are verified as they are read.
+func (r *Reader) load(e *Entry) error {
+	switch e.Kind {
+	case KindDirectory:
+		r.body = bytes.NewReader(nil)
+	case KindLayout, KindIndex:
+		limit := int64(maxIndexSize)
+		if e.Kind == KindLayout {
+			limit = maxLayoutSize
+		}
+		if e.Size > limit {
+			return fmt.Errorf("entry %q at offset %d: %d bytes is larger than the %d allowed", e.Name, e.Offset, e.Size, limit)
+		}
+		data, err := io.ReadAll(r.tr)
+		if err != nil {
+			return r.readError(e.Name, err)
+		}
+		if e.Kind == KindLayout {
+			if err := checkLayout(data); err != nil {
+				return fmt.Errorf("entry %q at offset %d: %w", e.Name, e.Offset, err)
+			}
+		} else {
+			idx, err := ParseIndex(data)
+			if err != nil {
+				return fmt.Errorf("entry %q at offset %d: invalid index: %w", e.Name, e.Offset, err)
+			}
+			e.Index = idx
+		}
+		r.body = bytes.NewReader(data)
+	case KindBlob:
+		h, _ := v1.Hasher(e.Digest.Algorithm) // NewHash accepted the algorithm
+		r.body = &verifier{r: r.tr, hash: h, want: e.Digest}
+	default:
+		r.body = r.tr
+	}
+	return nil
+}
+
+func checkLayout(data []byte) error {
+	var layout struct {
+		Version string `json:"imageLayoutVersion"`
+	}
+	if err := json.Unmarshal(data, &layout); err != nil {
+		return fmt.Errorf("invalid oci-layout: %w", err)
+	}
+	if layout.Version != "1.0.0" {
+		return fmt.Errorf("unsupported imageLayoutVersion %q (want 1.0.0)", layout.Version)
+	}
+	return nil
+}
+
+// cleanName removes "./" prefixes and trailing slashes and rejects names
+// that are absolute or contain "..".
+func cleanName(raw string) (string, error) {
+	if strings.HasPrefix(raw, "/") {
+		return "", fmt.Errorf("%w %q: absolute path", ErrUnsafeName, raw)
+	}
+	for _, part := range strings.Split(raw, "/") {
+		if part == ".." {
+			return "", fmt.Errorf("%w %q: contains \"..\"", ErrUnsafeName, raw)
+		}
+	}
+	return path.Clean(raw), nil
+}
+
+func typeName(t byte) string {
+	switch t {
+	case tar.TypeSymlink:
+		return "symlink"
+	case tar.TypeLink:
+		return "hard link"
+	case tar.TypeChar:
+		return "character device"
+	case tar.TypeBlock:
+		return "block device"
+	case tar.TypeFifo:
+		return "fifo"
+	case tar.TypeGNUSparse:
+		return "sparse file"
+	default:
+		return string(rune(t))
+	}
+}
+
+// isSparse reports a GNU sparse file described in PAX records.
+func isSparse(hdr *tar.Header) bool {
+	for k := range hdr.PAXRecords {
+		if strings.HasPrefix(k, "GNU.sparse.") {
+			return true
+		}
+	}
+	return false
+}
+
+// isTrailer reports a decompressor finding something that is not a further
+// compressed stream, as happens with zero padding after the last tape block.
+func isTrailer(err error) bool {
+	return errors.Is(err, gzip.ErrHeader) || errors.Is(err, zstd.ErrMagicMismatch)
+}
+
+func alignBlock(n int64) int64 { return (n + blockSize - 1) &^ (blockSize - 1) }
+
+func isZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// verifier passes a blob through and checks its digest at the end.
+type verifier struct {
+	r    io.Reader
+	hash hash.Hash
+	want v1.Hash
+}
+
+func (v *verifier) Read(p []byte) (int, error) {
+	n, err := v.r.Read(p)
+	v.hash.Write(p[:n])
+	if err == io.EOF {
+		if got := hex.EncodeToString(v.hash.Sum(nil)); got != v.want.Hex {
+			return n, fmt.Errorf("blob %s: %w (content is %s:%s)", v.want, ErrDigestMismatch, v.want.Algorithm, got)
+		}
+	}
+	return n, err
+}

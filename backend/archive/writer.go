@@ -1,0 +1,263 @@
+package archive
+
+import (
+	"archive/tar"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"path"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
+)
+
+// epoch is the modification time of every entry, so equal inputs give equal streams.
+var epoch = time.Unix(0, 0).UTC()
+
+// WriterOption configures a Writer.
+type WriterOption func(*Writer)
+
+// WithCompression compresses the whole stream with gzip or zstd.
+func WithCompression(c Compression) WriterOption {
+	return func(w *Writer) { w.compression = c }
+}
+
+// Writer writes one archive: Begin, any number of WriteBlob, then Finish.
+// After any error the archive is unusable and every later call returns that
+// error. A Writer is not safe for concurrent use.
+type Writer struct {
+	compression Compression
+	sink        *countingWriter // what reaches the caller's writer
+	compressor  flushCloser     // nil without compression
+	stream      *countingWriter // the uncompressed tar stream, hashed
+	tw          *tar.Writer
+	dirs        map[string]bool
+	begun       bool
+	done        bool
+	err         error
+}
+
+// flushCloser is what gzip and zstd writers have in common.
+type flushCloser interface {
+	io.Writer
+	Flush() error
+	Close() error
+}
+
+// NewWriter returns a Writer that writes the stream to w. It never closes w.
+func NewWriter(w io.Writer, opts ...WriterOption) (*Writer, error) {
+	aw := &Writer{compression: None, dirs: map[string]bool{}}
+	for _, o := range opts {
+		o(aw)
+	}
+	aw.sink = &countingWriter{w: w}
+	var tarOut io.Writer = aw.sink
+	switch aw.compression {
+	case None, "":
+	case Gzip:
+		aw.compressor = gzip.NewWriter(aw.sink)
+		tarOut = aw.compressor
+	case Zstd:
+		zw, err := zstd.NewWriter(aw.sink)
+		if err != nil {
+			return nil, fmt.Errorf("zstd: %w", err)
+		}
+		aw.compressor = zw
+		tarOut = zw
+	default:
+		return nil, fmt.Errorf("unknown compression %q", aw.compression)
+	}
+	aw.stream = &countingWriter{w: tarOut, hash: sha256.New()}
+	aw.tw = tar.NewWriter(aw.stream)
+	return aw, nil
+}
+
+// Begin writes the oci-layout entry and the first index.json copy (see NewIndex).
+func (w *Writer) Begin(first Index) (Position, error) {
+	if err := w.usable(); err != nil {
+		return Position{}, err
+	}
+	if w.begun {
+		return Position{}, errors.New("archive: Begin called twice")
+	}
+	w.begun = true
+	if err := w.writeFile(LayoutFile, []byte(layoutJSON)); err != nil {
+		return Position{}, w.fail(err)
+	}
+	data, err := first.Bytes()
+	if err != nil {
+		return Position{}, w.fail(fmt.Errorf("encoding %s: %w", IndexFile, err))
+	}
+	if err := w.writeFile(IndexFile, data); err != nil {
+		return Position{}, w.fail(err)
+	}
+	return w.endEntry()
+}
+
+// WriteBlob streams a blob of the size and digest in desc from r as
+// blobs/<alg>/<hex>, verifying both while copying. It returns where the
+// entry ends; record that in the ledger once the medium confirms its Sink.
+func (w *Writer) WriteBlob(desc v1.Descriptor, r io.Reader) (Position, error) {
+	if err := w.usable(); err != nil {
+		return Position{}, err
+	}
+	if !w.begun {
+		return Position{}, errors.New("archive: WriteBlob before Begin")
+	}
+	h, err := v1.Hasher(desc.Digest.Algorithm)
+	if err != nil || len(desc.Digest.Hex) != hex.EncodedLen(h.Size()) {
+		return Position{}, fmt.Errorf("blob %q: invalid digest", desc.Digest)
+	}
+	if desc.Size < 0 {
+		return Position{}, fmt.Errorf("blob %s: negative size %d", desc.Digest, desc.Size)
+	}
+	alg := path.Join(BlobsDir, desc.Digest.Algorithm)
+	for _, dir := range []string{BlobsDir, alg} {
+		if err := w.writeDir(dir); err != nil {
+			return Position{}, w.fail(err)
+		}
+	}
+
+	hdr := fileHeader(path.Join(alg, desc.Digest.Hex), desc.Size)
+	if err := w.tw.WriteHeader(hdr); err != nil {
+		return Position{}, w.fail(fmt.Errorf("writing header of blob %s: %w", desc.Digest, err))
+	}
+	// Read one byte past the size so a source longer than promised is caught.
+	n, err := io.Copy(io.MultiWriter(w.tw, h), io.LimitReader(r, desc.Size+1))
+	switch {
+	case errors.Is(err, tar.ErrWriteTooLong) || n > desc.Size:
+		return Position{}, w.fail(fmt.Errorf("blob %s: source is longer than its size %d", desc.Digest, desc.Size))
+	case err != nil:
+		return Position{}, w.fail(fmt.Errorf("copying blob %s: %w", desc.Digest, err))
+	case n < desc.Size:
+		return Position{}, w.fail(fmt.Errorf("blob %s: source ended after %d of %d bytes", desc.Digest, n, desc.Size))
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); got != desc.Digest.Hex {
+		return Position{}, w.fail(fmt.Errorf("blob %s: %w (content is %s:%s)", desc.Digest, ErrDigestMismatch, desc.Digest.Algorithm, got))
+	}
+	return w.endEntry()
+}
+
+// Finish writes the final index.json copy (see Index.Final), adding the
+// sha256 of every stream byte before its header as vnd.ferry.stream.sha256,
+// then the end-of-archive marker, and flushes the compressor. It does not
+// close the underlying writer.
+func (w *Writer) Finish(final Index) (Position, error) {
+	if err := w.usable(); err != nil {
+		return Position{}, err
+	}
+	if !w.begun {
+		return Position{}, errors.New("archive: Finish before Begin")
+	}
+	// Flush writes the previous entry's padding, so the hash covers exactly
+	// the bytes before the next header.
+	if err := w.tw.Flush(); err != nil {
+		return Position{}, w.fail(err)
+	}
+	final = final.With(nil)
+	final.Annotations[AnnotationStreamSHA256] = hex.EncodeToString(w.stream.hash.Sum(nil))
+	data, err := final.Bytes()
+	if err != nil {
+		return Position{}, w.fail(fmt.Errorf("encoding %s: %w", IndexFile, err))
+	}
+	if err := w.writeFile(IndexFile, data); err != nil {
+		return Position{}, w.fail(err)
+	}
+	if err := w.tw.Close(); err != nil {
+		return Position{}, w.fail(fmt.Errorf("writing end of archive: %w", err))
+	}
+	if w.compressor != nil {
+		if err := w.compressor.Close(); err != nil {
+			return Position{}, w.fail(fmt.Errorf("closing %s stream: %w", w.compression, err))
+		}
+	}
+	w.done = true
+	return w.Position(), nil
+}
+
+// Position reports how far the stream has been written.
+func (w *Writer) Position() Position {
+	return Position{Stream: w.stream.n, Sink: w.sink.n}
+}
+
+func (w *Writer) usable() error {
+	if w.err != nil {
+		return w.err
+	}
+	if w.done {
+		return errors.New("archive: write after Finish")
+	}
+	return nil
+}
+
+func (w *Writer) fail(err error) error {
+	if w.err == nil {
+		w.err = err
+	}
+	return w.err
+}
+
+// endEntry pushes the entry's padding and any compressed bytes to the sink,
+// so that the returned Sink position covers the whole entry.
+func (w *Writer) endEntry() (Position, error) {
+	if err := w.tw.Flush(); err != nil {
+		return Position{}, w.fail(err)
+	}
+	if w.compressor != nil {
+		if err := w.compressor.Flush(); err != nil {
+			return Position{}, w.fail(fmt.Errorf("flushing %s stream: %w", w.compression, err))
+		}
+	}
+	return w.Position(), nil
+}
+
+func (w *Writer) writeFile(name string, data []byte) error {
+	if err := w.tw.WriteHeader(fileHeader(name, int64(len(data)))); err != nil {
+		return fmt.Errorf("writing header of %s: %w", name, err)
+	}
+	if _, err := io.Copy(w.tw, bytes.NewReader(data)); err != nil {
+		return fmt.Errorf("writing %s: %w", name, err)
+	}
+	return nil
+}
+
+// writeDir writes a directory entry the first time it is needed.
+func (w *Writer) writeDir(name string) error {
+	if w.dirs[name] {
+		return nil
+	}
+	hdr := &tar.Header{Typeflag: tar.TypeDir, Name: name, Mode: 0o777, ModTime: epoch}
+	if err := w.tw.WriteHeader(hdr); err != nil {
+		return fmt.Errorf("writing directory %s: %w", name, err)
+	}
+	w.dirs[name] = true
+	return nil
+}
+
+// fileHeader is the header the reference writes: archive/tar picks USTAR,
+// and PAX only when the size needs it (8 GiB and more).
+func fileHeader(name string, size int64) *tar.Header {
+	return &tar.Header{Typeflag: tar.TypeReg, Name: name, Size: size, Mode: 0o666, ModTime: epoch}
+}
+
+// countingWriter counts (and optionally hashes) what passes through it.
+type countingWriter struct {
+	w    io.Writer
+	n    int64
+	hash hash.Hash
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	if c.hash != nil {
+		c.hash.Write(p[:n])
+	}
+	return n, err
+}
