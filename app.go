@@ -19,9 +19,10 @@ type EventSink func(name string, data any)
 // App is the struct bound to the frontend. It is a thin facade over backend/:
 // every method returns quickly, long work starts a job and returns its id.
 type App struct {
-	sess  *session.Session
-	emit  EventSink
-	unsub func()
+	sess    *session.Session
+	emit    EventSink
+	dialogs Dialogs // nil outside the desktop window
+	unsub   func()
 }
 
 // NewApp returns an App over an open session, delivering events to emit.

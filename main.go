@@ -57,6 +57,7 @@ func runWindow() {
 				return
 			}
 			*app = *NewApp(sess, func(name string, data any) { wruntime.EventsEmit(ctx, name, data) })
+			app.dialogs = nativeDialogs{ctx}
 			if raw, ok, _ := sess.Store.Preference(geometryKey); ok {
 				var g windowGeometry
 				if json.Unmarshal([]byte(raw), &g) == nil && g.W >= 960 && g.H >= 600 {
@@ -84,4 +85,15 @@ func runWindow() {
 		println("Error:", err.Error())
 		os.Exit(1)
 	}
+}
+
+// nativeDialogs are the GTK file choosers of the window.
+type nativeDialogs struct{ ctx context.Context }
+
+func (d nativeDialogs) OpenFile(title string) (string, error) {
+	return wruntime.OpenFileDialog(d.ctx, wruntime.OpenDialogOptions{Title: title})
+}
+
+func (d nativeDialogs) SaveFile(title, defaultName string) (string, error) {
+	return wruntime.SaveFileDialog(d.ctx, wruntime.SaveDialogOptions{Title: title, DefaultFilename: defaultName})
 }
