@@ -1,0 +1,121 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sirupsen/logrus"
+
+	"ferry/backend/session"
+)
+
+func newTestApp(t testing.TB, dir string) *App {
+	t.Helper()
+	p := session.Paths{DataDir: dir, DB: filepath.Join(dir, "ferry.db"), Store: filepath.Join(dir, "store")}
+	s, err := session.Open(session.Options{Paths: p, LogLevel: logrus.WarnLevel})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var events []string
+	a := NewApp(s, func(name string, data any) { events = append(events, name) })
+	t.Cleanup(a.shutdown)
+	return a
+}
+
+func TestPreferencesPersistAcrossRestart(t *testing.T) {
+	dir := t.TempDir()
+	a := newTestApp(t, dir)
+	p, err := a.GetPreferences()
+	if err != nil || p.Theme != "system" || p.Concurrency != 4 {
+		t.Fatalf("defaults = %+v, %v", p, err)
+	}
+	p.Theme, p.Concurrency = "dark", 8
+	if err := a.SavePreferences(p); err != nil {
+		t.Fatal(err)
+	}
+	a.shutdown()
+	b := newTestApp(t, dir)
+	got, _ := b.GetPreferences()
+	if got.Theme != "dark" || got.Concurrency != 8 {
+		t.Errorf("after restart = %+v", got)
+	}
+	p.Theme = "purple"
+	if err := b.SavePreferences(p); err == nil {
+		t.Error("invalid theme accepted")
+	}
+}
+
+func TestCheckSourcesFlagsLines(t *testing.T) {
+	a := newTestApp(t, t.TempDir())
+	res := a.CheckSources("reg.example/a:1\nnginx\n# comment\nreg.example/a:1\n")
+	if len(res.Sources) != 2 {
+		t.Errorf("sources = %+v", res.Sources)
+	}
+	lines := map[int]string{}
+	for _, p := range res.Problems {
+		lines[p.Line] = string(p.Severity)
+	}
+	if lines[2] != "error" || lines[4] != "warning" {
+		t.Errorf("problems = %+v", res.Problems)
+	}
+}
+
+func TestPreviewMappingShowsDestinationsAndRuleErrors(t *testing.T) {
+	a := newTestApp(t, t.TempDir())
+	resp, err := a.PreviewMapping(PreviewRequest{Kind: "go-template", Rules: "high.example/{{ Repository (index .Annotations \"vnd.act3-ace.manifest.source\") }}:{{ Tag (index .Annotations \"vnd.act3-ace.manifest.source\") }}\n",
+		SourcesText: "quay.io/ceph/ceph:v16.2.7\nreg.example/other/ceph:v16.2.7\n"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(resp.Result.Rows) != 2 || resp.Result.Rows[0].Destinations[0] != "high.example/ceph/ceph:v16.2.7" {
+		t.Fatalf("rows = %+v", resp.Result.Rows)
+	}
+	bad, err := a.PreviewMapping(PreviewRequest{Kind: "go-template", Rules: "ok\n{{ .Nope ", SourcesText: "quay.io/a:1"})
+	if err != nil || len(bad.RuleProblems) == 0 || bad.RuleProblems[0].Line != 2 {
+		t.Errorf("rule problems = %+v, %v", bad.RuleProblems, err)
+	}
+}
+
+func TestWriteTextFileIsAtomicAndReadable(t *testing.T) {
+	a := newTestApp(t, t.TempDir())
+	path := filepath.Join(t.TempDir(), "sources.list")
+	if err := a.WriteTextFile(path, "reg.example/a:1\n"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := a.ReadTextFile(path)
+	if err != nil || got != "reg.example/a:1\n" {
+		t.Errorf("read back %q, %v", got, err)
+	}
+	if err := a.WriteTextFile(filepath.Join(path, "x"), "y"); err == nil {
+		t.Error("writing below a file succeeded")
+	}
+	entries, _ := os.ReadDir(filepath.Dir(path))
+	if len(entries) != 1 {
+		t.Errorf("temporary files left: %v", entries)
+	}
+	if _, err := a.ChooseOpenFile("x"); err == nil || !strings.Contains(err.Error(), "type the path") {
+		t.Errorf("dialogs outside the window: %v", err)
+	}
+}
+
+// BenchmarkPreviewMapping1000 is the editor's round trip for 1,000 sources
+// with a go-template rule (target: well under 100 ms).
+func BenchmarkPreviewMapping1000(b *testing.B) {
+	a := newTestApp(b, b.TempDir())
+	var sb strings.Builder
+	for i := 0; i < 1000; i++ {
+		fmt.Fprintf(&sb, "reg%d.example/team%d/app%d:v%d,component=c%d\n", i%7, i%13, i, i%5, i%3)
+	}
+	req := PreviewRequest{Kind: "go-template", SourcesText: sb.String(),
+		Rules: "high.example/{{ Registry (index .Annotations \"vnd.act3-ace.manifest.source\") }}/{{ Package (index .Annotations \"vnd.act3-ace.manifest.source\") | lower }}\n"}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		resp, err := a.PreviewMapping(req)
+		if err != nil || resp.Result.Counts.Sources != 1000 {
+			b.Fatal(err, resp.Result.Counts)
+		}
+	}
+}
