@@ -119,3 +119,31 @@ func BenchmarkPreviewMapping1000(b *testing.B) {
 		}
 	}
 }
+
+func TestConfigEditing(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	t.Setenv("ACE_DT_CONFIG", "")
+	a := newTestApp(t, t.TempDir())
+	view, err := a.GetConfig()
+	if err != nil || view.Exists || !strings.Contains(view.Text, "registryConfig") {
+		t.Fatalf("first view = %+v, %v", view, err)
+	}
+	if p := a.ValidateConfig(view.Text); len(p) != 0 {
+		t.Errorf("sample has problems: %+v", p)
+	}
+	bad := "apiVersion: config.dt.act3-ace.io/v1alpha1\nkind: Configuration\nregistryConfg: {}\n"
+	p := a.ValidateConfig(bad)
+	if len(p) != 1 || p[0].Line != 3 {
+		t.Errorf("problems = %+v", p)
+	}
+	if err := a.SaveConfig(bad); err == nil {
+		t.Error("invalid configuration saved")
+	}
+	if err := a.SaveConfig(view.Text); err != nil {
+		t.Fatal(err)
+	}
+	again, _ := a.GetConfig()
+	if !again.Exists || again.Path != view.Path {
+		t.Errorf("after save = %+v", again)
+	}
+}
