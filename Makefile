@@ -11,7 +11,7 @@ LDFLAGS := -X ferry/backend/version.Version=$(VERSION)
 export DBUS_SESSION_BUS_ADDRESS := disabled:
 export NO_AT_BRIDGE := 1
 
-.PHONY: run build deps apt-deps npm-deps frontend test go-test vet frontend-test ui-test window-test bench clean bindings
+.PHONY: bindings-check run build deps apt-deps npm-deps frontend test go-test vet frontend-test ui-test window-test bench clean bindings
 
 run: build
 	@if [ -n "$$DISPLAY" ] || [ -n "$$WAYLAND_DISPLAY" ]; then ./$(BIN)/ferry; \
@@ -43,7 +43,11 @@ frontend: npm-deps
 
 # Regenerates frontend/wailsjs from the bound App (runs main() up to wails.Run).
 bindings:
-	@t=$$(mktemp -d); $(GO) build -tags bindings -o $$t/wb . && (cd $$t && ./wb) ; rm -rf $$t
+	@t=$$(mktemp -d); $(GO) build -tags bindings -o $$t/wb . && $$t/wb >/dev/null; s=$$?; rm -rf $$t; exit $$s
+
+# The committed bindings must match the bound App.
+bindings-check: bindings
+	@git diff --exit-code --stat -- frontend/wailsjs || { echo "frontend/wailsjs is stale: run make bindings and commit it"; exit 1; }
 
 vet:
 	$(GO) vet ./...
@@ -63,7 +67,7 @@ ui-test: deps frontend
 window-test: build
 	FERRY_BIN=$(CURDIR)/$(BIN)/ferry bash tests/ui/window-smoke.sh
 
-test: deps vet go-test frontend-test ui-test window-test
+test: deps vet bindings-check go-test frontend-test ui-test window-test
 	@echo "make test: all suites passed"
 
 bench: deps
