@@ -60,12 +60,12 @@ frontend-test: npm-deps
 
 # Browser tests: headless Chromium against `ferry ui` (built with the demo job kind).
 ui-test: deps frontend
-	$(GO) build -tags demo,production -ldflags "$(LDFLAGS)" -o $(BIN)/ferry-test .
-	FERRY_BIN=$(CURDIR)/$(BIN)/ferry-test node --test --test-concurrency=1 tests/ui/
+	$(GO) build -tags demo,production,webkit2_41 -ldflags "$(LDFLAGS)" -o $(BIN)/ferry-test .
+	FERRY_BIN=$(CURDIR)/$(BIN)/ferry-test FERRY_SHOTS=$(CURDIR)/build/shots node --test --test-concurrency=1 tests/ui/
 
 # The real window under Xvfb, with a screenshot check.
 window-test: build
-	FERRY_BIN=$(CURDIR)/$(BIN)/ferry bash tests/ui/window-smoke.sh
+	FERRY_BIN=$(CURDIR)/$(BIN)/ferry FERRY_SHOTS=$(CURDIR)/build/shots bash tests/ui/window-smoke.sh
 
 test: deps vet bindings-check go-test frontend-test ui-test window-test
 	@echo "make test: all suites passed"

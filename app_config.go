@@ -63,12 +63,21 @@ func configProblems(err error) []ConfigProblem {
 	switch {
 	case errors.As(err, &list):
 		for _, e := range list {
-			out = append(out, ConfigProblem{Line: e.Line, Column: e.Column, Message: e.Error()})
+			out = append(out, problemOf(e))
 		}
 	case errors.As(err, &one):
-		out = append(out, ConfigProblem{Line: one.Line, Column: one.Column, Message: one.Error()})
+		out = append(out, problemOf(one))
 	default:
 		out = append(out, ConfigProblem{Message: err.Error()})
 	}
 	return out
+}
+
+// problemOf leaves the position to the editor and keeps the words.
+func problemOf(e *config.Error) ConfigProblem {
+	msg := e.Msg
+	if e.Path != "" {
+		msg = e.Path + ": " + msg
+	}
+	return ConfigProblem{Line: e.Line, Column: e.Column, Message: msg}
 }

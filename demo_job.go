@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/sirupsen/logrus"
+
 	"ferry/backend/jobs"
 	"ferry/backend/progress"
 )
@@ -21,6 +23,9 @@ func init() {
 				case <-ctx.Done():
 					return ctx.Err()
 				case <-time.After(step):
+				}
+				if i%5 == 0 {
+					j.Logf(logrus.InfoLevel, "demo step %d of %d", i, steps)
 				}
 				j.Progress(progress.Event{Phase: "demo", ItemsDone: i, ItemsTotal: steps,
 					BytesDone: int64(i) << 20, BytesTotal: int64(steps) << 20, Current: fmt.Sprintf("step %d", i)})

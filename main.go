@@ -48,7 +48,7 @@ func runWindow() {
 		MinWidth:         960,
 		MinHeight:        600,
 		AssetServer:      &assetserver.Options{Assets: assets},
-		BackgroundColour: &options.RGBA{R: 0x1b, G: 0x1f, B: 0x24, A: 0xff},
+		BackgroundColour: &options.RGBA{R: 0xf5, G: 0xf6, B: 0xf8, A: 0xff},
 		OnStartup: func(ctx context.Context) {
 			sess, err := session.Open(session.Options{Paths: session.DefaultPaths(), LogLevel: logrus.InfoLevel})
 			if err != nil {

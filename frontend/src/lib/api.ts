@@ -1,0 +1,80 @@
+// The one typed module through which the UI calls the backend. Every call goes
+// to window.go.main.App, which Wails provides in the desktop window and the
+// bridge shim provides in a browser; nothing else in the UI touches window.go.
+
+import type {
+  Capabilities,
+  ConfigFile,
+  JobSnapshot,
+  LogLine,
+  Preferences,
+  Problem,
+  Run,
+  RunDetail,
+  RunFilter,
+} from './types';
+
+type Bound = Record<string, (...args: unknown[]) => Promise<unknown>>;
+
+declare global {
+  interface Window {
+    go?: { main?: { App?: Bound } };
+  }
+}
+
+/** An error from the backend, carrying the message the backend gave. */
+export class BackendError extends Error {
+  readonly method: string;
+  constructor(method: string, message: string) {
+    super(message);
+    this.name = 'BackendError';
+    this.method = method;
+  }
+}
+
+/** The readable message of anything a call may reject with (Wails rejects with a string). */
+export function errorMessage(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  if (typeof e === 'string') return e;
+  if (e && typeof e === 'object' && 'message' in e) return String((e as { message: unknown }).message);
+  return String(e);
+}
+
+async function call<T>(method: string, ...args: unknown[]): Promise<T> {
+  const fn = window.go?.main?.App?.[method];
+  if (typeof fn !== 'function') {
+    throw new BackendError(method, `backend not available: ${method}`);
+  }
+  try {
+    return (await fn(...args)) as T;
+  } catch (e) {
+    throw new BackendError(method, errorMessage(e));
+  }
+}
+
+// Go encodes a nil slice as null; the UI always wants an array.
+async function list<T>(method: string, ...args: unknown[]): Promise<T[]> {
+  return (await call<T[] | null>(method, ...args)) ?? [];
+}
+
+export const api = {
+  version: () => call<string>('Version'),
+  capabilities: () => call<Capabilities>('Capabilities'),
+
+  getConfig: () => call<ConfigFile>('GetConfig'),
+  validateConfig: (text: string) => list<Problem>('ValidateConfig', text),
+  saveConfig: (text: string) => call<void>('SaveConfig', text),
+
+  getPreferences: () => call<Preferences>('GetPreferences'),
+  savePreferences: (p: Preferences) => call<void>('SavePreferences', p),
+
+  startDemo: (steps: number, stepMillis: number) => call<string>('StartDemo', steps, stepMillis),
+  cancelJob: (id: string) => call<void>('CancelJob', id),
+  activeJobs: () => list<JobSnapshot>('ActiveJobs'),
+
+  listRuns: (filter: RunFilter = {}) => list<Run>('ListRuns', filter),
+  getRun: (id: string) => call<RunDetail>('GetRun', id),
+  runLog: (id: string) => list<LogLine>('RunLog', id),
+};
+
+export type Api = typeof api;

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { durationBetween, formatBytes, formatDateTime, formatDuration, formatPercent, formatRate, parseSize } from './format';
+
+describe('format', () => {
+  it('formats bytes in binary units', () => {
+    expect(formatBytes(0)).toBe('0 B');
+    expect(formatBytes(1023)).toBe('1023 B');
+    expect(formatBytes(1536)).toBe('1.50 KiB');
+    expect(formatBytes(40 * 1024 ** 2)).toBe('40.0 MiB');
+    expect(formatBytes(300 * 1024 ** 3)).toBe('300 GiB');
+    expect(formatBytes(-1)).toBe('—');
+  });
+
+  it('formats rates, and nothing when stalled', () => {
+    expect(formatRate(2 * 1024 ** 2, 'bytes')).toBe('2.00 MiB/s');
+    expect(formatRate(3.25, 'items')).toBe('3.3 items/s');
+    expect(formatRate(0, 'bytes')).toBe('');
+  });
+
+  it('formats percent and durations', () => {
+    expect(formatPercent(99.9)).toBe('99%');
+    expect(formatPercent(null)).toBe('');
+    expect(formatDuration(42_000)).toBe('42s');
+    expect(formatDuration(185_000)).toBe('3m 05s');
+    expect(formatDuration(3_720_000)).toBe('1h 02m');
+    expect(durationBetween('2025-01-01T00:00:00Z', '2025-01-01T00:01:30Z')).toBe('1m 30s');
+    expect(durationBetween('2025-01-01T00:00:00Z', undefined, Date.parse('2025-01-01T00:00:10Z'))).toBe('10s');
+    expect(durationBetween(undefined, undefined)).toBe('—');
+    // Go's zero time means "not finished", never year 1.
+    expect(durationBetween('2025-01-01T00:00:00Z', '0001-01-01T00:00:00Z', Date.parse('2025-01-01T00:00:05Z'))).toBe('5s');
+    expect(formatDateTime('0001-01-01T00:00:00Z')).toBe('—');
+  });
+
+  it('parses the sizes operators type', () => {
+    expect(parseSize('512')).toBe(512);
+    expect(parseSize('256k')).toBe(256 * 1024);
+    expect(parseSize('256KiB')).toBe(256 * 1024);
+    expect(parseSize('1 MiB')).toBe(1024 ** 2);
+    expect(parseSize('1.5G')).toBe(1.5 * 1024 ** 3);
+    expect(parseSize('1GB')).toBe(1024 ** 3);
+    for (const bad of ['', 'big', '12 parsecs', '-1M', '1MiBs']) expect(parseSize(bad)).toBeNull();
+  });
+});

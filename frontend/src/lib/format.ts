@@ -1,0 +1,73 @@
+// Number and time formatting shared by every page, so units read the same everywhere.
+
+import { isSet } from './types';
+
+const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+
+export function formatBytes(n: number): string {
+  if (!Number.isFinite(n) || n < 0) return '—';
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024;
+    i++;
+  }
+  return i === 0 ? `${n} B` : `${n.toFixed(n < 10 ? 2 : n < 100 ? 1 : 0)} ${units[i]}`;
+}
+
+export function formatRate(perSecond: number, unit: 'bytes' | 'items'): string {
+  if (!(perSecond > 0)) return '';
+  if (unit === 'bytes') return `${formatBytes(perSecond)}/s`;
+  return `${perSecond < 10 ? perSecond.toFixed(1) : Math.round(perSecond)} items/s`;
+}
+
+export function formatPercent(p: number | null): string {
+  return p === null ? '' : `${Math.floor(p)}%`;
+}
+
+/** "1h 02m", "3m 05s", "42s". */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '—';
+  const s = Math.round(ms / 1000);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = s % 60;
+  if (h > 0) return `${h}h ${String(m).padStart(2, '0')}m`;
+  if (m > 0) return `${m}m ${String(sec).padStart(2, '0')}s`;
+  return `${sec}s`;
+}
+
+/** Time between two ISO stamps; `end` missing means still going. */
+export function durationBetween(start?: string, end?: string, now = Date.now()): string {
+  const a = isSet(start) ? Date.parse(start) : NaN;
+  const b = isSet(end) ? Date.parse(end) : now;
+  if (Number.isNaN(a) || Number.isNaN(b)) return '—';
+  return formatDuration(b - a);
+}
+
+function pad(n: number): string {
+  return String(n).padStart(2, '0');
+}
+
+/** Local "YYYY-MM-DD HH:MM:SS": operators compare these with paper logs. */
+export function formatDateTime(iso?: string): string {
+  if (!isSet(iso)) return '—';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+/** Local "HH:MM:SS.mmm" for log lines. */
+export function formatClock(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${String(d.getMilliseconds()).padStart(3, '0')}`;
+}
+
+/** Accepts sizes such as 512, 256k, 64KiB, 1M, 2 GiB; returns bytes or null. */
+export function parseSize(s: string): number | null {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b?)\s*$/i.exec(s);
+  if (!m) return null;
+  const exp = ' kmgt'.indexOf(m[2].toLowerCase() || ' ');
+  const v = Number(m[1]) * 1024 ** exp;
+  return Number.isFinite(v) ? Math.round(v) : null;
+}
