@@ -1,0 +1,155 @@
+package mirror
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"ferry/backend/mapping"
+	"ferry/backend/registrytest"
+	"ferry/backend/sources"
+)
+
+// labelTemplate routes by the labels annotation, so it only works when
+// clone describes sources exactly as gather does.
+const labelTemplate = `{{- $s := index .Annotations "vnd.act3-ace.manifest.source" -}}
+{{- $l := index .Annotations "data.act3-ace.io/labels" | default "{}" | fromJson -}}
+HOST/{{ $l.component | default "other" }}/{{ Package $s }}`
+
+func TestCloneDeliversLikeGatherThenScatter(t *testing.T) {
+	host := registrytest.InProcess(t)
+	f := newScatterFixture(t, host, GatherOptions{})
+	ctx := context.Background()
+	m := mustMapper(t, mapping.KindTemplate, strings.ReplaceAll(labelTemplate, "HOST", host+"/cloned"))
+
+	rec := &recorder{}
+	res, err := Clone(ctx, rec.env(), CloneOptions{Sources: f.sources, Mapper: m})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		host + "/cloned/core/app/one:1":    f.one,
+		host + "/cloned/db/app/two:2":      f.two,
+		host + "/cloned/other/app/multi:3": f.multi,
+	}
+	for dest, src := range want {
+		if got := digestAt(t, dest); got != f.digest[src] {
+			t.Errorf("%s = %q, want %q", dest, got, f.digest[src])
+		}
+	}
+	if res.Images != 3 || res.Destinations != 3 || len(rec.with(ItemDone)) != 3 {
+		t.Errorf("result = %+v", res)
+	}
+
+	// The same mapper on the gather index of the same sources plans the same.
+	m2 := mustMapper(t, mapping.KindTemplate, strings.ReplaceAll(labelTemplate, "HOST", host+"/cloned"))
+	sres, err := Scatter(ctx, testEnv(), ScatterOptions{Source: f.index, Mapper: m2, Check: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sres.Plan.Rows) != len(res.Plan.Rows) {
+		t.Fatalf("plans differ: clone %+v, scatter %+v", res.Plan.Rows, sres.Plan.Rows)
+	}
+	for i := range sres.Plan.Rows {
+		c, s := res.Plan.Rows[i], sres.Plan.Rows[i]
+		if c.Source != s.Source || c.Digest != s.Digest || !slices.Equal(c.Destinations, s.Destinations) {
+			t.Errorf("row %d: clone %+v, scatter %+v", i, c, s)
+		}
+	}
+}
+
+func TestClonePlatformsSelectorsAndCheck(t *testing.T) {
+	host := registrytest.InProcess(t)
+	multi := host + "/app/multi:3"
+	registrytest.PushIndex(t, multi)
+	one := host + "/app/one:1"
+	registrytest.PushImage(t, one)
+	srcs := []sources.Source{{Line: 1, Ref: multi, Labels: map[string]string{"keep": "yes"}}, {Line: 2, Ref: one}}
+	ctx := context.Background()
+
+	rec := &recorder{}
+	res, err := Clone(ctx, rec.env(), CloneOptions{Sources: srcs, Mapper: mustMapper(t, mapping.KindNest, host+"/check"), Check: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.with(ItemPlanned)) != 2 || res.Destinations != 2 {
+		t.Errorf("check planned %+v", rec.items)
+	}
+	if digestAt(t, host+"/check/"+nested(one)) != "" || digestAt(t, host+"/check/"+nested(multi)) != "" {
+		t.Error("--check pushed")
+	}
+
+	_, err = Clone(ctx, testEnv(), CloneOptions{Sources: srcs, Selectors: []string{"keep=yes"}, Platforms: []string{"linux/arm64"},
+		Mapper: mustMapper(t, mapping.KindNest, host+"/arm")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if digestAt(t, host+"/arm/"+nested(one)) != "" {
+		t.Error("selector did not exclude the unlabelled source")
+	}
+	idx, err := remote.Index(mustRef(t, host+"/arm/"+nested(multi)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	im, _ := idx.IndexManifest()
+	if len(im.Manifests) != 1 || im.Manifests[0].Platform.Architecture != "arm64" {
+		t.Errorf("platform filter: %+v", im.Manifests)
+	}
+}
+
+func TestCloneUnreadableSources(t *testing.T) {
+	host := registrytest.InProcess(t)
+	one := host + "/app/one:1"
+	d, _ := registrytest.PushImage(t, one).Digest()
+	missing := host + "/app/missing:1"
+	srcs := []sources.Source{{Line: 4, Ref: missing}, {Line: 7, Ref: one}}
+	ctx := context.Background()
+
+	_, err := Clone(ctx, testEnv(), CloneOptions{Sources: srcs, Mapper: mustMapper(t, mapping.KindNest, host+"/a")})
+	var de *DeliveryError
+	if !errors.As(err, &de) || !de.Stopped || len(de.Failures) != 1 || !strings.Contains(err.Error(), "line 4") {
+		t.Fatalf("err = %v", err)
+	}
+	if digestAt(t, host+"/a/"+nested(one)) != "" {
+		t.Error("clone pushed although a source could not be read")
+	}
+
+	res, err := Clone(ctx, testEnv(), CloneOptions{Sources: srcs, Continue: true, Mapper: mustMapper(t, mapping.KindNest, host+"/b")})
+	if !errors.As(err, &de) || len(de.Failures) != 1 || de.Failures[0].Source != missing {
+		t.Fatalf("with --continue: err = %v", err)
+	}
+	if got := digestAt(t, host+"/b/"+nested(one)); got != d.String() || res.Images != 1 {
+		t.Errorf("with --continue the readable source was not delivered: %q, %+v", got, res)
+	}
+}
+
+func TestCloneToRealRegistry(t *testing.T) {
+	reg := registrytest.Start(t)
+	one := reg.Ref("app/one:1")
+	d, _ := registrytest.PushImage(t, one).Digest()
+	multi := reg.Ref("app/multi:3")
+	md, _ := registrytest.PushIndex(t, multi).Digest()
+	csv := reg.Host() + "/app/," + reg.Host() + "/mirror/a/\n" + reg.Host() + "/app/," + reg.Host() + "/mirror/b/\n"
+	res, err := Clone(context.Background(), testEnv(), CloneOptions{
+		Sources: []sources.Source{{Line: 1, Ref: one}, {Line: 2, Ref: multi}},
+		Mapper:  mustMapper(t, mapping.KindAllPrefix, csv),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"a", "b"} {
+		if got := digestAt(t, reg.Ref("mirror/"+p+"/one:1")); got != d.String() {
+			t.Errorf("mirror/%s/one:1 = %q, want %s", p, got, d)
+		}
+		if got := digestAt(t, reg.Ref("mirror/"+p+"/multi:3")); got != md.String() {
+			t.Errorf("mirror/%s/multi:3 = %q, want %s", p, got, md)
+		}
+	}
+	if res.Destinations != 4 {
+		t.Errorf("destinations = %d, want 4", res.Destinations)
+	}
+}
