@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"ferry/backend/config"
+	"ferry/backend/jobs"
+	"ferry/backend/mapping"
+	"ferry/backend/mirror"
+	"ferry/backend/sources"
+)
+
+// TransferRequest is one operation as the Transfer page fills it in; each
+// field matches the CLI flag of the same name.
+type TransferRequest struct {
+	Kind string `json:"kind"` // gather, serialize, deserialize, scatter, clone, archive, unarchive, verify
+
+	SourcesText string   `json:"sourcesText"` // gather, clone, archive: the sources list
+	Selectors   []string `json:"selectors"`   // -l
+	Image       string   `json:"image"`       // the repository:tag operated on (gather dest, serialize/scatter source, deserialize dest)
+	Path        string   `json:"path"`        // the medium: file, FIFO or tape device
+	Existing    []string `json:"existing"`    // serialize/archive EXISTING-IMAGE...
+	Mapper      string   `json:"mapper"`      // TYPE=ARG for scatter, clone, unarchive
+	MapperKind  string   `json:"mapperKind"`  // or the rules typed in the Mapping editor
+	MapperRules string   `json:"mapperRules"`
+
+	Annotations   map[string]string `json:"annotations"`
+	Platforms     []string          `json:"platforms"`
+	IndexFallback bool              `json:"indexFallback"`
+	Referrers     bool              `json:"referrers"`
+	Check         bool              `json:"check"`
+	Continue      bool              `json:"continue"`
+	Strict        bool              `json:"strict"`
+	DryRun        bool              `json:"dryRun"`
+	Force         bool              `json:"force"`
+	Compression   string            `json:"compression"`
+	BlockSize     string            `json:"blockSize"`
+	BufferSize    string            `json:"bufferSize"`
+	HWM           int               `json:"hwm"`
+	Checkpoint    string            `json:"checkpoint"`
+	VolumeSize    string            `json:"volumeSize"`
+}
+
+// StartTransfer validates the request and starts its job; it returns the
+// job id at once. Progress arrives as job:progress events.
+func (a *App) StartTransfer(req TransferRequest) (string, error) {
+	cfg, err := config.Load(nil)
+	if err != nil {
+		return "", err
+	}
+	switch req.Kind {
+	case "gather":
+		o, err := gatherOptions(req)
+		if err != nil {
+			return "", err
+		}
+		return a.sess.Jobs.Start(jobs.Spec{Kind: "gather", Args: "ferry mirror gather - " + req.Image, Options: o,
+			Run: func(ctx context.Context, j *jobs.Job) error {
+				_, err := mirror.Gather(ctx, jobs.MirrorEnv(cfg, j), o)
+				return err
+			}})
+	case "scatter", "clone":
+		m, spec, err := mapperOf(req)
+		if err != nil {
+			return "", err
+		}
+		if req.Kind == "scatter" {
+			if strings.TrimSpace(req.Image) == "" {
+				return "", errors.New("choose the gather index (repository:tag) to scatter")
+			}
+			o := mirror.ScatterOptions{Source: req.Image, Mapping: spec, Mapper: m, Selectors: req.Selectors,
+				Check: req.Check, Continue: req.Continue, Referrers: req.Referrers}
+			return a.sess.Jobs.Start(jobs.Spec{Kind: "scatter", Args: "ferry mirror scatter " + req.Image + " " + spec, Options: o,
+				Run: func(ctx context.Context, j *jobs.Job) error {
+					_, err := mirror.Scatter(ctx, jobs.MirrorEnv(cfg, j), o)
+					return err
+				}})
+		}
+		srcs, err := sourcesOf(TransferRequest{SourcesText: req.SourcesText})
+		if err != nil {
+			return "", err
+		}
+		o := mirror.CloneOptions{Sources: srcs, Mapping: spec, Mapper: m, Selectors: req.Selectors, Platforms: req.Platforms,
+			Check: req.Check, Continue: req.Continue, Referrers: req.Referrers}
+		return a.sess.Jobs.Start(jobs.Spec{Kind: "clone", Args: "ferry mirror clone - " + spec, Options: o,
+			Run: func(ctx context.Context, j *jobs.Job) error {
+				_, err := mirror.Clone(ctx, jobs.MirrorEnv(cfg, j), o)
+				return err
+			}})
+	default:
+		return "", fmt.Errorf("%s cannot be started from the window in this version; run ferry mirror %s", req.Kind, req.Kind)
+	}
+}
+
+func gatherOptions(req TransferRequest) (mirror.GatherOptions, error) {
+	srcs, err := sourcesOf(req)
+	if err != nil {
+		return mirror.GatherOptions{}, err
+	}
+	if strings.TrimSpace(req.Image) == "" {
+		return mirror.GatherOptions{}, errors.New("choose the repository:tag to gather into")
+	}
+	return mirror.GatherOptions{Sources: srcs, Dest: req.Image, Annotations: req.Annotations,
+		IndexFallback: req.IndexFallback, Platforms: req.Platforms, Referrers: req.Referrers}, nil
+}
+
+// sourcesOf parses the request's sources list, every bad line reported.
+func sourcesOf(req TransferRequest) ([]sources.Source, error) {
+	srcs, _, err := sources.Parse(strings.NewReader(req.SourcesText), "sources list")
+	if err != nil {
+		return nil, err
+	}
+	if len(req.Selectors) > 0 {
+		return sources.Select(srcs, req.Selectors)
+	}
+	return srcs, nil
+}
+
+// mapperOf builds the mapper from a TYPE=ARG spec, or from the rules typed
+// in the Mapping editor; it returns the spec kept in history.
+func mapperOf(req TransferRequest) (mapping.Mapper, string, error) {
+	if req.Mapper != "" {
+		m, err := mapping.Parse(req.Mapper)
+		return m, req.Mapper, err
+	}
+	if req.MapperKind == "" {
+		return nil, "", errors.New("choose mapping rules (on the Mapping page or as TYPE=ARG)")
+	}
+	m, err := mapping.New(req.MapperKind, req.MapperRules)
+	return m, req.MapperKind + "=(rules from the Mapping page)", err
+}
