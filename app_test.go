@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,7 +10,9 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"ferry/backend/registrytest"
 	"ferry/backend/session"
+	"ferry/backend/store"
 )
 
 func newTestApp(t testing.TB, dir string) *App {
@@ -145,5 +148,49 @@ func TestConfigEditing(t *testing.T) {
 	again, _ := a.GetConfig()
 	if !again.Exists || again.Path != view.Path {
 		t.Errorf("after save = %+v", again)
+	}
+}
+
+func TestRerunFailedScatterOnlyFailedImages(t *testing.T) {
+	host := registrytest.InProcess(t)
+	registrytest.PushImage(t, host+"/app/good:1")
+	registrytest.PushImage(t, host+"/app/bad:1")
+	a := newTestApp(t, t.TempDir())
+	gid, err := a.StartTransfer(TransferRequest{Kind: "gather", SourcesText: host + "/app/good:1\n" + host + "/app/bad:1\n", Image: host + "/t/g:1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if snap, _ := a.sess.Jobs.Wait(context.Background(), gid); snap.State != store.StatusSucceeded {
+		t.Fatalf("gather: %+v", snap)
+	}
+	// good lands on the registry; bad is sent to a closed port and fails.
+	rules := "{{ $s := index .Annotations \"vnd.act3-ace.manifest.source\" }}{{ if contains \"bad\" $s }}127.0.0.1:1/x:1{{ else }}" + host + "/final/good:1{{ end }}\n"
+	sid, err := a.StartTransfer(TransferRequest{Kind: "scatter", Image: host + "/t/g:1", MapperKind: "go-template", MapperRules: rules, Continue: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if snap, _ := a.sess.Jobs.Wait(context.Background(), sid); snap.State != store.StatusFailed {
+		t.Fatalf("scatter with one unreachable destination: %+v", snap)
+	}
+	run, _ := a.GetRun(sid)
+	if !strings.Contains(run.Args, "go-template=") || strings.Contains(run.Args, "(rules") {
+		t.Errorf("command line does not name the kept rules file: %q", run.Args)
+	}
+	rid, err := a.RerunFailed(sid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.sess.Jobs.Wait(context.Background(), rid)
+	rerun, _ := a.GetRun(rid)
+	if rerun.ResumedFrom != sid || !strings.Contains(rerun.Options, `"subset":["`+host+`/app/bad:1"]`) {
+		t.Errorf("re-run = %+v", rerun.Run)
+	}
+	for _, it := range rerun.Items {
+		if it.Source != host+"/app/bad:1" {
+			t.Errorf("re-run touched %s", it.Source)
+		}
+	}
+	if _, err := a.RerunFailed(gid); err == nil {
+		t.Error("re-run of a run without failures started")
 	}
 }

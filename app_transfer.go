@@ -2,8 +2,12 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"ferry/backend/config"
@@ -63,7 +67,7 @@ func (a *App) StartTransfer(req TransferRequest) (string, error) {
 				return err
 			}})
 	case "scatter", "clone":
-		m, spec, err := mapperOf(req)
+		m, spec, err := a.mapperOf(req)
 		if err != nil {
 			return "", err
 		}
@@ -121,7 +125,7 @@ func sourcesOf(req TransferRequest) ([]sources.Source, error) {
 
 // mapperOf builds the mapper from a TYPE=ARG spec, or from the rules typed
 // in the Mapping editor; it returns the spec kept in history.
-func mapperOf(req TransferRequest) (mapping.Mapper, string, error) {
+func (a *App) mapperOf(req TransferRequest) (mapping.Mapper, string, error) {
 	if req.Mapper != "" {
 		m, err := mapping.Parse(req.Mapper)
 		return m, req.Mapper, err
@@ -130,5 +134,31 @@ func mapperOf(req TransferRequest) (mapping.Mapper, string, error) {
 		return nil, "", errors.New("choose mapping rules (on the Mapping page or as TYPE=ARG)")
 	}
 	m, err := mapping.New(req.MapperKind, req.MapperRules)
-	return m, req.MapperKind + "=(rules from the Mapping page)", err
+	if err != nil {
+		return nil, "", err
+	}
+	if req.MapperKind == mapping.KindNest {
+		return m, req.MapperKind + "=" + strings.TrimSpace(req.MapperRules), nil
+	}
+	path, err := a.keepRules(req.MapperKind, req.MapperRules)
+	return m, req.MapperKind + "=" + path, err
+}
+
+// keepRules stores rules typed in the editor as a file named by their
+// digest, so the run's command line is real and a re-run finds the rules.
+func (a *App) keepRules(kind, text string) (string, error) {
+	dir := filepath.Join(a.sess.Paths.DataDir, "rules")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	ext := ".csv"
+	if kind == mapping.KindTemplate {
+		ext = ".tmpl"
+	}
+	sum := sha256.Sum256([]byte(text))
+	path := filepath.Join(dir, kind+"-"+hex.EncodeToString(sum[:6])+ext)
+	if _, err := os.Stat(path); err == nil {
+		return path, nil
+	}
+	return path, a.WriteTextFile(path, text)
 }
