@@ -201,15 +201,4 @@ func (r *reporter) finish(s jobs.Snapshot) {
 }
 
 // HumanBytes renders a byte count with binary units.
-func HumanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
-}
+var HumanBytes = progress.HumanBytes

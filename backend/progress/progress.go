@@ -3,6 +3,8 @@
 // without knowing who listens (jobs turns events into UI events, bars and rows).
 package progress
 
+import "fmt"
+
 // Event is one progress report. Counters are cumulative, never deltas, so a
 // listener that drops events still shows the right totals.
 type Event struct {
@@ -29,4 +31,18 @@ func Or(f Func) Func {
 		return Nop
 	}
 	return f
+}
+
+// HumanBytes renders a byte count with binary units, e.g. "1.5 GiB".
+func HumanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }

@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"ferry/backend/config"
+	"ferry/backend/jobs"
+	"ferry/backend/mirror"
+	"ferry/backend/progress"
+	"ferry/backend/refs"
+)
+
+// TransferPlan is the summary shown before Start: what will move and where.
+type TransferPlan struct {
+	Images      int      `json:"images"`
+	BytesTotal  int64    `json:"bytesTotal"`
+	BytesDedup  int64    `json:"bytesDedup"` // after blob deduplication
+	Destination string   `json:"destination"`
+	FreeBytes   int64    `json:"freeBytes"` // free space at a file destination; -1 unknown
+	Warnings    []string `json:"warnings"`
+}
+
+// PlanTransfer looks at the request's inputs without copying anything:
+// sources are resolved, gather indexes read, media sized.
+func (a *App) PlanTransfer(req TransferRequest) (TransferPlan, error) {
+	p := TransferPlan{FreeBytes: -1, Warnings: []string{}}
+	cfg, err := config.Load(nil)
+	if err != nil {
+		return p, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	env := jobs.MirrorEnv(cfg, nil)
+	switch req.Kind {
+	case "gather", "clone", "archive":
+		srcs, err := sourcesOf(req)
+		if err != nil {
+			return p, err
+		}
+		list := make([]string, len(srcs))
+		for i, s := range srcs {
+			list[i] = s.Ref
+		}
+		for _, in := range mirror.Inspect(ctx, env, list) {
+			if in.Error != "" {
+				p.Warnings = append(p.Warnings, in.Ref+": "+in.Error)
+				continue
+			}
+			p.Images++
+			p.BytesTotal += in.Size
+		}
+		p.BytesDedup = p.BytesTotal // per image; shared layers are counted once by gather itself
+		switch req.Kind {
+		case "gather":
+			p.Destination = "registry " + req.Image
+		case "clone":
+			p.Destination = "destinations from the mapping rules"
+		default:
+			p.Destination, p.FreeBytes = describePath(req.Path)
+		}
+	case "serialize", "scatter":
+		entries, ann, err := a.readGatherIndex(ctx, env, req.Image)
+		if err != nil {
+			return p, err
+		}
+		p.Images = len(entries)
+		p.BytesTotal, _ = strconv.ParseInt(ann[mirror.AnnotationSizeTotal], 10, 64)
+		p.BytesDedup, _ = strconv.ParseInt(ann[mirror.AnnotationSizeDedup], 10, 64)
+		if req.Kind == "serialize" {
+			p.Destination, p.FreeBytes = describePath(req.Path)
+			if p.FreeBytes >= 0 && p.FreeBytes < p.BytesDedup {
+				p.Warnings = append(p.Warnings, fmt.Sprintf("the destination has %s free but the transfer needs about %s",
+					progress.HumanBytes(p.FreeBytes), progress.HumanBytes(p.BytesDedup)))
+			}
+		} else {
+			p.Destination = "destinations from the mapping rules"
+		}
+	case "deserialize", "unarchive", "verify":
+		fi, err := os.Stat(req.Path)
+		if err != nil {
+			return p, fmt.Errorf("the medium %s: %w", req.Path, err)
+		}
+		if fi.Mode().IsRegular() {
+			p.BytesTotal, p.BytesDedup = fi.Size(), fi.Size()
+		}
+		p.Destination = "registry " + req.Image
+		if req.Kind == "verify" {
+			p.Destination = "nothing: the medium is only read"
+		}
+	default:
+		return p, fmt.Errorf("unknown operation %q", req.Kind)
+	}
+	return p, nil
+}
+
+func (a *App) readGatherIndex(ctx context.Context, env mirror.Env, ref string) ([]v1.Descriptor, map[string]string, error) {
+	r, err := refs.Parse(ref)
+	if err != nil {
+		return nil, nil, err
+	}
+	_, raw, err := env.Open(r.Name().Context()).Resolve(ctx, r.Name().Identifier())
+	if err != nil {
+		return nil, nil, err
+	}
+	entries, err := mirror.GatherEntries(raw)
+	if err != nil {
+		return nil, nil, err
+	}
+	var idx v1.IndexManifest
+	if err := json.Unmarshal(raw, &idx); err != nil {
+		return nil, nil, err
+	}
+	return entries, idx.Annotations, nil
+}
+
+// describePath names a medium for people and finds the free space of a
+// file destination's folder.
+func describePath(path string) (string, int64) {
+	if path == "" {
+		return "no medium chosen", -1
+	}
+	if path == "-" {
+		return "standard output", -1
+	}
+	if fi, err := os.Stat(path); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+		return "tape " + path, -1
+	}
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(filepath.Dir(path), &st); err != nil {
+		return "file " + path, -1
+	}
+	return "file " + path, int64(st.Bavail) * int64(st.Bsize)
+}
