@@ -1,0 +1,78 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"ferry/backend/jobs"
+	"ferry/backend/mirror"
+	"ferry/backend/session"
+)
+
+func init() { mirrorVerbs = append(mirrorVerbs, newDeserializeCmd) }
+
+func newDeserializeCmd(g *globals) *cobra.Command {
+	var o mirror.DeserializeOptions
+	var blockSize string
+	cmd := &cobra.Command{
+		Use:   "deserialize SOURCE IMAGE",
+		Short: "Read a tar file or tape and push its images into a repository",
+		Long: `Deserialize reads SOURCE (a tar file, a FIFO, "-" for standard input, or a tape
+device) once and pushes everything on it into the repository of IMAGE, then tags the
+gather index with IMAGE's tag. Every blob is verified against its digest before it
+counts; blobs already in the repository are not sent again.
+
+A medium that was cut short keeps everything it delivered; the command lists exactly
+what is missing and exits non-zero. Read the rest (the next part, or the archive a
+"serialize --resume" wrote) into the same IMAGE to complete the transfer. Tapes are
+read in variable-size records, so any block size works with the defaults.`,
+		Example: `  ferry mirror deserialize /dev/nst0 reg.high.example/transfer:sync-45
+  ferry mirror deserialize sync-45.tar reg.high.example/transfer:sync-45 --strict
+  ferry mirror deserialize sync-45.tar reg.high.example/transfer:sync-45 --dry-run`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Source, o.Dest = args[0], args[1]
+			if blockSize != "" {
+				n, err := parseSize(blockSize)
+				if err != nil {
+					return fmt.Errorf("--block-size: %w", err)
+				}
+				o.BlockSize = n
+			}
+			cfg, err := g.config()
+			if err != nil {
+				return err
+			}
+			return g.runJob(cmd, func(s *session.Session) (jobs.Spec, error) {
+				return jobs.Spec{Kind: "deserialize", Args: commandLine(cmd, args), Options: o, Run: func(ctx context.Context, j *jobs.Job) error {
+					res, err := mirror.Deserialize(ctx, jobs.MirrorEnv(cfg, j), o)
+					printDeserialize(cmd.OutOrStdout(), o.Dest, res, o.DryRun)
+					return err
+				}}, nil
+			})
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&o.Strict, "strict", false, "require the reference's entry order (oci-layout, index.json, blobs, index.json)")
+	f.BoolVar(&o.DryRun, "dry-run", false, "read and verify the whole medium; push nothing")
+	f.StringVar(&blockSize, "block-size", "", "first read size on a tape, or read size on other devices (e.g. 1Mi)")
+	return cmd
+}
+
+func printDeserialize(w io.Writer, dest string, res mirror.DeserializeResult, dry bool) {
+	if res.Blobs == 0 && res.Root.Digest.Hex == "" {
+		return // nothing was read; the error says why
+	}
+	switch {
+	case dry:
+		fmt.Fprintf(w, "Dry run: %d blobs (%s) verified, %d manifests complete; nothing was pushed\n", res.Blobs, HumanBytes(res.Bytes), res.Manifests)
+	case res.Complete:
+		fmt.Fprintf(w, "Deserialized %s (%s): %d blobs received (%s), %d pushed, %d already present, %d manifests\n",
+			dest, res.Root.Digest, res.Blobs, HumanBytes(res.Bytes), res.Pushed, res.Present, res.Manifests)
+	default:
+		fmt.Fprintf(w, "Incomplete: %d blobs received (%s) and kept in %s; %d missing\n", res.Blobs, HumanBytes(res.Bytes), dest, len(res.Missing))
+	}
+}

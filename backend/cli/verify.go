@@ -1,0 +1,80 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"ferry/backend/jobs"
+	"ferry/backend/mirror"
+	"ferry/backend/session"
+)
+
+func init() { mirrorVerbs = append(mirrorVerbs, newVerifyCmd) }
+
+func newVerifyCmd(g *globals) *cobra.Command {
+	var o mirror.VerifyOptions
+	var blockSize string
+	cmd := &cobra.Command{
+		Use:   "verify SOURCE",
+		Short: "Check a tar file or tape without any registry",
+		Long: `Verify reads SOURCE once, with no registry at all, and checks that every blob
+matches its digest, that every manifest's children (subject and index-fallback extra
+manifests included) are on the medium, that the final index.json is there and, for
+media Ferry wrote, that the stream is byte for byte what was written. It prints a
+report and exits non-zero on any problem.`,
+		Example: `  ferry mirror verify sync-45.tar
+  ferry mirror verify /dev/nst0
+  ferry mirror verify sync-45.part2.tar --allow-missing   # blobs left out on purpose`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Source = args[0]
+			if blockSize != "" {
+				n, err := parseSize(blockSize)
+				if err != nil {
+					return fmt.Errorf("--block-size: %w", err)
+				}
+				o.BlockSize = n
+			}
+			cfg, err := g.config()
+			if err != nil {
+				return err
+			}
+			return g.runJob(cmd, func(s *session.Session) (jobs.Spec, error) {
+				return jobs.Spec{Kind: "verify", Args: commandLine(cmd, args), Options: o, Run: func(ctx context.Context, j *jobs.Job) error {
+					rep, err := mirror.VerifyMedium(ctx, jobs.MirrorEnv(cfg, j), o)
+					printVerify(cmd.OutOrStdout(), rep)
+					return err
+				}}, nil
+			})
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&o.Strict, "strict", false, "require the reference's entry order")
+	f.StringVar(&blockSize, "block-size", "", "first read size on a tape, or read size on other devices")
+	f.BoolVar(&o.AllowMissing, "allow-missing", false, "list, but accept, blobs left out because the far side has them (EXISTING-IMAGE, resumed runs)")
+	return cmd
+}
+
+func printVerify(w io.Writer, r mirror.VerifyReport) {
+	fmt.Fprintf(w, "Medium:       %s (compression %s)\n", r.Source, r.Compression)
+	if r.Root.Digest.Hex != "" {
+		fmt.Fprintf(w, "Root:         %s tagged %q\n", r.Root.Digest, r.Tag)
+	}
+	if r.SyncID != "" {
+		fmt.Fprintf(w, "Transfer:     %s, volume %s (last: %s)\n", r.SyncID, r.Volume, r.LastVolume)
+	}
+	fmt.Fprintf(w, "Entries:      %d; %d blobs (%s) verified; %d manifests\n", r.Entries, r.Blobs, HumanBytes(r.Bytes), len(r.Manifests))
+	fmt.Fprintf(w, "Final index:  %v; end marker: %v; stream digest: %s\n", r.FinalIndex, r.EndMarker, r.StreamDigest)
+	for _, ref := range r.Referrers {
+		fmt.Fprintf(w, "Referrer:     %s (%s) -> %s\n", ref.Digest, ref.ArtifactType, ref.Subject)
+	}
+	for _, m := range r.Missing {
+		fmt.Fprintf(w, "Not on medium: %s (%s, %s)\n", m.Digest, m.MediaType, HumanBytes(m.Size))
+	}
+	if len(r.Problems) == 0 {
+		fmt.Fprintln(w, "OK")
+	}
+}

@@ -1,0 +1,850 @@
+package mirror
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+	"golang.org/x/sync/errgroup"
+	"golang.org/x/sync/semaphore"
+
+	"ferry/backend/archive"
+	"ferry/backend/medium"
+	"ferry/backend/progress"
+	"ferry/backend/refs"
+	"ferry/backend/tape"
+)
+
+// DeserializeOptions are the options of `ferry mirror deserialize`.
+type DeserializeOptions struct {
+	// Source is the medium: a file, a FIFO, "-" or a tape device.
+	Source string `json:"source"`
+	// Dest is repository:tag in a registry, or, with DestLayout, the tag in
+	// that local OCI layout; the root (the gather index) is tagged with it.
+	Dest string `json:"dest"`
+	// DestLayout is the directory of a local OCI layout to write into
+	// instead of a registry (unarchive uses the local store).
+	DestLayout string `json:"destLayout,omitempty"`
+	// Strict enforces the reference's entry order.
+	Strict bool `json:"strict,omitempty"`
+	// DryRun reads and verifies everything and pushes nothing.
+	DryRun bool `json:"dryRun,omitempty"`
+	// BlockSize is the first read size on a tape (default 1 MiB, grown as
+	// needed) or the read size on other devices.
+	BlockSize int `json:"blockSize,omitempty"`
+}
+
+// DeserializeResult says what a deserialize run read and pushed.
+type DeserializeResult struct {
+	Root v1.Descriptor `json:"root"`
+	Tag  string        `json:"tag"`
+	// Complete is set when the whole transfer is in the target and tagged.
+	Complete bool   `json:"complete"`
+	SyncID   string `json:"syncId,omitempty"`
+	Volume   string `json:"volume,omitempty"`
+	// Blobs counts blobs received and verified (manifests included); Bytes
+	// their size. Pushed and Present split them into sent to the target and
+	// found there already.
+	Blobs     int   `json:"blobs"`
+	Bytes     int64 `json:"bytes"`
+	Pushed    int   `json:"pushed"`
+	Present   int   `json:"present"`
+	Manifests int   `json:"manifests"` // manifests pushed (or, dry run, pushable)
+	// Missing lists what the target still lacks to hold the whole transfer.
+	Missing []v1.Descriptor `json:"missing,omitempty"`
+	// Rejected lists blobs whose content did not match their name.
+	Rejected []string `json:"rejected,omitempty"`
+}
+
+// IncompleteError is returned when a medium did not hold a whole transfer:
+// it was cut short, ends before its final index.json, or lacks blobs. What
+// was received is in the target; reading the rest into the same repository
+// completes it.
+type IncompleteError struct {
+	// Cause is why reading stopped early, if it did.
+	Cause error
+	// NoFinalIndex is set when the stream ended before its final index.json.
+	NoFinalIndex bool
+	Missing      []v1.Descriptor
+	Rejected     []string
+}
+
+func (e *IncompleteError) Error() string {
+	var parts []string
+	switch {
+	case e.Cause != nil:
+		parts = append(parts, "the medium is incomplete: "+e.Cause.Error())
+	case e.NoFinalIndex:
+		parts = append(parts, "the medium is incomplete: it ends before its final index.json")
+	default:
+		parts = append(parts, "the transfer is incomplete")
+	}
+	if len(e.Rejected) > 0 {
+		parts = append(parts, fmt.Sprintf("%d blobs rejected because their content does not match their name: %s", len(e.Rejected), strings.Join(e.Rejected, ", ")))
+	}
+	if len(e.Missing) > 0 {
+		ds := make([]string, len(e.Missing))
+		for i, d := range e.Missing {
+			ds[i] = d.Digest.String()
+		}
+		parts = append(parts, fmt.Sprintf("%d blobs missing: %s", len(e.Missing), strings.Join(ds, ", ")))
+	}
+	return strings.Join(parts, "; ")
+}
+
+func (e *IncompleteError) Unwrap() error { return e.Cause }
+
+// maxManifestSize bounds a manifest held in memory, as registries do.
+const maxManifestSize = 4 << 20
+
+// Deserialize reads a medium once and pushes its content into Dest: blobs
+// are pushed several at once as they arrive (each verified against its name
+// first), manifests as soon as all their children are in the target, and
+// the root gather index is tagged at the end. The manifests to push are
+// those of every index.json copy on the medium; blobs already in the target
+// are not sent again.
+//
+// A medium cut short, or lacking blobs, keeps everything already pushed and
+// returns an *IncompleteError listing what is missing; a later medium (the
+// next part, or a resumed archive) read into the same repository completes it.
+func Deserialize(ctx context.Context, env Env, o DeserializeOptions) (DeserializeResult, error) {
+	var res DeserializeResult
+	dst, tag, err := o.target(env)
+	if err != nil {
+		return res, err
+	}
+	r, closeFn, err := OpenMediumReader(o.Source, o.BlockSize)
+	if err != nil {
+		return res, err
+	}
+	defer closeFn()
+	res, err = deserializeFrom(ctx, env, r, dst, tag, o)
+	status, msg := ItemDone, ""
+	if err != nil {
+		status, msg = ItemFailed, err.Error()
+	}
+	env.item(Item{Source: o.Source, Destination: o.Dest, Digest: res.Root.Digest.String(), Status: status, Error: msg, Bytes: res.Bytes})
+	return res, err
+}
+
+func (o DeserializeOptions) target(env Env) (Repo, string, error) {
+	if o.DestLayout != "" {
+		// An empty tag means the medium's own (see deserializeFrom).
+		if o.DryRun {
+			return nil, o.Dest, nil
+		}
+		l, err := OpenLayout(o.DestLayout)
+		return l, o.Dest, err
+	}
+	ref, err := refs.Parse(o.Dest)
+	if err != nil {
+		return nil, "", fmt.Errorf("destination: %w", err)
+	}
+	if ref.Tag() == "" || ref.Digest() != "" {
+		return nil, "", fmt.Errorf("destination %q must be repository:tag", o.Dest)
+	}
+	if o.DryRun {
+		return nil, ref.Tag(), nil
+	}
+	return env.repoOf(ref.Name()), ref.Tag(), nil
+}
+
+// OpenMediumReader opens a medium for one forward pass: a tape through a
+// record reader (so archives written in any block size read with the
+// defaults), another character device in blocks of blockSize, and files,
+// FIFOs and standard input plainly.
+func OpenMediumReader(path string, blockSize int) (io.Reader, func() error, error) {
+	src, err := medium.Open(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("source: %w", err)
+	}
+	if src.Kind != medium.KindDevice {
+		if blockSize > 0 {
+			return bufio.NewReaderSize(src, blockSize), src.Close, nil
+		}
+		return src, src.Close, nil
+	}
+	if dev, err := tape.Open(path, false); err == nil {
+		src.Close()
+		_ = dev.SetBlockSize(0) // variable-block mode: each read returns one record
+		return tape.NewRecordReader(dev, tape.WithInitialRecordSize(blockSize)), dev.Close, nil
+	}
+	opts := []medium.BlockReaderOption{}
+	if blockSize > 0 {
+		opts = append(opts, medium.WithReadBlockSize(blockSize))
+	}
+	br, err := medium.NewBlockReader(src, opts...)
+	if err != nil {
+		src.Close()
+		return nil, nil, err
+	}
+	return br, src.Close, nil
+}
+
+// mediumManifest is a manifest received from the medium, held until it can
+// be pushed.
+type mediumManifest struct {
+	desc     v1.Descriptor
+	raw      []byte
+	children []v1.Descriptor
+	pushed   bool
+}
+
+// mediumScan tracks what a medium holds while it is read once. It is shared
+// by deserialize and verify.
+type mediumScan struct {
+	root      *v1.Descriptor
+	rootTag   string
+	serialVer string // the first index.json's serialization version
+	indexes   map[int]int
+	finals    int                       // archives whose final index.json was read
+	listed    map[v1.Hash]v1.Descriptor // union of every index.json copy
+	order     []v1.Hash                 // listed, in first-seen order
+	known     map[v1.Hash]v1.Descriptor // descriptors learned from parents
+	manifests map[v1.Hash]*mediumManifest
+	annots    map[string]string // of the last index.json read
+	entries   int
+	// streamChecks counts final index.json copies whose stream digest was
+	// compared; streamBad lists those that did not match.
+	streamChecks int
+	streamBad    []string
+}
+
+func newMediumScan() *mediumScan {
+	return &mediumScan{indexes: map[int]int{}, listed: map[v1.Hash]v1.Descriptor{}, known: map[v1.Hash]v1.Descriptor{},
+		manifests: map[v1.Hash]*mediumManifest{}}
+}
+
+// addIndex records an index.json copy.
+func (s *mediumScan) addIndex(e *archive.Entry) error {
+	idx := e.Index
+	s.indexes[e.Archive]++
+	if s.indexes[e.Archive] >= 2 {
+		s.finals++
+	}
+	if s.root == nil {
+		if len(idx.Manifests) == 0 {
+			return fmt.Errorf("index.json at offset %d lists no root manifest", e.Offset)
+		}
+		r := idx.Manifests[0]
+		s.root = &r
+		s.rootTag = r.Annotations[archive.AnnotationRefName]
+		s.serialVer = idx.Annotations[archive.AnnotationSerializationVersion]
+	}
+	s.annots = idx.Annotations
+	if want := idx.Annotations[archive.AnnotationStreamSHA256]; want != "" && e.StreamDigest != "" {
+		s.streamChecks++
+		if want != e.StreamDigest {
+			s.streamBad = append(s.streamBad, fmt.Sprintf("the bytes before index.json at offset %d have sha256 %s, but it records %s", e.Offset, e.StreamDigest, want))
+		}
+	}
+	for _, d := range idx.Manifests {
+		if _, ok := s.listed[d.Digest]; !ok {
+			s.listed[d.Digest] = d
+			s.order = append(s.order, d.Digest)
+		}
+	}
+	return nil
+}
+
+// finalSeen reports whether the stream held its final index.json: the
+// second copy that Ferry and the reference write, or, for an archive made
+// by other tools (no serialization version), any copy.
+func (s *mediumScan) finalSeen() bool {
+	if s.root == nil {
+		return false
+	}
+	if s.serialVer == "" {
+		return true
+	}
+	return s.finals > 0
+}
+
+// classify says whether a blob entry is a manifest, when its parent or an
+// index.json told; ok is false when nothing is known about it yet.
+func (s *mediumScan) classify(h v1.Hash) (manifest, ok bool) {
+	if d, found := s.known[h]; found {
+		return IsManifest(d.MediaType), true
+	}
+	if _, found := s.listed[h]; found {
+		return true, true
+	}
+	if s.root != nil && s.root.Digest == h {
+		return true, true
+	}
+	return false, false
+}
+
+// descriptor returns the best descriptor known for a received entry.
+func (s *mediumScan) descriptor(h v1.Hash, size int64, raw []byte) v1.Descriptor {
+	if d, ok := s.known[h]; ok {
+		return v1.Descriptor{MediaType: d.MediaType, Digest: h, Size: size, ArtifactType: d.ArtifactType, Platform: d.Platform}
+	}
+	if d, ok := s.listed[h]; ok {
+		return v1.Descriptor{MediaType: d.MediaType, Digest: h, Size: size, ArtifactType: d.ArtifactType, Platform: d.Platform}
+	}
+	if s.root != nil && s.root.Digest == h {
+		return v1.Descriptor{MediaType: s.root.MediaType, Digest: h, Size: size}
+	}
+	mt := types.MediaType("application/octet-stream")
+	if raw != nil {
+		if m := sniffManifest(raw); m != "" {
+			mt = m
+		}
+	}
+	return v1.Descriptor{MediaType: mt, Digest: h, Size: size}
+}
+
+// addManifest records a received manifest and learns its children.
+func (s *mediumScan) addManifest(d v1.Descriptor, raw []byte) (*mediumManifest, error) {
+	if m, ok := s.manifests[d.Digest]; ok {
+		return m, nil
+	}
+	mt := d.MediaType
+	if !IsManifest(mt) {
+		mt = sniffManifest(raw)
+		d.MediaType = mt
+	}
+	pm, err := parseManifest(raw)
+	if err != nil {
+		return nil, fmt.Errorf("manifest %s: %w", d.Digest, err)
+	}
+	children, err := pm.children(mt)
+	if err != nil {
+		return nil, fmt.Errorf("manifest %s: %w", d.Digest, err)
+	}
+	for _, c := range children {
+		if _, ok := s.known[c.Digest]; !ok {
+			s.known[c.Digest] = c
+		}
+	}
+	m := &mediumManifest{desc: d, raw: raw, children: children}
+	s.manifests[d.Digest] = m
+	return m, nil
+}
+
+// sniffManifest returns the media type of bytes that look like an image
+// manifest or index, or "" when they do not.
+func sniffManifest(raw []byte) types.MediaType {
+	var m struct {
+		SchemaVersion int               `json:"schemaVersion"`
+		MediaType     types.MediaType   `json:"mediaType"`
+		Config        *json.RawMessage  `json:"config"`
+		Layers        *json.RawMessage  `json:"layers"`
+		Manifests     *json.RawMessage  `json:"manifests"`
+		Annotations   map[string]string `json:"annotations"`
+	}
+	if len(raw) == 0 || raw[0] != '{' || json.Unmarshal(raw, &m) != nil || m.SchemaVersion != 2 {
+		return ""
+	}
+	switch {
+	case IsManifest(m.MediaType):
+		return m.MediaType
+	case m.MediaType != "":
+		return ""
+	case m.Manifests != nil:
+		return types.OCIImageIndex
+	case m.Config != nil && m.Layers != nil:
+		return types.OCIManifestSchema1
+	}
+	return ""
+}
+
+// deserializer pushes what a medium holds into a repository.
+type deserializer struct {
+	env  Env
+	dst  Repo // nil for a dry run
+	scan *mediumScan
+
+	mu        sync.Mutex
+	present   map[v1.Hash]bool
+	pushed    int
+	found     int
+	blobs     int
+	bytes     int64
+	rejected  []string
+	dirty     bool
+	manifests int
+
+	budget *semaphore.Weighted
+	eg     *errgroup.Group
+	egCtx  context.Context
+	report func(cur string)
+}
+
+// stagedBlobMax is the largest blob read into memory and pushed in the
+// background; larger ones are streamed straight from the medium.
+const (
+	stagedBlobMax    = 8 << 20
+	stagedBlobBudget = 64 << 20
+)
+
+// newDeserializer prepares to read a medium into dst (nil: read only).
+func newDeserializer(ctx context.Context, env Env, dst Repo, ar *archive.Reader) *deserializer {
+	eg, egCtx := errgroup.WithContext(ctx)
+	eg.SetLimit(env.concurrency())
+	d := &deserializer{env: env, dst: dst, scan: newMediumScan(), present: map[v1.Hash]bool{},
+		budget: semaphore.NewWeighted(stagedBlobBudget), eg: eg, egCtx: egCtx}
+	d.report = func(cur string) {
+		d.mu.Lock()
+		ev := progress.Event{Phase: "deserialize", BytesDone: ar.Offset(), ItemsDone: d.blobs, Current: cur}
+		d.mu.Unlock()
+		progress.Or(env.Progress)(ev)
+	}
+	return d
+}
+
+// run reads the whole medium and waits for the pushes it started.
+func (d *deserializer) run(ar *archive.Reader) error {
+	readErr := d.readAll(d.egCtx, ar)
+	if waitErr := d.eg.Wait(); waitErr != nil {
+		readErr = waitErr // a failed push stops reading; it is the cause
+	}
+	return readErr
+}
+
+func deserializeFrom(ctx context.Context, env Env, r io.Reader, dst Repo, tag string, o DeserializeOptions) (DeserializeResult, error) {
+	var res DeserializeResult
+	ar, err := archive.NewReader(r, archive.Strict(o.Strict))
+	if err != nil {
+		return res, err
+	}
+	defer ar.Close()
+	d := newDeserializer(ctx, env, dst, ar)
+	readErr := d.run(ar)
+	s := d.scan
+	if tag == "" {
+		tag = "latest"
+		if s.rootTag != "" && validTag(s.rootTag) {
+			tag = s.rootTag
+		}
+	}
+	if s.root != nil {
+		res.Root = *s.root
+		res.Root.Annotations = nil
+		res.Tag = tag
+	}
+	if s.annots != nil {
+		res.SyncID = s.annots[archive.AnnotationSyncID]
+		res.Volume = s.annots[archive.AnnotationVolumeNumber]
+	}
+	fatal := readErr != nil && !errors.Is(readErr, archive.ErrTruncated) && !errors.Is(readErr, io.ErrUnexpectedEOF)
+	if ctx.Err() != nil {
+		return d.result(res), ctx.Err()
+	}
+	if s.root == nil {
+		if readErr != nil && !fatal {
+			return d.result(res), &IncompleteError{Cause: readErr, NoFinalIndex: true}
+		}
+		if readErr != nil {
+			return d.result(res), fmt.Errorf("reading %s: %w", o.Source, readErr)
+		}
+		return d.result(res), fmt.Errorf("%s holds no index.json: not a serialized archive", o.Source)
+	}
+
+	// Children not on this medium may be in the target already (EXISTING
+	// images, an earlier part).
+	if err := d.settle(ctx, true); err != nil {
+		return d.result(res), err
+	}
+	if err := d.lookUpListed(ctx); err != nil {
+		return d.result(res), err
+	}
+	res = d.result(res)
+	res.Missing = d.missing()
+	complete := readErr == nil && s.finalSeen() && len(res.Missing) == 0 && len(d.rejected) == 0
+	root := s.manifests[s.root.Digest]
+	if root == nil {
+		complete = false
+	}
+	if complete && dst != nil {
+		if err := dst.PushManifest(ctx, root.desc, root.raw, tag); err != nil {
+			return res, fmt.Errorf("tagging %s as %s: %w", root.desc.Digest, tag, err)
+		}
+	}
+	res.Complete = complete
+	d.recordEntries(res)
+	if fatal {
+		return res, fmt.Errorf("reading %s: %w (everything received before it is in the target)", o.Source, readErr)
+	}
+	if !complete {
+		ie := &IncompleteError{Missing: res.Missing, Rejected: res.Rejected, NoFinalIndex: !s.finalSeen()}
+		if readErr != nil {
+			ie.Cause = readErr
+		}
+		env.logf("%v", ie)
+		return res, ie
+	}
+	env.logf("deserialized %s into %s: %d blobs received, %d pushed, %d already present, %d manifests", o.Source, o.Dest, res.Blobs, res.Pushed, res.Present, res.Manifests)
+	return res, nil
+}
+
+func (d *deserializer) result(res DeserializeResult) DeserializeResult {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	res.Blobs, res.Bytes, res.Pushed, res.Present, res.Manifests = d.blobs, d.bytes, d.pushed, d.found, d.manifests
+	res.Rejected = append([]string(nil), d.rejected...)
+	return res
+}
+
+// recordEntries reports each gather entry as delivered or not.
+func (d *deserializer) recordEntries(res DeserializeResult) {
+	root := d.scan.manifests[d.scan.root.Digest]
+	if root == nil || d.dst == nil {
+		return
+	}
+	for _, e := range gatherEntriesOf(root.raw) {
+		it := Item{Source: e.Annotations[AnnotationSource], Destination: res.Tag, Digest: e.Digest.String(), Status: ItemDone}
+		if !d.isPresent(e.Digest) {
+			it.Status, it.Error = ItemFailed, "not complete in the target yet"
+		}
+		d.env.item(it)
+	}
+}
+
+// readAll reads every entry, handing blobs to pushes.
+func (d *deserializer) readAll(ctx context.Context, ar *archive.Reader) error {
+	s := d.scan
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		e, err := ar.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		s.entries++
+		switch e.Kind {
+		case archive.KindIndex:
+			if err := s.addIndex(e); err != nil {
+				return err
+			}
+			d.markDirty()
+		case archive.KindBlob:
+			if err := d.blob(ctx, ar, e); err != nil {
+				return err
+			}
+		}
+		if err := d.settle(ctx, false); err != nil {
+			return err
+		}
+		d.report(e.Name)
+	}
+}
+
+// blob handles one blob entry.
+func (d *deserializer) blob(ctx context.Context, ar *archive.Reader, e *archive.Entry) error {
+	s := d.scan
+	if d.isPresent(e.Digest) || s.manifests[e.Digest] != nil {
+		return nil // a duplicate entry
+	}
+	isManifest, known := s.classify(e.Digest)
+	if (isManifest || !known) && e.Size <= maxManifestSize {
+		raw, err := d.readVerified(ar, e)
+		if err != nil || raw == nil {
+			return err
+		}
+		if isManifest || (!known && sniffManifest(raw) != "") {
+			if _, err := s.addManifest(s.descriptor(e.Digest, e.Size, raw), raw); err != nil {
+				return err
+			}
+			d.received(e)
+			d.markDirty()
+			return nil
+		}
+		return d.pushStaged(s.descriptor(e.Digest, e.Size, nil), raw, e, false)
+	}
+	desc := s.descriptor(e.Digest, e.Size, nil)
+	if d.dst == nil {
+		if _, err := d.readVerified(ar, e); err != nil {
+			return err
+		}
+		d.received(e)
+		d.setPresent(desc, e, false)
+		return nil
+	}
+	if e.Size <= stagedBlobMax {
+		if err := d.budget.Acquire(ctx, e.Size); err != nil {
+			return err
+		}
+		raw, err := d.readVerified(ar, e)
+		if err != nil || raw == nil {
+			d.budget.Release(e.Size)
+			return err
+		}
+		return d.pushStaged(desc, raw, e, true)
+	}
+	// A large blob: streamed from the medium into the target.
+	if has, err := d.dst.Has(ctx, desc); err != nil {
+		return fmt.Errorf("checking %s in %s: %w", desc.Digest, d.dst, err)
+	} else if has {
+		d.received(e)
+		d.setPresent(desc, e, false)
+		return nil
+	}
+	fr := &flagReader{r: ar}
+	err := d.dst.PushBlob(ctx, desc, fr)
+	switch {
+	case fr.mismatch:
+		d.reject(e)
+		return nil
+	case fr.cut != nil:
+		return fr.cut
+	case err != nil:
+		return fmt.Errorf("pushing %s to %s: %w", desc.Digest, d.dst, err)
+	}
+	d.received(e)
+	d.setPresent(desc, e, true)
+	return nil
+}
+
+// readVerified reads a whole entry; it returns nil data (and no error)
+// when the content does not match its name, after recording the rejection.
+func (d *deserializer) readVerified(ar *archive.Reader, e *archive.Entry) ([]byte, error) {
+	buf := bytes.NewBuffer(make([]byte, 0, e.Size))
+	_, err := io.Copy(buf, ar)
+	if errors.Is(err, archive.ErrDigestMismatch) {
+		d.reject(e)
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// pushStaged pushes a blob held in memory in the background; release says
+// whether it holds a share of the staging budget.
+func (d *deserializer) pushStaged(desc v1.Descriptor, raw []byte, e *archive.Entry, release bool) error {
+	d.received(e)
+	if d.dst == nil {
+		if release {
+			d.budget.Release(e.Size)
+		}
+		d.setPresent(desc, e, false)
+		return nil
+	}
+	d.eg.Go(func() error {
+		if release {
+			defer d.budget.Release(e.Size)
+		}
+		has, err := d.dst.Has(d.egCtx, desc)
+		if err != nil {
+			return fmt.Errorf("checking %s in %s: %w", desc.Digest, d.dst, err)
+		}
+		if !has {
+			if err := d.dst.PushBlob(d.egCtx, desc, bytes.NewReader(raw)); err != nil {
+				return fmt.Errorf("pushing %s to %s: %w", desc.Digest, d.dst, err)
+			}
+		}
+		d.setPresent(desc, e, !has)
+		return nil
+	})
+	return nil
+}
+
+func (d *deserializer) received(e *archive.Entry) {
+	d.mu.Lock()
+	d.blobs++
+	d.bytes += e.Size
+	d.mu.Unlock()
+}
+
+func (d *deserializer) reject(e *archive.Entry) {
+	d.mu.Lock()
+	d.rejected = append(d.rejected, e.Digest.String())
+	d.mu.Unlock()
+	d.env.logf("rejected %s at offset %d: its content does not match its name", e.Digest, e.Offset)
+}
+
+func (d *deserializer) setPresent(desc v1.Descriptor, e *archive.Entry, pushed bool) {
+	d.mu.Lock()
+	d.present[desc.Digest] = true
+	d.dirty = true
+	if d.dst != nil {
+		if pushed {
+			d.pushed++
+		} else {
+			d.found++
+		}
+	}
+	d.mu.Unlock()
+	if e != nil && d.dst != nil {
+		d.env.checkpoint(Checkpoint{Digest: desc.Digest.String(), Size: desc.Size, MediaType: string(desc.MediaType), Volume: 1, Offset: e.End, Confirmed: true})
+	}
+}
+
+func (d *deserializer) isPresent(h v1.Hash) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.present[h]
+}
+
+func (d *deserializer) markDirty() {
+	d.mu.Lock()
+	d.dirty = true
+	d.mu.Unlock()
+}
+
+// settle pushes every held manifest whose children are all present,
+// repeatedly, since each push may complete another's children. At the end
+// (final), children still absent are looked up in the target once.
+func (d *deserializer) settle(ctx context.Context, final bool) error {
+	s := d.scan
+	checked := map[v1.Hash]bool{}
+	for {
+		d.mu.Lock()
+		dirty := d.dirty
+		d.dirty = false
+		d.mu.Unlock()
+		if !dirty && !final {
+			return nil
+		}
+		progressed := false
+		for _, h := range d.heldOrder() {
+			m := s.manifests[h]
+			if m.pushed {
+				continue
+			}
+			ready := true
+			for _, c := range m.children {
+				if d.isPresent(c.Digest) {
+					continue
+				}
+				if final && d.dst != nil && !checked[c.Digest] && s.manifests[c.Digest] == nil {
+					checked[c.Digest] = true
+					has, err := d.dst.Has(ctx, c)
+					if err != nil {
+						return fmt.Errorf("checking %s in %s: %w", c.Digest, d.dst, err)
+					}
+					if has {
+						d.setPresent(c, nil, false)
+						continue
+					}
+				}
+				ready = false
+				break
+			}
+			if !ready {
+				continue
+			}
+			sent := false
+			if d.dst != nil {
+				has, err := d.dst.Has(ctx, m.desc)
+				if err != nil {
+					return fmt.Errorf("checking %s in %s: %w", m.desc.Digest, d.dst, err)
+				}
+				if !has {
+					if err := d.dst.PushManifest(ctx, m.desc, m.raw); err != nil {
+						return fmt.Errorf("pushing manifest %s to %s: %w", m.desc.Digest, d.dst, err)
+					}
+					sent = true
+				}
+			}
+			m.pushed = true
+			progressed = true
+			d.mu.Lock()
+			d.manifests++
+			d.mu.Unlock()
+			d.setPresent(m.desc, nil, sent)
+			d.env.checkpoint(Checkpoint{Digest: m.desc.Digest.String(), Size: m.desc.Size, MediaType: string(m.desc.MediaType), Volume: 1, Confirmed: true})
+		}
+		if !progressed {
+			return nil
+		}
+	}
+}
+
+// heldOrder lists held manifests in a stable order (children first is not
+// required: settle repeats until nothing more can be pushed).
+func (d *deserializer) heldOrder() []v1.Hash {
+	out := make([]v1.Hash, 0, len(d.scan.manifests))
+	for h := range d.scan.manifests {
+		out = append(out, h)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
+	return out
+}
+
+// lookUpListed checks the target for listed manifests that did not come
+// on the medium (an earlier part may have delivered them).
+func (d *deserializer) lookUpListed(ctx context.Context) error {
+	if d.dst == nil {
+		return nil
+	}
+	for _, h := range d.scan.order {
+		if d.isPresent(h) || d.scan.manifests[h] != nil {
+			continue
+		}
+		has, err := d.dst.Has(ctx, d.scan.listed[h])
+		if err != nil {
+			return fmt.Errorf("checking %s in %s: %w", h, d.dst, err)
+		}
+		if has {
+			d.setPresent(d.scan.listed[h], nil, false)
+		}
+	}
+	return nil
+}
+
+// missing lists what the target lacks: listed manifests not present, and
+// the children of held manifests that never arrived.
+func (d *deserializer) missing() []v1.Descriptor {
+	s := d.scan
+	var out []v1.Descriptor
+	seen := map[v1.Hash]bool{}
+	add := func(desc v1.Descriptor) {
+		if seen[desc.Digest] || d.isPresent(desc.Digest) || s.manifests[desc.Digest] != nil {
+			return
+		}
+		seen[desc.Digest] = true
+		out = append(out, v1.Descriptor{MediaType: desc.MediaType, Digest: desc.Digest, Size: desc.Size})
+	}
+	for _, h := range s.order {
+		add(s.listed[h])
+	}
+	for _, h := range d.heldOrder() {
+		for _, c := range s.manifests[h].children {
+			add(c)
+		}
+	}
+	return out
+}
+
+// flagReader passes the archive reader through and notes why it failed.
+type flagReader struct {
+	r        io.Reader
+	mismatch bool
+	cut      error
+}
+
+func (f *flagReader) Read(p []byte) (int, error) {
+	n, err := f.r.Read(p)
+	switch {
+	case err == nil || err == io.EOF:
+	case errors.Is(err, archive.ErrDigestMismatch):
+		f.mismatch = true
+	default:
+		f.cut = err
+	}
+	return n, err
+}
+
+// validTag reports whether s can be a tag.
+func validTag(s string) bool {
+	_, err := name.NewTag("example.invalid/x:"+s, name.StrictValidation)
+	return err == nil
+}

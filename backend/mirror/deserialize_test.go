@@ -1,0 +1,249 @@
+package mirror
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"ferry/backend/archive"
+	"ferry/backend/registrytest"
+)
+
+func serializeFixture(t *testing.T, f *mediaFixture, o SerializeOptions) []byte {
+	t.Helper()
+	o.Source = f.index
+	o.Dest = filepath.Join(t.TempDir(), "sync.tar")
+	if _, err := Serialize(context.Background(), testEnv(), o); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(o.Dest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+func writeTemp(t *testing.T, data []byte) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "medium.tar")
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// checkpointLog collects the blobs a deserialize reports as received.
+type checkpointLog struct {
+	mu  sync.Mutex
+	got []Checkpoint
+}
+
+func (c *checkpointLog) env() Env {
+	e := testEnv()
+	e.Checkpoint = func(cp Checkpoint) { c.mu.Lock(); c.got = append(c.got, cp); c.mu.Unlock() }
+	return e
+}
+
+func TestDeserializeTruncatedMediumKeepsWhatArrivedAndNamesWhatIsMissing(t *testing.T) {
+	host := registrytest.InProcess(t)
+	f := newMediaFixture(t, host, true)
+	data := serializeFixture(t, f, SerializeOptions{Referrers: true})
+	entries, _ := readStream(t, writeTemp(t, data))
+	lastBlobEnd := entries[len(entries)-2].end
+	cuts := map[string]int{
+		"inside the first index.json": 700,
+		"inside a blob":               len(data) / 2,
+		"before the final index.json": int(lastBlobEnd),
+		"inside the end marker":       len(data) - 700,
+	}
+	for what, cut := range cuts {
+		t.Run(what, func(t *testing.T) {
+			repo := host + "/cut/" + strings.ReplaceAll(what, " ", "-")
+			log := &checkpointLog{}
+			res, err := Deserialize(context.Background(), log.env(), DeserializeOptions{Source: writeTemp(t, data[:cut]), Dest: repo + ":sync-1"})
+			if what == "inside the end marker" {
+				// Everything is there: a missing end marker is accepted.
+				if err != nil || !res.Complete {
+					t.Fatalf("complete=%v err=%v", res.Complete, err)
+				}
+				return
+			}
+			var ie *IncompleteError
+			if !errors.As(err, &ie) || res.Complete {
+				t.Fatalf("err = %v, want an incomplete report", err)
+			}
+			if what == "before the final index.json" && (!ie.NoFinalIndex || !strings.Contains(err.Error(), "final index.json")) {
+				t.Errorf("a medium cut before its final index.json: %v", err)
+			}
+			if what == "inside a blob" && (len(ie.Missing) == 0 || !strings.Contains(err.Error(), ie.Missing[0].Digest.String())) {
+				t.Errorf("missing blobs not named: %v", err)
+			}
+			if digestAt(t, repo+":sync-1") != "" {
+				t.Error("an incomplete transfer was tagged")
+			}
+			// Every blob reported as received is in the target.
+			r := testEnv().Open(mustRef(t, repo+":x").Context())
+			for _, c := range log.got {
+				h, _ := v1.NewHash(c.Digest)
+				if ok, _ := r.Has(context.Background(), v1.Descriptor{Digest: h, Size: c.Size, MediaType: "application/octet-stream"}); !ok && !IsManifest(typesOf(c.MediaType)) {
+					t.Errorf("%s reported received but not in the target", c.Digest)
+				}
+			}
+			if cut > 5000 && res.Blobs == 0 {
+				t.Error("nothing was kept from a medium cut late")
+			}
+			// Reading the whole medium into the same repository completes it.
+			if res, err := Deserialize(context.Background(), testEnv(), DeserializeOptions{Source: writeTemp(t, data), Dest: repo + ":sync-1"}); err != nil || !res.Complete {
+				t.Fatalf("rerun: %v", err)
+			}
+			assertDelivered(t, f, repo, "sync-1")
+		})
+	}
+}
+
+func TestDeserializeRejectsBlobNotMatchingItsName(t *testing.T) {
+	host := registrytest.InProcess(t)
+	f := newMediaFixture(t, host, false)
+	data := serializeFixture(t, f, SerializeOptions{})
+	// Flip one byte in the body of the largest layer.
+	var victim string
+	var body int64
+	rd := tar.NewReader(bytes.NewReader(data))
+	for {
+		hdr, err := rd.Next()
+		if err != nil {
+			break
+		}
+		if hdr.Size > 100_000 {
+			victim = strings.TrimPrefix(hdr.Name, "blobs/sha256/")
+			body = int64(bytes.Index(data, []byte(hdr.Name))) + 512
+			break
+		}
+	}
+	if victim == "" {
+		t.Fatal("no large blob in the stream")
+	}
+	bad := append([]byte(nil), data...)
+	bad[body+10] ^= 0xff
+	repo := registrytest.InProcess(t) + "/tampered/x" // its own registry: blobs are shared across repositories
+	_, err := Deserialize(context.Background(), testEnv(), DeserializeOptions{Source: writeTemp(t, bad), Dest: repo + ":sync-1"})
+	var ie *IncompleteError
+	if !errors.As(err, &ie) || len(ie.Rejected) != 1 || !strings.Contains(ie.Rejected[0], victim) || !strings.Contains(err.Error(), "does not match") {
+		t.Fatalf("err = %v", err)
+	}
+	h, _ := v1.NewHash("sha256:" + victim)
+	if ok, _ := testEnv().Open(mustRef(t, repo+":x").Context()).Has(context.Background(), v1.Descriptor{Digest: h, Size: 1}); ok {
+		t.Error("the tampered blob reached the target")
+	}
+}
+
+func TestDeserializeRejectsPathTraversal(t *testing.T) {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	add := func(name, body string) {
+		tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(body)), Typeflag: tar.TypeReg})
+		tw.Write([]byte(body))
+	}
+	add("oci-layout", `{"imageLayoutVersion":"1.0.0"}`)
+	add("index.json", `{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.index.v1+json","digest":"sha256:`+strings.Repeat("a", 64)+`","size":2}]}`)
+	add("../../escaped", "x")
+	tw.Close()
+	dir := t.TempDir()
+	src := filepath.Join(dir, "sub", "m.tar")
+	os.MkdirAll(filepath.Dir(src), 0o755)
+	os.WriteFile(src, buf.Bytes(), 0o644)
+	_, err := Deserialize(context.Background(), testEnv(), DeserializeOptions{Source: src, Dest: "example.invalid/x:t", DestLayout: filepath.Join(dir, "store")})
+	if !errors.Is(err, archive.ErrUnsafeName) {
+		t.Fatalf("err = %v, want an unsafe-name rejection", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "escaped")); err == nil {
+		t.Error("a file escaped the store")
+	}
+}
+
+func TestResumeAfterCancelCompletesAcrossTwoMedia(t *testing.T) {
+	host := registrytest.InProcess(t)
+	f := newMediaFixture(t, host, true)
+	dir := t.TempDir()
+	first, second := filepath.Join(dir, "part1.tar"), filepath.Join(dir, "part2.tar")
+
+	ctx, cancel := context.WithCancel(context.Background())
+	var mu sync.Mutex
+	var delivered []v1.Hash
+	env := testEnv()
+	env.Checkpoint = func(c Checkpoint) {
+		if !c.Confirmed {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		h, _ := v1.NewHash(c.Digest)
+		if delivered = append(delivered, h); len(delivered) == 6 {
+			cancel()
+		}
+	}
+	_, err := Serialize(ctx, env, SerializeOptions{Source: f.index, Dest: first, Referrers: true, BlockSize: 512, BufferSize: 8192, HWM: 1})
+	cancel()
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("first run: %v", err)
+	}
+	mu.Lock()
+	got := append([]v1.Hash(nil), delivered...)
+	mu.Unlock()
+	res, err := Serialize(context.Background(), testEnv(), SerializeOptions{Source: f.index, Dest: second, Referrers: true, Delivered: got})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Skipped == 0 {
+		t.Error("the resumed run skipped nothing")
+	}
+	repo := host + "/landing/resumed"
+	if _, err := Deserialize(context.Background(), testEnv(), DeserializeOptions{Source: first, Dest: repo + ":sync-1"}); !IsIncomplete(err) {
+		t.Fatalf("first part: %v, want incomplete", err)
+	}
+	if res, err := Deserialize(context.Background(), testEnv(), DeserializeOptions{Source: second, Dest: repo + ":sync-1"}); err != nil || !res.Complete {
+		t.Fatalf("second part: %v", err)
+	}
+	assertDelivered(t, f, repo, "sync-1")
+}
+
+func TestVerifyMedium(t *testing.T) {
+	host := registrytest.InProcess(t)
+	f := newMediaFixture(t, host, true)
+	data := serializeFixture(t, f, SerializeOptions{Referrers: true, Compression: "gzip"})
+	rep, err := VerifyMedium(context.Background(), testEnv(), VerifyOptions{Source: writeTemp(t, data)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.StreamDigest != "verified" || !rep.FinalIndex || len(rep.Referrers) != 1 || rep.Tag != "sync-1" || rep.Blobs != len(f.graph.Nodes) {
+		t.Errorf("report = %+v", rep)
+	}
+	// Cut short: the final index is missing and the report says so.
+	plain := serializeFixture(t, f, SerializeOptions{})
+	entries, _ := readStream(t, writeTemp(t, plain))
+	_, err = VerifyMedium(context.Background(), testEnv(), VerifyOptions{Source: writeTemp(t, plain[:entries[len(entries)-2].end])})
+	var ve *VerifyError
+	if !errors.As(err, &ve) || !strings.Contains(err.Error(), "final index.json is missing") {
+		t.Errorf("cut medium: %v", err)
+	}
+	// A medium without the existing image's blobs verifies only when allowed.
+	partial := serializeFixture(t, f, SerializeOptions{Existing: []string{f.one}})
+	p := writeTemp(t, partial)
+	if _, err := VerifyMedium(context.Background(), testEnv(), VerifyOptions{Source: p}); !errors.As(err, &ve) || !strings.Contains(err.Error(), "not on the medium") {
+		t.Errorf("blobs left out: %v", err)
+	}
+	if rep, err := VerifyMedium(context.Background(), testEnv(), VerifyOptions{Source: p, AllowMissing: true}); err != nil || len(rep.Missing) != 3 {
+		t.Errorf("allowed missing: %d listed, %v", len(rep.Missing), err)
+	}
+}
+
+func typesOf(s string) types.MediaType { return types.MediaType(s) }
