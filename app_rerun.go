@@ -74,6 +74,13 @@ func (a *App) RerunFailed(id string) (string, error) {
 	}
 }
 
+func unmarshalOptions(raw string, v any) error {
+	if err := json.Unmarshal([]byte(raw), v); err != nil {
+		return fmt.Errorf("its stored options: %w", err)
+	}
+	return nil
+}
+
 func keys(m map[string]bool) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {

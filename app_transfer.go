@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -95,7 +94,7 @@ func (a *App) StartTransfer(req TransferRequest) (string, error) {
 				return err
 			}})
 	default:
-		return "", fmt.Errorf("%s cannot be started from the window in this version; run ferry mirror %s", req.Kind, req.Kind)
+		return a.startMedia(cfg, req)
 	}
 }
 

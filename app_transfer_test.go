@@ -1,0 +1,163 @@
+package main
+
+import (
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"ferry/backend/registrytest"
+	"ferry/backend/store"
+)
+
+func waitState(t *testing.T, a *App, id, want string) store.RunDetail {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	snap, err := a.sess.Jobs.Wait(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, _ := a.GetRun(id)
+	if snap.State != want {
+		log, _ := a.RunLog(id)
+		t.Fatalf("%s run %s: state %s (%s), want %s; log %+v", run.Kind, id, snap.State, snap.Error, want, log)
+	}
+	return run
+}
+
+// The whole air-gap workflow from the window: gather, serialize to a file,
+// deserialize on the "high side" registry, scatter by the editor's rules.
+func TestTransferWorkflowFromTheWindow(t *testing.T) {
+	low, high := registrytest.Start(t), registrytest.Start(t)
+	registrytest.PushImage(t, low.Ref("team/web:1"))
+	registrytest.PushIndex(t, low.Ref("team/multi:2"))
+	a := newTestApp(t, t.TempDir())
+	tarPath := filepath.Join(t.TempDir(), "sync-1.tar")
+
+	id, err := a.StartTransfer(TransferRequest{Kind: "gather", SourcesText: low.Ref("team/web:1") + "\n" + low.Ref("team/multi:2") + "\n", Image: low.Ref("transfer/sync:1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, a, id, store.StatusSucceeded)
+
+	plan, err := a.PlanTransfer(TransferRequest{Kind: "serialize", Image: low.Ref("transfer/sync:1"), Path: tarPath})
+	if err != nil || plan.Images != 2 || plan.BytesDedup == 0 || plan.FreeBytes <= 0 {
+		t.Errorf("plan = %+v, %v", plan, err)
+	}
+	id, err = a.StartTransfer(TransferRequest{Kind: "serialize", Image: low.Ref("transfer/sync:1"), Path: tarPath})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ser := waitState(t, a, id, store.StatusSucceeded)
+	if ser.BlobsConfirmed == 0 || ser.LastOffset == 0 {
+		t.Errorf("serialize recorded no checkpoints: %+v", ser)
+	}
+	id, err = a.StartTransfer(TransferRequest{Kind: "verify", Path: tarPath})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, a, id, store.StatusSucceeded)
+
+	id, err = a.StartTransfer(TransferRequest{Kind: "deserialize", Path: tarPath, Image: high.Ref("transfer/sync:1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, a, id, store.StatusSucceeded)
+
+	id, err = a.StartTransfer(TransferRequest{Kind: "scatter", Image: high.Ref("transfer/sync:1"), MapperKind: "nest", MapperRules: high.Ref("final")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, a, id, store.StatusSucceeded)
+	// nest writes a source's host:port as host_port.
+	nested := strings.Replace(low.Host(), ":", "_", 1)
+	for _, p := range []string{"final/" + nested + "/team/web:1", "final/" + nested + "/team/multi:2"} {
+		ref, _ := name.ParseReference(high.Ref(p))
+		if _, err := remote.Head(ref); err != nil {
+			t.Errorf("%s not delivered: %v", ref, err)
+		}
+	}
+}
+
+// An interrupted serialize resumes from History without any offsets, and
+// both media together complete the transfer.
+func TestResumeInterruptedSerialize(t *testing.T) {
+	low, high := registrytest.Start(t), registrytest.Start(t)
+	for i, n := range []string{"a", "b", "c", "d"} {
+		registrytest.PushImage(t, low.Ref("team/"+n+":1"), registrytest.Layer(t, int64(i+1), 1<<20), registrytest.Layer(t, int64(i+10), 1<<20))
+	}
+	a := newTestApp(t, t.TempDir())
+	id, _ := a.StartTransfer(TransferRequest{Kind: "gather", Image: low.Ref("t/s:1"),
+		SourcesText: low.Ref("team/a:1") + "\n" + low.Ref("team/b:1") + "\n" + low.Ref("team/c:1") + "\n" + low.Ref("team/d:1") + "\n"})
+	waitState(t, a, id, store.StatusSucceeded)
+
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "part1.fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	part1 := filepath.Join(dir, "part1.tar")
+	id, err := a.StartTransfer(TransferRequest{Kind: "serialize", Image: low.Ref("t/s:1"), Path: fifo, BlockSize: "64Ki", BufferSize: "256Ki"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The "drive" takes 3 MiB, then the operator cancels.
+	f, err := os.Open(fifo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _ := os.Create(part1)
+	io.CopyN(out, f, 3<<20)
+	a.CancelJob(id)
+	go io.Copy(io.Discard, f)
+	waitState(t, a, id, store.StatusCancelled)
+	f.Close()
+	out.Close()
+	first, _ := a.GetRun(id)
+	if first.BlobsConfirmed == 0 {
+		t.Fatal("no blobs confirmed before the cancel")
+	}
+
+	// The resumed run writes to the same pipe, like a tape drive loaded
+	// with the next cartridge.
+	part2 := filepath.Join(dir, "part2.tar")
+	rid, err := a.ResumeRun(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f2, err := os.Open(fifo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out2, _ := os.Create(part2)
+	io.Copy(out2, f2)
+	f2.Close()
+	out2.Close()
+	second := waitState(t, a, rid, store.StatusSucceeded)
+	if second.ResumedFrom != id {
+		t.Errorf("resumed run does not name its origin: %+v", second.Run)
+	}
+	for i, p := range []string{part1, part2} {
+		want := store.StatusFailed // the first part alone is incomplete
+		if i == 1 {
+			want = store.StatusSucceeded
+		}
+		id, err := a.StartTransfer(TransferRequest{Kind: "deserialize", Path: p, Image: high.Ref("t/s:1")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		waitState(t, a, id, want)
+	}
+	ref, _ := name.ParseReference(high.Ref("t/s:1"))
+	if _, err := remote.Head(ref); err != nil {
+		t.Errorf("transfer incomplete after both parts: %v", err)
+	}
+}
