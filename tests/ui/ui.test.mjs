@@ -126,7 +126,7 @@ describe('Ferry UI in a browser', () => {
   });
 
   test('a demo job shows progress, cancels, and is recorded as cancelled', async () => {
-    const { page, errors } = await openPage(browser, server.url + '#/transfer');
+    const { page, errors } = await openPage(browser, server.url + '#/jobs');
     const card = page.locator('section[aria-label="Demo job"]');
     await card.waitFor();
     await card.locator('button:has-text("Start")').click();
@@ -143,14 +143,14 @@ describe('Ferry UI in a browser', () => {
     );
     assert.ok((await percent()) > first, 'the bar moves');
     await page.locator('footer [data-status="running"]', { hasText: 'demo' }).waitFor();
-    await shot(page, 'transfer-demo-running');
+    await shot(page, 'jobs-demo-running');
 
     await card.locator('button:has-text("Cancel")').click();
     await card.locator('[data-state="cancelled"]').waitFor();
     await page.locator('footer [data-status="idle"]').waitFor();
     const stopped = await percent();
     assert.ok(stopped < 100, `cancelled before the end (at ${stopped}%)`);
-    await shot(page, 'transfer-demo-cancelled');
+    await shot(page, 'jobs-demo-cancelled-card');
 
     const id = await card.getAttribute('data-demo-job');
     await card.locator('a:has-text("Open log")').click();

@@ -5,13 +5,24 @@
 import type {
   Capabilities,
   ConfigFile,
+  DriveInfo,
+  DriveRate,
+  Inspection,
   JobSnapshot,
   LogLine,
   Preferences,
+  PreviewRequest,
+  PreviewResponse,
   Problem,
   Run,
   RunDetail,
   RunFilter,
+  RunReport,
+  SavedDocument,
+  SourcesCheck,
+  TapeStatus,
+  TransferPlan,
+  TransferRequest,
 } from './types';
 
 type Bound = Record<string, (...args: unknown[]) => Promise<unknown>>;
@@ -52,6 +63,11 @@ async function call<T>(method: string, ...args: unknown[]): Promise<T> {
   }
 }
 
+/** True when the backend offers the method (newer backends add methods). */
+export function hasMethod(method: string): boolean {
+  return typeof window.go?.main?.App?.[method] === 'function';
+}
+
 // Go encodes a nil slice as null; the UI always wants an array.
 async function list<T>(method: string, ...args: unknown[]): Promise<T[]> {
   return (await call<T[] | null>(method, ...args)) ?? [];
@@ -75,6 +91,35 @@ export const api = {
   listRuns: (filter: RunFilter = {}) => list<Run>('ListRuns', filter),
   getRun: (id: string) => call<RunDetail>('GetRun', id),
   runLog: (id: string) => list<LogLine>('RunLog', id),
+  exportRun: (id: string, format: 'json' | 'csv') => call<RunReport>('ExportRun', id, format),
+  resumeRun: (id: string) => call<string>('ResumeRun', id),
+  rerunFailed: (id: string) => call<string>('RerunFailed', id),
+
+  checkSources: (text: string) => call<SourcesCheck>('CheckSources', text),
+  inspectSources: (text: string) => list<Inspection>('InspectSources', text),
+  saveDocument: (kind: string, name: string, content: string, meta: string) =>
+    call<number>('SaveDocument', kind, name, content, meta),
+  listDocuments: (kind: string) => list<SavedDocument>('ListDocuments', kind),
+  documentVersions: (kind: string, name: string) => list<SavedDocument>('DocumentVersions', kind, name),
+  getDocument: (kind: string, name: string, version = 0) => call<SavedDocument>('GetDocument', kind, name, version),
+
+  chooseOpenFile: (title: string) => call<string>('ChooseOpenFile', title),
+  chooseSaveFile: (title: string, defaultName: string) => call<string>('ChooseSaveFile', title, defaultName),
+  readTextFile: (path: string) => call<string>('ReadTextFile', path),
+  writeTextFile: (path: string, content: string) => call<void>('WriteTextFile', path, content),
+
+  previewMapping: (req: PreviewRequest) => call<PreviewResponse>('PreviewMapping', req),
+
+  planTransfer: (req: TransferRequest) => call<TransferPlan>('PlanTransfer', req),
+  startTransfer: (req: TransferRequest) => call<string>('StartTransfer', req),
+  answerMedium: (id: string, ok: boolean) => call<void>('AnswerMedium', id, ok),
+
+  listDrives: () => list<DriveInfo>('ListDrives'),
+  drivesHint: () => call<string>('DrivesHint'),
+  driveStatus: (dev: string) => call<TapeStatus>('DriveStatus', dev),
+  rewindDrive: (dev: string) => call<void>('RewindDrive', dev),
+  ejectDrive: (dev: string) => call<void>('EjectDrive', dev),
+  driveThroughput: (dev: string) => call<DriveRate>('DriveThroughput', dev),
 };
 
 export type Api = typeof api;

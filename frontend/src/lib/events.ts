@@ -3,7 +3,7 @@
 // callbacks, so one component unsubscribing never silences another: Wails'
 // EventsOff(name) would drop every listener of that name.
 
-import type { JobLogEvent, JobProgressEvent, JobStateEvent } from './types';
+import type { JobLogEvent, JobProgressEvent, JobStateEvent, MediumPrompt } from './types';
 
 type Callback = (data: any) => void;
 type Unsubscribe = () => void;
@@ -23,6 +23,8 @@ export interface EventMap {
   'job:progress': JobProgressEvent;
   'job:log': JobLogEvent;
   'job:state': JobStateEvent;
+  /** A tape volume is full; answer with api.answerMedium(id, ok). */
+  'job:medium': MediumPrompt;
   /** Emitted by the browser bridge after its event stream reconnects; events may have been missed. */
   'bridge:reconnect': null;
 }

@@ -71,3 +71,16 @@ export function parseSize(s: string): number | null {
   const v = Number(m[1]) * 1024 ** exp;
   return Number.isFinite(v) ? Math.round(v) : null;
 }
+
+/** Seconds left at the current rate, or null when it cannot be told. */
+export function etaSeconds(done: number, total: number, perSecond: number): number | null {
+  if (!(total > 0) || !(perSecond > 0) || done >= total) return null;
+  return (total - done) / perSecond;
+}
+
+/** "12.4 MB/s" in decimal megabytes, as tape drives are rated. */
+export function formatMBps(bytesPerSecond: number): string {
+  if (!(bytesPerSecond > 0)) return '—';
+  const mb = bytesPerSecond / 1e6;
+  return `${mb < 10 ? mb.toFixed(1) : Math.round(mb)} MB/s`;
+}

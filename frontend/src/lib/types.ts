@@ -57,6 +57,8 @@ export interface Run {
   kind: string;
   /** The equivalent CLI command line. */
   args: string;
+  /** The options as JSON. */
+  options?: string;
   status: JobState;
   error: string;
   startedAt: string;
@@ -82,8 +84,11 @@ export interface RunItem {
 export interface Medium {
   label: string;
   device: string;
+  syncId?: string;
   volume: number;
+  last?: boolean;
   bytes: number;
+  createdAt?: string;
 }
 
 export interface RunDetail extends Run {
@@ -103,6 +108,9 @@ export interface RunFilter {
   kind?: string;
   status?: string;
   text?: string;
+  /** RFC 3339; left out for no bound. */
+  since?: string;
+  until?: string;
   limit?: number;
 }
 
@@ -141,3 +149,198 @@ export function isFinished(state: JobState): boolean {
   return finishedStates.has(state);
 }
 
+
+// Sources lists (app_sources.go)
+
+export interface SourceEntry {
+  line: number;
+  ref: string;
+  labels?: Record<string, string> | null;
+}
+
+/** A problem of one line of a sources list or rule text; line counts from 1, column 0 or missing when unknown. */
+export interface LineProblem {
+  line: number;
+  column?: number;
+  severity?: 'error' | 'warning';
+  message: string;
+}
+
+export interface SourcesCheck {
+  sources: SourceEntry[] | null;
+  problems: LineProblem[] | null;
+}
+
+/** One reference resolved against its registry without copying anything. */
+export interface Inspection {
+  ref: string;
+  ok: boolean;
+  digest?: string;
+  mediaType?: string;
+  platforms?: string[] | null;
+  size: number;
+  error?: string;
+}
+
+/** A saved version of a sources list or mapping rules. */
+export interface SavedDocument {
+  kind: string;
+  name: string;
+  version: number;
+  content: string;
+  meta: string;
+  createdAt: string;
+}
+
+// Mapping (app_mapping.go)
+
+export type MapperKind = 'nest' | 'first-prefix' | 'all-prefix' | 'longest-prefix' | 'digests' | 'go-template';
+
+export interface PreviewRequest {
+  kind: MapperKind;
+  rules: string;
+  sourcesText: string;
+  indexRef: string;
+}
+
+export interface MappingProblem {
+  severity: 'error' | 'warning';
+  kind: string;
+  destination?: string;
+  message: string;
+}
+
+export interface MappingRow {
+  source: string;
+  digest?: string;
+  destinations: string[] | null;
+  problems?: MappingProblem[] | null;
+}
+
+export interface MappingCounts {
+  sources: number;
+  destinations: number;
+  problems: number;
+  errors: number;
+  warnings: number;
+  unmatched: number;
+}
+
+export interface PreviewResponse {
+  result: { rows: MappingRow[] | null; counts: MappingCounts };
+  ruleProblems: LineProblem[] | null;
+  inputProblem: string;
+  millis: number;
+}
+
+// Transfer (app_transfer.go)
+
+export type TransferKind =
+  | 'gather'
+  | 'serialize'
+  | 'deserialize'
+  | 'scatter'
+  | 'clone'
+  | 'archive'
+  | 'unarchive'
+  | 'verify';
+
+export interface TransferRequest {
+  kind: TransferKind;
+  sourcesText: string;
+  selectors: string[];
+  image: string;
+  path: string;
+  existing: string[];
+  mapper: string;
+  mapperKind: string;
+  mapperRules: string;
+  annotations: Record<string, string>;
+  platforms: string[];
+  indexFallback: boolean;
+  referrers: boolean;
+  check: boolean;
+  continue: boolean;
+  strict: boolean;
+  dryRun: boolean;
+  force: boolean;
+  compression: string;
+  blockSize: string;
+  bufferSize: string;
+  hwm: number;
+  checkpoint: string;
+  volumeSize: string;
+}
+
+/** What a transfer will do, asked of the backend before Start. */
+export interface TransferPlan {
+  images: number;
+  bytesTotal: number;
+  bytesDedup: number;
+  destination: string;
+  /** Free space at the destination; negative when unknown. */
+  freeBytes: number;
+  warnings: string[] | null;
+}
+
+/** A tape volume is full: the operator loads the next one and confirms. */
+export interface MediumPrompt {
+  id: string;
+  volume: number;
+  message: string;
+}
+
+export interface RunReport {
+  format: 'json' | 'csv';
+  name: string;
+  content: string;
+}
+
+// Drives (app_drives.go)
+
+export interface TapeDrive {
+  name: string;
+  path: string;
+  number: number;
+  mode: string;
+  rewinding: boolean;
+  scsiAddress: string;
+  vendor: string;
+  model: string;
+  revision: string;
+  serial: string;
+  defaultBlockSize: number;
+}
+
+export interface TapeStatus {
+  online: boolean;
+  loaded: boolean;
+  writeProtected: boolean;
+  atBOT: boolean;
+  atEOD: boolean;
+  atFilemark: boolean;
+  pastEarlyWarning: boolean;
+  cleaningRequested: boolean;
+  blockSize: number;
+  density: number;
+  fileNumber: number;
+  blockNumber: number;
+  partition: number;
+  softErrors: number;
+}
+
+export interface DriveInfo {
+  drive: TapeDrive;
+  /** ready, empty, loading, busy or error */
+  state: string;
+  summary: string;
+  status?: TapeStatus | null;
+  error: string;
+}
+
+export interface DriveRate {
+  interval: number;
+  readMBps: number;
+  writeMBps: number;
+  busy: number;
+}

@@ -1,46 +1,3 @@
-export namespace cli {
-	
-	export class DriveInfo {
-	    drive: tape.Drive;
-	    state: string;
-	    summary: string;
-	    status?: tape.Status;
-	    error: string;
-	
-	    static createFrom(source: any = {}) {
-	        return new DriveInfo(source);
-	    }
-	
-	    constructor(source: any = {}) {
-	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.drive = this.convertValues(source["drive"], tape.Drive);
-	        this.state = source["state"];
-	        this.summary = source["summary"];
-	        this.status = this.convertValues(source["status"], tape.Status);
-	        this.error = source["error"];
-	    }
-	
-		convertValues(a: any, classs: any, asMap: boolean = false): any {
-		    if (!a) {
-		        return a;
-		    }
-		    if (a.slice && a.map) {
-		        return (a as any[]).map(elem => this.convertValues(elem, classs));
-		    } else if ("object" === typeof a) {
-		        if (asMap) {
-		            for (const key of Object.keys(a)) {
-		                a[key] = new classs(a[key]);
-		            }
-		            return a;
-		        }
-		        return new classs(a);
-		    }
-		    return a;
-		}
-	}
-
-}
-
 export namespace jobs {
 	
 	export class Snapshot {
@@ -213,6 +170,22 @@ export namespace main {
 		    return a;
 		}
 	}
+	export class RunReport {
+	    format: string;
+	    name: string;
+	    content: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new RunReport(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.format = source["format"];
+	        this.name = source["name"];
+	        this.content = source["content"];
+	    }
+	}
 	export class SourcesCheck {
 	    sources: sources.Source[];
 	    problems: sources.Problem[];
@@ -244,6 +217,86 @@ export namespace main {
 		    }
 		    return a;
 		}
+	}
+	export class TransferPlan {
+	    images: number;
+	    bytesTotal: number;
+	    bytesDedup: number;
+	    destination: string;
+	    freeBytes: number;
+	    warnings: string[];
+	
+	    static createFrom(source: any = {}) {
+	        return new TransferPlan(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.images = source["images"];
+	        this.bytesTotal = source["bytesTotal"];
+	        this.bytesDedup = source["bytesDedup"];
+	        this.destination = source["destination"];
+	        this.freeBytes = source["freeBytes"];
+	        this.warnings = source["warnings"];
+	    }
+	}
+	export class TransferRequest {
+	    kind: string;
+	    sourcesText: string;
+	    selectors: string[];
+	    image: string;
+	    path: string;
+	    existing: string[];
+	    mapper: string;
+	    mapperKind: string;
+	    mapperRules: string;
+	    annotations: {[key: string]: string};
+	    platforms: string[];
+	    indexFallback: boolean;
+	    referrers: boolean;
+	    check: boolean;
+	    continue: boolean;
+	    strict: boolean;
+	    dryRun: boolean;
+	    force: boolean;
+	    compression: string;
+	    blockSize: string;
+	    bufferSize: string;
+	    hwm: number;
+	    checkpoint: string;
+	    volumeSize: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new TransferRequest(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.kind = source["kind"];
+	        this.sourcesText = source["sourcesText"];
+	        this.selectors = source["selectors"];
+	        this.image = source["image"];
+	        this.path = source["path"];
+	        this.existing = source["existing"];
+	        this.mapper = source["mapper"];
+	        this.mapperKind = source["mapperKind"];
+	        this.mapperRules = source["mapperRules"];
+	        this.annotations = source["annotations"];
+	        this.platforms = source["platforms"];
+	        this.indexFallback = source["indexFallback"];
+	        this.referrers = source["referrers"];
+	        this.check = source["check"];
+	        this.continue = source["continue"];
+	        this.strict = source["strict"];
+	        this.dryRun = source["dryRun"];
+	        this.force = source["force"];
+	        this.compression = source["compression"];
+	        this.blockSize = source["blockSize"];
+	        this.bufferSize = source["bufferSize"];
+	        this.hwm = source["hwm"];
+	        this.checkpoint = source["checkpoint"];
+	        this.volumeSize = source["volumeSize"];
+	    }
 	}
 
 }
@@ -833,24 +886,6 @@ export namespace tape {
 	        this.sysfsDir = source["sysfsDir"];
 	    }
 	}
-	export class Rate {
-	    interval: number;
-	    readMBps: number;
-	    writeMBps: number;
-	    busy: number;
-	
-	    static createFrom(source: any = {}) {
-	        return new Rate(source);
-	    }
-	
-	    constructor(source: any = {}) {
-	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.interval = source["interval"];
-	        this.readMBps = source["readMBps"];
-	        this.writeMBps = source["writeMBps"];
-	        this.busy = source["busy"];
-	    }
-	}
 	export class Status {
 	    online: boolean;
 	    loaded: boolean;
@@ -889,6 +924,62 @@ export namespace tape {
 	        this.partition = source["partition"];
 	        this.softErrors = source["softErrors"];
 	        this.driveType = source["driveType"];
+	    }
+	}
+	export class DriveInfo {
+	    drive: Drive;
+	    state: string;
+	    summary: string;
+	    status?: Status;
+	    error: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new DriveInfo(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.drive = this.convertValues(source["drive"], Drive);
+	        this.state = source["state"];
+	        this.summary = source["summary"];
+	        this.status = this.convertValues(source["status"], Status);
+	        this.error = source["error"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class Rate {
+	    interval: number;
+	    readMBps: number;
+	    writeMBps: number;
+	    busy: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new Rate(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.interval = source["interval"];
+	        this.readMBps = source["readMBps"];
+	        this.writeMBps = source["writeMBps"];
+	        this.busy = source["busy"];
 	    }
 	}
 

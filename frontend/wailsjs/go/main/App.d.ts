@@ -5,7 +5,6 @@ import {main} from '../models';
 import {store} from '../models';
 import {tape} from '../models';
 import {mirror} from '../models';
-import {cli} from '../models';
 
 export function ActiveJobs():Promise<Array<jobs.Snapshot>>;
 
@@ -29,6 +28,8 @@ export function DrivesHint():Promise<string>;
 
 export function EjectDrive(arg1:string):Promise<void>;
 
+export function ExportRun(arg1:string,arg2:string):Promise<main.RunReport>;
+
 export function GetConfig():Promise<main.ConfigView>;
 
 export function GetDocument(arg1:string,arg2:string,arg3:number):Promise<store.Document>;
@@ -41,13 +42,19 @@ export function InspectSources(arg1:string):Promise<Array<mirror.Inspection>>;
 
 export function ListDocuments(arg1:string):Promise<Array<store.Document>>;
 
-export function ListDrives():Promise<Array<cli.DriveInfo>>;
+export function ListDrives():Promise<Array<tape.DriveInfo>>;
 
 export function ListRuns(arg1:store.RunFilter):Promise<Array<store.Run>>;
+
+export function PlanTransfer(arg1:main.TransferRequest):Promise<main.TransferPlan>;
 
 export function PreviewMapping(arg1:main.PreviewRequest):Promise<main.PreviewResponse>;
 
 export function ReadTextFile(arg1:string):Promise<string>;
+
+export function RerunFailed(arg1:string):Promise<string>;
+
+export function ResumeRun(arg1:string):Promise<string>;
 
 export function RewindDrive(arg1:string):Promise<void>;
 
@@ -60,6 +67,8 @@ export function SaveDocument(arg1:string,arg2:string,arg3:string,arg4:string):Pr
 export function SavePreferences(arg1:main.Preferences):Promise<void>;
 
 export function StartDemo(arg1:number,arg2:number):Promise<string>;
+
+export function StartTransfer(arg1:main.TransferRequest):Promise<string>;
 
 export function ValidateConfig(arg1:string):Promise<Array<main.ConfigProblem>>;
 

@@ -46,6 +46,10 @@ export function EjectDrive(arg1) {
   return window['go']['main']['App']['EjectDrive'](arg1);
 }
 
+export function ExportRun(arg1, arg2) {
+  return window['go']['main']['App']['ExportRun'](arg1, arg2);
+}
+
 export function GetConfig() {
   return window['go']['main']['App']['GetConfig']();
 }
@@ -78,12 +82,24 @@ export function ListRuns(arg1) {
   return window['go']['main']['App']['ListRuns'](arg1);
 }
 
+export function PlanTransfer(arg1) {
+  return window['go']['main']['App']['PlanTransfer'](arg1);
+}
+
 export function PreviewMapping(arg1) {
   return window['go']['main']['App']['PreviewMapping'](arg1);
 }
 
 export function ReadTextFile(arg1) {
   return window['go']['main']['App']['ReadTextFile'](arg1);
+}
+
+export function RerunFailed(arg1) {
+  return window['go']['main']['App']['RerunFailed'](arg1);
+}
+
+export function ResumeRun(arg1) {
+  return window['go']['main']['App']['ResumeRun'](arg1);
 }
 
 export function RewindDrive(arg1) {
@@ -108,6 +124,10 @@ export function SavePreferences(arg1) {
 
 export function StartDemo(arg1, arg2) {
   return window['go']['main']['App']['StartDemo'](arg1, arg2);
+}
+
+export function StartTransfer(arg1) {
+  return window['go']['main']['App']['StartTransfer'](arg1);
 }
 
 export function ValidateConfig(arg1) {

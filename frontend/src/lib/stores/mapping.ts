@@ -1,0 +1,113 @@
+// The mapping rules being edited and their live preview. Rules are kept per
+// mapper type, so trying another type and coming back loses nothing; the
+// preview's input is the Sources page's list or a gather index reference.
+
+import { get, writable } from 'svelte/store';
+import { api, errorMessage } from '../api';
+import { debounce, latestOnly } from '../latest';
+import { sampleRules } from '../model/rules';
+import type { MapperKind, PreviewRequest, PreviewResponse } from '../types';
+import type { RowFilter } from '../model/preview';
+
+export interface MappingState {
+  kind: MapperKind;
+  rules: Record<MapperKind, string>;
+  /** Where the preview's images come from. */
+  input: 'sources' | 'index';
+  indexRef: string;
+  preview: PreviewResponse | null;
+  /** The request the preview answers, to tell a stale one. */
+  previewOf: string;
+  previewing: boolean;
+  error: string;
+  filter: RowFilter;
+  search: string;
+  /** CSV kinds: table or text editing. */
+  csvView: 'table' | 'text';
+}
+
+const kinds: MapperKind[] = ['nest', 'first-prefix', 'all-prefix', 'longest-prefix', 'digests', 'go-template'];
+
+function initial(): MappingState {
+  return {
+    kind: 'go-template',
+    rules: Object.fromEntries(kinds.map((k) => [k, sampleRules(k)])) as Record<MapperKind, string>,
+    input: 'sources',
+    indexRef: '',
+    preview: null,
+    previewOf: '',
+    previewing: false,
+    error: '',
+    filter: 'all',
+    search: '',
+    csvView: 'table',
+  };
+}
+
+export const mapping = writable<MappingState>(initial());
+
+const patch = (p: Partial<MappingState>) => mapping.update((s) => ({ ...s, ...p }));
+
+/** The preview follows typing after this pause. */
+export const previewDelay = 150;
+
+export function previewRequest(s: Pick<MappingState, 'kind' | 'rules' | 'input' | 'indexRef'>, sourcesText: string): PreviewRequest {
+  return {
+    kind: s.kind,
+    rules: s.rules[s.kind],
+    sourcesText: s.input === 'sources' ? sourcesText : '',
+    indexRef: s.input === 'index' ? s.indexRef.trim() : '',
+  };
+}
+
+const fetchPreview = latestOnly(
+  (req: PreviewRequest) => api.previewMapping(req).then((r) => ({ r, key: JSON.stringify(req) })),
+  ({ r, key }) => patch({ preview: r, previewOf: key, previewing: false, error: '' }),
+  (e) => patch({ previewing: false, error: errorMessage(e) }),
+);
+
+const previewSoon = debounce((req: PreviewRequest) => fetchPreview(req), previewDelay);
+
+// The request last sent for, so that asking again for the same thing (every
+// store change re-runs the page's effect) neither refetches nor loops.
+let requested = '';
+
+/** Asks for a preview of the current rules once typing pauses; nothing when it is already asked for. */
+export function requestPreview(sourcesText: string, now = false): void {
+  const s = get(mapping);
+  const req = previewRequest(s, sourcesText);
+  if (s.input === 'index' && !req.indexRef) {
+    requested = '';
+    if (s.preview || s.previewing) patch({ preview: null, previewOf: '', previewing: false });
+    return;
+  }
+  const key = JSON.stringify(req);
+  if (key === requested && !now) return;
+  requested = key;
+  if (!s.previewing) patch({ previewing: true });
+  previewSoon(req);
+  if (now) previewSoon.flush();
+}
+
+export function setMapperKind(kind: MapperKind): void {
+  patch({ kind });
+}
+
+export function editRules(text: string): void {
+  mapping.update((s) => ({ ...s, rules: { ...s.rules, [s.kind]: text } }));
+}
+
+export function setMapping(p: Partial<Pick<MappingState, 'input' | 'indexRef' | 'filter' | 'search' | 'csvView'>>): void {
+  patch(p);
+}
+
+/** The rules as the Transfer page sends them. */
+export function currentRules(): { kind: MapperKind; rules: string } {
+  const s = get(mapping);
+  return { kind: s.kind, rules: s.rules[s.kind] };
+}
+
+export function resetMapping(): void {
+  requested = '';
+  mapping.set(initial());
+}

@@ -1,0 +1,337 @@
+// Browser suite, part two: the operator's desktop against a real registry.
+// Sources with an error flagged at its line, the mapping preview following a
+// Go template, gather (and the later steps once the backend starts them from
+// the window) run from the Transfer page, History, Drives with fake drives.
+// Each step is its own test; they share one server, registry and browser and
+// run in order.
+
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { launchBrowser, listTags, makeFakeDrives, makeHome, openPage, pushImage, shot, startFerry, startRegistry } from './harness.mjs';
+
+const notFromWindow = /cannot be started from the window/;
+
+describe('the operator desktop, against a real registry', () => {
+  let home, server, registry, browser, page, errors, work, R;
+  const digests = {};
+  const runs = {};
+
+  before(async () => {
+    home = makeHome();
+    work = mkdtempSync(path.join(os.tmpdir(), 'ferry-desktop-'));
+    registry = await startRegistry();
+    R = registry.host;
+    digests.alpine = await pushImage(R, 'lowside/alpine', '3.20', [48 * 1024, 3000]);
+    digests.busybox = await pushImage(R, 'lowside/busybox', '1.36', [32 * 1024]);
+    digests.app = await pushImage(R, 'lowside/app', '2.0', [16 * 1024, 700]);
+    server = await startFerry(home, makeFakeDrives(home.root));
+    browser = await launchBrowser();
+    ({ page, errors } = await openPage(browser, server.url + '#/sources'));
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+    await registry?.stop();
+    home?.remove();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  const go = async (id, title) => {
+    await page.click(`nav a[data-nav="${id}"]`);
+    await page.waitForFunction((t) => document.querySelector('h1')?.textContent === t, title);
+  };
+  // The editor's text, line by line, without the messages and placeholders drawn into it.
+  const editorText = (label) =>
+    page.locator(`.cm-content[aria-label="${label}"]`).evaluate((el) =>
+      [...el.querySelectorAll('.cm-line')]
+        .map((line) => {
+          const copy = line.cloneNode(true);
+          copy.querySelectorAll('.cm-inline-problem, .cm-placeholder, .cm-widgetBuffer').forEach((w) => w.remove());
+          return copy.textContent;
+        })
+        .join('\n'),
+    );
+
+  /** Starts the form's job and waits for it to end; null when the backend does not start this kind from the window yet. */
+  async function runTransfer(kind) {
+    await page.click('button[data-start]');
+    const panel = page.locator('section[aria-label="Running job"]');
+    const refused = page.locator('[role="alert"]', { hasText: notFromWindow });
+    await Promise.race([panel.waitFor({ timeout: 20_000 }), refused.waitFor({ timeout: 20_000 })]);
+    if (await refused.isVisible()) return null;
+    await page.waitForSelector('section[aria-label="Running job"]:not([data-job-state="running"])', { timeout: 30_000 });
+    const state = await panel.getAttribute('data-job-state');
+    const id = await panel.getAttribute('data-job');
+    if (state !== 'succeeded') {
+      const log = await panel.locator('[role="log"]').innerText();
+      assert.fail(`${kind} ended ${state}:\n${await panel.locator('.result').innerText()}\n${log}`);
+    }
+    runs[kind] = id;
+    return id;
+  }
+
+  test('a sources list with an error is flagged at its line, in the editor and the table', async () => {
+    const editor = page.locator('.cm-content[aria-label="Sources list"]');
+    await editor.fill(`# low side, March\n${R}/lowside/alpine:3.20,team=base\n${R}/lowside/busybox:1.36,team=base\nnot a reference!\n`);
+    await page.waitForSelector('[data-sources-state="invalid"]');
+    // The editor marks line 4: its line, the gutter and the message beside it.
+    await page.locator('.cm-line[data-problem-line="4"]').waitFor();
+    assert.equal(await page.locator('.cm-line[data-problem-line]').count(), 1, 'only the bad line is marked');
+    assert.ok((await page.locator('.cm-gutter-lint .cm-lint-marker-error').count()) >= 1, 'gutter marker');
+    assert.match(await page.locator('.cm-inline-problem').innerText(), /\S/, 'message at the line');
+    assert.match(await page.locator('ul[aria-label="Problems"] .where').first().innerText(), /^Line 4/);
+    await page.locator('table[aria-label="Sources table"] tr[data-line="4"].bad').waitFor();
+    await shot(page, 'sources-error');
+
+    // Fixing the row in the table fixes the text.
+    await page.fill('input[aria-label="Reference on line 4"]', `${R}/lowside/app:2.0`);
+    await page.waitForSelector('[data-sources-state="valid"]');
+    assert.equal((await editorText('Sources list')).split('\n')[3], `${R}/lowside/app:2.0`);
+    assert.equal(await page.locator('.cm-line[data-problem-line]').count(), 0);
+    // And labels typed in the table land after a comma.
+    await page.fill('input[aria-label="Labels on line 4"]', 'team=apps, tier=prod');
+    await page.waitForFunction(() => document.querySelector('.cm-content')?.textContent?.includes('app:2.0,team=apps,tier=prod'));
+  });
+
+  test('Check sources asks the registry about every image, unreachable ones in plain words', async () => {
+    await page.click('table[aria-label="Sources table"] + p + .add button, .add button');
+    const newRow = page.locator('table[aria-label="Sources table"] tbody tr').last();
+    await newRow.locator('input[name="ref"]').fill('127.0.0.1:1/nothing/here:1');
+    await page.waitForSelector('[data-sources-state="valid"]');
+    await page.keyboard.press('Control+Enter');
+    await page.waitForSelector('.check[data-check="ok"] >> nth=2');
+    const bad = page.locator('.check[data-check="error"]');
+    await bad.waitFor();
+    assert.match(await bad.innerText(), /refused|connect|reach/i);
+    assert.equal(await page.locator('.check[data-check="ok"]').count(), 3);
+    assert.match(await page.locator('[data-totals]').innerText(), /3 reachable · 1 failed · about \d/);
+    await shot(page, 'sources-checked');
+
+    // Remove the unreachable line; the table and the text agree.
+    await page.click('button[aria-label="Remove line 5"]');
+    await page.waitForFunction(() => !document.querySelector('.cm-content')?.textContent?.includes('nothing/here'));
+    assert.equal(await page.locator('table[aria-label="Sources table"] tbody tr').count(), 3);
+  });
+
+  test('Ctrl+S saves a named version of the list in Ferry', async () => {
+    await page.fill('input[aria-label="List name"]', 'march-lowside');
+    await page.locator('.cm-content[aria-label="Sources list"]').click();
+    await page.keyboard.press('Control+S');
+    await page.locator('[role="status"]', { hasText: 'Saved "march-lowside" as version 1' }).waitFor();
+    await page.locator('select[aria-label="Saved lists"] option', { hasText: 'march-lowside (v1)' }).waitFor({ state: 'attached' });
+    await page.waitForSelector('[data-sources-state="valid"]');
+    await page.locator('[data-totals]', { hasText: '3 reachable · about' }).waitFor();
+    await shot(page, 'sources');
+  });
+
+  test('the mapping preview follows a Go template as you type, collisions flagged', async () => {
+    await go('mapping', 'Mapping');
+    assert.equal(await page.inputValue('select[aria-label="Mapper type"]'), 'go-template');
+    const editor = page.locator('.cm-content[aria-label="Go template"]');
+    // Everything onto one tag: different images collide.
+    await editor.fill(`${R}/highside/all:{{ "same" }}`);
+    await page.locator('[data-problem="collision"]').first().waitFor();
+    assert.equal(await page.locator('table[aria-label="Mapping preview"] tr[data-severity="error"]').count(), 3);
+    assert.match(await page.locator('[data-counts]').innerText(), /3 sources\s+3 destinations\s+3 errors/);
+    await shot(page, 'mapping-collision');
+
+    // A broken action is reported at its line.
+    await editor.fill(`{{/* where images land */}}\n${R}/highside/{{ Repository (index .Annotations "vnd.act3-ace.manifest.source") `);
+    await page.waitForSelector('[data-rules-state="invalid"]');
+    await page.locator('.cm-line[data-problem-line="2"]').waitFor();
+
+    const src = '(index .Annotations "vnd.act3-ace.manifest.source")';
+    await editor.fill(`{{/* where images land */}}\n${R}/highside/{{ Repository ${src} }}:{{ Tag ${src} }}`);
+    await page.waitForSelector('[data-rules-state="valid"]');
+    const first = page.locator(`tr[data-source="${R}/lowside/alpine:3.20"] .dests .mono`).first();
+    await page.waitForFunction((want) => [...document.querySelectorAll('.dests .mono')].some((e) => e.textContent === want), `${R}/highside/lowside/alpine:3.20`);
+    // Type at the end of the template: the preview follows.
+    await editor.click();
+    await page.keyboard.press('Control+End');
+    await page.keyboard.type('-hi');
+    await page.waitForFunction((want) => [...document.querySelectorAll('.dests .mono')].some((e) => e.textContent === want), `${R}/highside/lowside/alpine:3.20-hi`);
+    assert.equal(await first.innerText(), `${R}/highside/lowside/alpine:3.20-hi`);
+    for (let i = 0; i < 3; i++) await page.keyboard.press('Backspace');
+    await page.waitForFunction((want) => [...document.querySelectorAll('.dests .mono')].some((e) => e.textContent === want), `${R}/highside/lowside/alpine:3.20`);
+    assert.equal(await page.locator('tr[data-severity="error"], tr[data-severity="warning"]').count(), 0);
+    assert.ok((await page.locator('.cm-tpl-action').count()) >= 2, 'template actions highlighted');
+
+    // Filters: nothing has a problem now.
+    await page.click('div[aria-label="Show"] button:has-text("Only problems")');
+    await page.locator('text=No source has a problem.').waitFor();
+    await page.click('div[aria-label="Show"] button:has-text("All")');
+    await page.locator('table[aria-label="Mapping preview"] tbody tr >> nth=2').waitFor();
+    await shot(page, 'mapping');
+  });
+
+  test('the mapping plan exports as CSV', async () => {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('button:has-text("Export CSV")')]);
+    assert.equal(download.suggestedFilename(), 'ferry-mapping-go-template.csv');
+    const csv = readFileSync(await download.path(), 'utf8');
+    assert.match(csv, /^source,digest,destination,problems\n/);
+    assert.ok(csv.includes(`${R}/lowside/busybox:1.36,,${R}/highside/lowside/busybox:1.36,`), csv);
+  });
+
+  test('CSV rules edit as a table with reorder, in step with the text', async () => {
+    await page.selectOption('select[aria-label="Mapper type"]', 'first-prefix');
+    await page.click('button:has-text("Add rule")');
+    await page.fill('input[aria-label="From (prefix), row 1"]', `${R}/lowside/`);
+    await page.fill('input[aria-label="To, row 1"]', `${R}/first/`);
+    await page.click('button:has-text("Add rule")');
+    await page.fill('input[aria-label="From (prefix), row 2"]', `${R}/lowside/a`);
+    await page.fill('input[aria-label="To, row 2"]', `${R}/a-first/`);
+    await page.waitForFunction((want) => [...document.querySelectorAll('.dests .mono')].some((e) => e.textContent === want), `${R}/first/alpine:3.20`);
+    // Move row 2 up: it now wins for alpine and app.
+    await page.click('button[aria-label="Move row 2 up"]');
+    await page.waitForFunction((want) => [...document.querySelectorAll('.dests .mono')].some((e) => e.textContent === want), `${R}/a-first/lpine:3.20`);
+    await page.click('div[aria-label="Edit as"] button:has-text("Text")');
+    const text = await editorText('Mapping rules CSV');
+    assert.equal(text, `# from,to\n${R}/lowside/a,${R}/a-first/\n${R}/lowside/,${R}/first/\n`);
+    await page.click('div[aria-label="Edit as"] button:has-text("Table")');
+    await shot(page, 'mapping-csv');
+    // Back to the template for the transfers.
+    await page.selectOption('select[aria-label="Mapper type"]', 'go-template');
+    await page.locator('.cm-content[aria-label="Go template"]').waitFor();
+  });
+
+  test('gather runs from the Transfer page with its progress followed to the end', async () => {
+    await go('transfer', 'Transfer');
+    await page.click('[role="tab"][data-op="gather"]');
+    assert.match(await page.locator('section[aria-label="Plan"]').innerText(), /missing|Fill in/i);
+    assert.equal(await page.locator('button[data-start]').isDisabled(), true, 'Start waits for the form');
+    await page.fill('input[name="image"]', `${R}/transfer/gather:1`);
+    const plan = page.locator('section[aria-label="Plan"]');
+    await page.waitForFunction(() => !document.querySelector('button[data-start]')?.disabled);
+    assert.equal((await plan.locator('[data-plan-images]').innerText()).trim(), '3');
+    assert.match(await plan.locator('[data-command]').innerText(), new RegExp(`^ferry mirror gather SOURCES-FILE ${R}/transfer/gather:1`));
+    // The backend's plan replaces the form's guess: images and bytes from the registry.
+    await page.locator('section[aria-label="Plan"][data-plan="backend"]').waitFor();
+    assert.equal((await plan.locator('[data-plan-images]').innerText()).trim(), '3');
+    await shot(page, 'transfer');
+    // Ctrl+Enter starts it.
+    await page.keyboard.press('Control+Enter');
+    const panel = page.locator('section[aria-label="Running job"]');
+    await panel.waitFor();
+    await page.waitForSelector('section[aria-label="Running job"][data-job-state="succeeded"]', { timeout: 30_000 });
+    assert.equal(await panel.locator('[role="progressbar"]').first().getAttribute('aria-valuenow'), '100');
+    await panel.locator('[role="log"] .line').first().waitFor();
+    assert.match(await panel.locator('.result').innerText(), /Finished in/);
+    runs.gather = await panel.getAttribute('data-job');
+    assert.deepEqual(await listTags(R, 'transfer/gather'), ['1']);
+    await shot(page, 'transfer-gather-done');
+  });
+
+  test('the form and the finished job are still there after visiting another page', async () => {
+    await go('sources', 'Sources');
+    assert.match(await editorText('Sources list'), /lowside\/busybox:1\.36/);
+    await go('transfer', 'Transfer');
+    await page.locator(`section[aria-label="Running job"][data-job="${runs.gather}"]`).waitFor();
+    await page.click('button:has-text("New gather")');
+    assert.equal(await page.inputValue('input[name="image"]'), `${R}/transfer/gather:1`);
+  });
+
+  test('serialize writes the gathered image to a tar file', async (t) => {
+    await page.click('[role="tab"][data-op="serialize"]');
+    await page.fill('input[name="image"]', `${R}/transfer/gather:1`);
+    // In a browser there is no file dialog (the CSV export above found that out): the path is typed.
+    assert.equal(await page.locator('button:has-text("Browse…")').count(), 0);
+    await page.fill('input[name="path"]', path.join(work, 'transfer.tar'));
+    if ((await runTransfer('serialize')) === null) return t.skip('serialize is not started from the window by this backend yet');
+    assert.ok(statSync(path.join(work, 'transfer.tar')).size > 48 * 1024);
+    await shot(page, 'transfer-serialize-done');
+  });
+
+  test('deserialize reads the tar file into the high-side registry', async (t) => {
+    if (!existsSync(path.join(work, 'transfer.tar'))) return t.skip('no tar file: serialize did not run');
+    await page.click('[role="tab"][data-op="deserialize"]');
+    await page.fill('input[name="path"]', path.join(work, 'transfer.tar'));
+    await page.fill('input[name="image"]', `${R}/highside/gather:1`);
+    if ((await runTransfer('deserialize')) === null) return t.skip('deserialize is not started from the window by this backend yet');
+    assert.deepEqual(await listTags(R, 'highside/gather'), ['1']);
+  });
+
+  test('scatter pushes every image where the Mapping page says', async (t) => {
+    await page.click('[role="tab"][data-op="scatter"]');
+    const from = runs.deserialize ? `${R}/highside/gather:1` : `${R}/transfer/gather:1`;
+    await page.fill('input[name="image"]', from);
+    assert.match(await page.locator('section[aria-label="Plan"]').innerText(), /Go template/);
+    if ((await runTransfer('scatter')) === null) return t.skip('scatter is not started from the window by this backend yet');
+    assert.deepEqual(await listTags(R, 'highside/lowside/alpine'), ['3.20']);
+    assert.deepEqual(await listTags(R, 'highside/lowside/app'), ['2.0']);
+  });
+
+  test('the tape chooser lists the drives Ferry detected', async () => {
+    await page.click('[role="tab"][data-op="serialize"]');
+    const job = page.locator('section[aria-label="Running job"]');
+    if (await job.isVisible()) await page.click('button:has-text("New serialize")');
+    await page.click('label:has-text("Tape drive")');
+    const options = await page.locator('select[name="drive"] option').allTextContents();
+    assert.equal(options.length, 2);
+    assert.match(options[0], /nst0 · IBM ULT3580-TD9/);
+    assert.match(await page.locator('[data-command]').innerText(), /nst0/);
+    await shot(page, 'transfer-tape');
+    await page.click('label:has-text("File")');
+  });
+
+  test('the next-volume prompt waits for the operator', async () => {
+    await page.evaluate(() => window.runtime.EventsEmit('job:medium', { id: 'job-x', volume: 2, message: 'Volume 1 is full. Load a fresh tape for volume 2.' }));
+    const dialog = page.locator('dialog[data-medium-dialog]');
+    await dialog.locator('h2', { hasText: 'Load volume 2' }).waitFor();
+    assert.match(await dialog.innerText(), /Volume 1 is full/);
+    await shot(page, 'transfer-next-volume');
+    await dialog.locator('button.primary').click();
+    // Without a job waiting, the backend's answer is an error shown in the dialog; Stop closes nothing silently.
+    await dialog.locator('.err').first().waitFor();
+    await page.evaluate(() => window.runtime.EventsEmit('job:state', { id: 'job-x', kind: 'serialize', state: 'cancelled' }));
+    await page.waitForFunction(() => !document.querySelector('dialog[data-medium-dialog]')?.open);
+  });
+
+  test('History finds the runs by image and shows one in full, report exported', async () => {
+    await go('history', 'History');
+    await page.locator(`tr[data-run="${runs.gather}"]`).waitFor();
+    await page.fill('input[aria-label="Search history"]', 'lowside/busybox');
+    await page.waitForFunction(() => document.querySelectorAll('table.runs tbody tr').length >= 1);
+    await page.locator(`tr[data-run="${runs.gather}"]`).waitFor();
+    await page.selectOption('select[aria-label="Operation"]', 'verify');
+    await page.locator('text=No runs match').waitFor();
+    await page.click('button.clear');
+    await page.locator(`tr[data-run="${runs.gather}"]`).waitFor();
+
+    await page.click(`tr[data-run="${runs.gather}"] a`);
+    const detail = page.locator(`[data-history-run="${runs.gather}"]`);
+    await detail.locator('[data-state="succeeded"]').first().waitFor();
+    await detail.locator('tr[data-item-status]').first().waitFor();
+    assert.equal(await detail.locator('tr[data-item-status]').count(), 3);
+    assert.match(await detail.innerText(), new RegExp(`${R}/lowside/alpine:3.20`));
+    await shot(page, 'history');
+
+    const [download] = await Promise.all([page.waitForEvent('download'), detail.locator('button:has-text("Export JSON")').click()]);
+    assert.match(download.suggestedFilename(), /^ferry-gather-.*\.json$/);
+    const report = JSON.parse(readFileSync(await download.path(), 'utf8'));
+    assert.equal(report.run.kind, 'gather');
+    assert.equal(report.run.items.length, 3);
+    await detail.locator('[role="tab"]:has-text("Log")').click();
+    await detail.locator('[role="log"] .line').first().waitFor();
+  });
+
+  test('Drives lists the attached drives with their status', async () => {
+    await go('drives', 'Drives');
+    const nst0 = page.locator('section[data-drive="nst0"]');
+    await nst0.waitFor();
+    assert.match(await nst0.innerText(), /IBM ULT3580-TD9/);
+    assert.match(await page.locator('section[data-drive="nst1"]').innerText(), /HP Ultrium 6-SCSI/);
+    await shot(page, 'drives');
+  });
+
+  test('Settings, and no errors in the page along the way', async () => {
+    await go('settings', 'Settings');
+    await page.waitForSelector('[data-config-state="valid"]');
+    await shot(page, 'settings');
+    // Failed registry checks log nothing to the console; only real page errors count.
+    assert.deepEqual(errors.filter((e) => !/Failed to load resource/.test(e)), []);
+  });
+});
