@@ -107,7 +107,7 @@ func Gather(ctx context.Context, env Env, o GatherOptions) (GatherResult, error)
 		}
 		res.Stats.add(st)
 		copier.ItemDone(r.src.Ref)
-		env.item(Item{Source: r.src.Ref, Destination: dest.Repository(), Digest: r.desc.Digest.String(), Status: ItemDone, Bytes: st.BytesSent})
+		env.item(Item{Source: r.src.Ref, Destination: o.Dest, Digest: r.desc.Digest.String(), Status: ItemDone, Bytes: st.BytesSent + st.BytesMounted})
 	}
 
 	raw, roots, err := buildGatherIndex(resolved, o, all, env.Version)
