@@ -22,12 +22,13 @@ type App struct {
 	sess    *session.Session
 	emit    EventSink
 	dialogs Dialogs // nil outside the desktop window
+	media   *mediumPrompts
 	unsub   func()
 }
 
 // NewApp returns an App over an open session, delivering events to emit.
 func NewApp(sess *session.Session, emit EventSink) *App {
-	a := &App{sess: sess, emit: emit}
+	a := &App{sess: sess, emit: emit, media: newMediumPrompts()}
 	if sess != nil && emit != nil {
 		a.unsub = sess.Jobs.Subscribe(a.forward)
 	}

@@ -4,7 +4,6 @@ import (
 	"sync"
 	"time"
 
-	"ferry/backend/cli"
 	"ferry/backend/tape"
 )
 
@@ -17,45 +16,46 @@ import (
 // ListDrives lists the tape drives with each one's status, or why it could
 // not be read ("busy" while a job writes to it). No drives is an empty list;
 // DrivesHint explains why.
-func (a *App) ListDrives() ([]cli.DriveInfo, error) {
-	return cli.DrivesFromEnv().List()
+func (a *App) ListDrives() ([]tape.DriveInfo, error) {
+	return tape.DrivesFromEnv().List()
 }
 
 // DrivesHint explains an empty drive list (st driver not loaded, or no drive
 // attached).
 func (a *App) DrivesHint() string {
-	return cli.DrivesFromEnv().NoDrivesHint()
+	return tape.DrivesFromEnv().NoDrivesHint()
 }
 
 // DriveStatus reads one drive's status without waiting for a tape. dev is a
 // node name ("nst0") or a path ("/dev/nst0").
 func (a *App) DriveStatus(dev string) (tape.Status, error) {
-	path, err := cli.DrivesFromEnv().Resolve(dev, false)
+	path, err := tape.DrivesFromEnv().Resolve(dev, false)
 	if err != nil {
 		return tape.Status{}, err
 	}
-	return cli.ReadDriveStatus(path)
+	return tape.DrivesFromEnv().Status(path)
 }
 
 // RewindDrive rewinds the tape. It returns when the drive has finished,
 // which on a full LTO cartridge takes a minute or two; a busy drive (a job
 // holds it) fails at once.
 func (a *App) RewindDrive(dev string) error {
-	return controlDrive(dev, cli.RewindDrive)
+	return controlDrive(dev, tape.Drives.Rewind)
 }
 
 // EjectDrive rewinds and unloads the tape. Like RewindDrive it returns when
 // the drive has finished.
 func (a *App) EjectDrive(dev string) error {
-	return controlDrive(dev, cli.EjectDrive)
+	return controlDrive(dev, tape.Drives.Eject)
 }
 
-func controlDrive(dev string, op func(string) (tape.Status, error)) error {
-	path, err := cli.DrivesFromEnv().Resolve(dev, false)
+func controlDrive(dev string, op func(tape.Drives, string) (tape.Status, error)) error {
+	d := tape.DrivesFromEnv()
+	path, err := d.Resolve(dev, false)
 	if err != nil {
 		return err
 	}
-	_, err = op(path)
+	_, err = op(d, path)
 	return err
 }
 
@@ -82,7 +82,7 @@ var (
 // it is. It reads the st driver's counters in sysfs, so it works while a job
 // holds the drive open.
 func (a *App) DriveThroughput(dev string) (tape.Rate, error) {
-	drive, err := cli.DrivesFromEnv().Find(dev)
+	drive, err := tape.DrivesFromEnv().Find(dev)
 	if err != nil {
 		return tape.Rate{}, err
 	}

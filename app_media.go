@@ -18,7 +18,7 @@ func (a *App) startMedia(cfg *config.Config, req TransferRequest) (string, error
 	}
 	run := func(kind, args string, opts any, work func(ctx context.Context, env mirror.Env) error) (string, error) {
 		return a.sess.Jobs.Start(jobs.Spec{Kind: kind, Args: args, Options: opts,
-			Run: func(ctx context.Context, j *jobs.Job) error { return work(ctx, jobs.MirrorEnv(cfg, j)) }})
+			Run: func(ctx context.Context, j *jobs.Job) error { return work(ctx, a.env(cfg, j)) }})
 	}
 	switch req.Kind {
 	case "serialize":
@@ -136,7 +136,7 @@ func (a *App) ResumeRun(id string) (string, error) {
 		}
 		return a.sess.Jobs.Start(jobs.Spec{Kind: "serialize", Args: "ferry mirror serialize --resume " + id + " " + o.Dest,
 			Options: o, ResumedFrom: id, Run: func(ctx context.Context, j *jobs.Job) error {
-				_, err := mirror.Serialize(ctx, jobs.MirrorEnv(cfg, j), o)
+				_, err := mirror.Serialize(ctx, a.env(cfg, j), o)
 				return err
 			}})
 	case "deserialize":
@@ -146,7 +146,7 @@ func (a *App) ResumeRun(id string) (string, error) {
 		}
 		return a.sess.Jobs.Start(jobs.Spec{Kind: "deserialize", Args: run.Args, Options: o, ResumedFrom: id,
 			Run: func(ctx context.Context, j *jobs.Job) error {
-				_, err := mirror.Deserialize(ctx, jobs.MirrorEnv(cfg, j), o)
+				_, err := mirror.Deserialize(ctx, a.env(cfg, j), o)
 				return err
 			}})
 	}

@@ -46,7 +46,7 @@ func (a *App) RerunFailed(id string) (string, error) {
 		o.Subset = keys(failed)
 		return a.sess.Jobs.Start(jobs.Spec{Kind: "scatter", Args: run.Args + " (failed items of " + id + ")", Options: o, ResumedFrom: id,
 			Run: func(ctx context.Context, j *jobs.Job) error {
-				_, err := mirror.Scatter(ctx, jobs.MirrorEnv(cfg, j), o)
+				_, err := mirror.Scatter(ctx, a.env(cfg, j), o)
 				return err
 			}})
 	case "clone":
@@ -66,7 +66,7 @@ func (a *App) RerunFailed(id string) (string, error) {
 		o.Sources = keep
 		return a.sess.Jobs.Start(jobs.Spec{Kind: "clone", Args: run.Args + " (failed items of " + id + ")", Options: o, ResumedFrom: id,
 			Run: func(ctx context.Context, j *jobs.Job) error {
-				_, err := mirror.Clone(ctx, jobs.MirrorEnv(cfg, j), o)
+				_, err := mirror.Clone(ctx, a.env(cfg, j), o)
 				return err
 			}})
 	default:

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"ferry/backend/mirror"
 	"ferry/backend/registrytest"
 	"ferry/backend/session"
 	"ferry/backend/store"
@@ -192,5 +194,49 @@ func TestRerunFailedScatterOnlyFailedImages(t *testing.T) {
 	}
 	if _, err := a.RerunFailed(gid); err == nil {
 		t.Error("re-run of a run without failures started")
+	}
+}
+
+func TestNextMediumPromptAndAnswers(t *testing.T) {
+	dir := t.TempDir()
+	p := session.Paths{DataDir: dir, DB: filepath.Join(dir, "ferry.db")}
+	s, err := session.Open(session.Options{Paths: p, LogLevel: logrus.WarnLevel})
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := make(chan any, 4)
+	a := NewApp(s, func(name string, data any) {
+		if name == "job:medium" {
+			events <- data
+		}
+	})
+	defer a.shutdown()
+	req := mirror.MediumRequest{Device: "/dev/nst0", SyncID: "s1", Volume: 2, Write: true, Message: "Insert volume 2"}
+	result := make(chan error, 1)
+	go func() { result <- a.askMedium(context.Background(), "job-1", req) }()
+	prompt := (<-events).(MediumPrompt)
+	if prompt.JobID != "job-1" || prompt.Volume != 2 || !prompt.Write {
+		t.Errorf("prompt = %+v", prompt)
+	}
+	if pending := a.PendingMedia(); len(pending) != 1 || pending[0].Device != "/dev/nst0" {
+		t.Errorf("pending = %+v", pending)
+	}
+	if err := a.AnswerMedium("job-2", true); err == nil {
+		t.Error("answer for a job that is not waiting accepted")
+	}
+	if err := a.AnswerMedium("job-1", true); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-result; err != nil {
+		t.Errorf("loaded medium: %v", err)
+	}
+	go func() { result <- a.askMedium(context.Background(), "job-1", req) }()
+	<-events
+	a.AnswerMedium("job-1", false)
+	if err := <-result; !errors.Is(err, mirror.ErrMediumCancelled) {
+		t.Errorf("declined medium: %v", err)
+	}
+	if len(a.PendingMedia()) != 0 {
+		t.Error("prompt left pending after the answer")
 	}
 }

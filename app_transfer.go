@@ -62,7 +62,7 @@ func (a *App) StartTransfer(req TransferRequest) (string, error) {
 		}
 		return a.sess.Jobs.Start(jobs.Spec{Kind: "gather", Args: "ferry mirror gather - " + req.Image, Options: o,
 			Run: func(ctx context.Context, j *jobs.Job) error {
-				_, err := mirror.Gather(ctx, jobs.MirrorEnv(cfg, j), o)
+				_, err := mirror.Gather(ctx, a.env(cfg, j), o)
 				return err
 			}})
 	case "scatter", "clone":
@@ -78,7 +78,7 @@ func (a *App) StartTransfer(req TransferRequest) (string, error) {
 				Check: req.Check, Continue: req.Continue, Referrers: req.Referrers}
 			return a.sess.Jobs.Start(jobs.Spec{Kind: "scatter", Args: "ferry mirror scatter " + req.Image + " " + spec, Options: o,
 				Run: func(ctx context.Context, j *jobs.Job) error {
-					_, err := mirror.Scatter(ctx, jobs.MirrorEnv(cfg, j), o)
+					_, err := mirror.Scatter(ctx, a.env(cfg, j), o)
 					return err
 				}})
 		}
@@ -90,7 +90,7 @@ func (a *App) StartTransfer(req TransferRequest) (string, error) {
 			Check: req.Check, Continue: req.Continue, Referrers: req.Referrers}
 		return a.sess.Jobs.Start(jobs.Spec{Kind: "clone", Args: "ferry mirror clone - " + spec, Options: o,
 			Run: func(ctx context.Context, j *jobs.Job) error {
-				_, err := mirror.Clone(ctx, jobs.MirrorEnv(cfg, j), o)
+				_, err := mirror.Clone(ctx, a.env(cfg, j), o)
 				return err
 			}})
 	default:

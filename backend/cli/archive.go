@@ -47,7 +47,7 @@ images whose blobs the far side has. An interrupted archive resumes with
 					o.StoreDir = s.Paths.Store
 				}
 				return jobs.Spec{Kind: "archive", Args: commandLine(cmd, args), Options: o, Run: func(ctx context.Context, j *jobs.Job) error {
-					res, err := mirror.Archive(ctx, jobs.MirrorEnv(cfg, j), o)
+					res, err := mirror.Archive(ctx, cliEnv(cmd, jobs.MirrorEnv(cfg, j)), o)
 					if res.Serialize.Root.Digest.Hex == "" {
 						return err // failed before serializing
 					}

@@ -18,7 +18,7 @@ func newDeserializeCmd(g *globals) *cobra.Command {
 	var o mirror.DeserializeOptions
 	var blockSize string
 	cmd := &cobra.Command{
-		Use:   "deserialize SOURCE IMAGE",
+		Use:   "deserialize SOURCE [MORE-VOLUMES...] IMAGE",
 		Short: "Read a tar file or tape and push its images into a repository",
 		Long: `Deserialize reads SOURCE (a tar file, a FIFO, "-" for standard input, or a tape
 device) once and pushes everything on it into the repository of IMAGE, then tags the
@@ -28,13 +28,21 @@ counts; blobs already in the repository are not sent again.
 A medium that was cut short keeps everything it delivered; the command lists exactly
 what is missing and exits non-zero. Read the rest (the next part, or the archive a
 "serialize --resume" wrote) into the same IMAGE to complete the transfer. Tapes are
-read in variable-size records, so any block size works with the defaults.`,
+read in variable-size records, so any block size works with the defaults.
+
+A multi-volume transfer is read as one: give its volumes in order
+(sync-45.001.tar sync-45.002.tar ..., or a glob), or only the first, and the next
+ones are found by name next to it. From a tape drive, the command asks on the
+terminal for each next tape until the volume marked last. Every volume must carry
+the same sync id and come in order; a wrong, repeated or foreign volume is refused
+and named.`,
 		Example: `  ferry mirror deserialize /dev/nst0 reg.high.example/transfer:sync-45
   ferry mirror deserialize sync-45.tar reg.high.example/transfer:sync-45 --strict
-  ferry mirror deserialize sync-45.tar reg.high.example/transfer:sync-45 --dry-run`,
-		Args: cobra.ExactArgs(2),
+  ferry mirror deserialize sync-45.tar reg.high.example/transfer:sync-45 --dry-run
+  ferry mirror deserialize sync-45.0*.tar reg.high.example/transfer:sync-45`,
+		Args: cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Source, o.Dest = args[0], args[1]
+			o.Source, o.Volumes, o.Dest = args[0], args[1:len(args)-1], args[len(args)-1]
 			if blockSize != "" {
 				n, err := parseSize(blockSize)
 				if err != nil {
@@ -48,7 +56,7 @@ read in variable-size records, so any block size works with the defaults.`,
 			}
 			return g.runJob(cmd, func(s *session.Session) (jobs.Spec, error) {
 				return jobs.Spec{Kind: "deserialize", Args: commandLine(cmd, args), Options: o, Run: func(ctx context.Context, j *jobs.Job) error {
-					res, err := mirror.Deserialize(ctx, jobs.MirrorEnv(cfg, j), o)
+					res, err := mirror.Deserialize(ctx, cliEnv(cmd, jobs.MirrorEnv(cfg, j)), o)
 					printDeserialize(cmd.OutOrStdout(), o.Dest, res, o.DryRun)
 					return err
 				}}, nil
@@ -74,5 +82,8 @@ func printDeserialize(w io.Writer, dest string, res mirror.DeserializeResult, dr
 			dest, res.Root.Digest, res.Blobs, HumanBytes(res.Bytes), res.Pushed, res.Present, res.Manifests)
 	default:
 		fmt.Fprintf(w, "Incomplete: %d blobs received (%s) and kept in %s; %d missing\n", res.Blobs, HumanBytes(res.Bytes), dest, len(res.Missing))
+	}
+	if len(res.Volumes) > 1 {
+		fmt.Fprintf(w, "Read %d volumes of transfer %s\n", len(res.Volumes), res.SyncID)
 	}
 }

@@ -151,7 +151,7 @@ func TestDrivesListJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var infos []DriveInfo
+	var infos []tape.DriveInfo
 	if err := json.Unmarshal([]byte(out), &infos); err != nil {
 		t.Fatalf("not JSON: %v\n%s", err, out)
 	}
@@ -204,8 +204,8 @@ func TestDrivesNoneFound(t *testing.T) {
 
 func TestDrivesFromEnvironment(t *testing.T) {
 	sys, dev := fakeDrives(t)
-	t.Setenv(EnvSysfsRoot, sys)
-	t.Setenv(EnvDevDir, dev)
+	t.Setenv(tape.EnvSysfsRoot, sys)
+	t.Setenv(tape.EnvDevDir, dev)
 	out, err := runFerry(t, "drives")
 	if err != nil {
 		t.Fatal(err)
@@ -355,7 +355,7 @@ func TestDrivesSetBlockBadSize(t *testing.T) {
 
 func TestDrivesFindBySysfs(t *testing.T) {
 	sys, dev := fakeDrives(t)
-	d := Drives{SysfsRoot: sys, DevDir: dev}
+	d := tape.Drives{SysfsRoot: sys, DevDir: dev}
 	for _, name := range []string{"nst1", filepath.Join(dev, "nst1"), "st1"} {
 		drv, err := d.Find(name)
 		if err != nil {

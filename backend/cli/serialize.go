@@ -1,16 +1,17 @@
 package cli
 
 import (
+	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 
-	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
@@ -25,7 +26,7 @@ func init() { mirrorVerbs = append(mirrorVerbs, newSerializeCmd) }
 
 // mediaFlags are the serialize flags that serialize and archive share.
 type mediaFlags struct {
-	bufferSize, blockSize string
+	bufferSize, blockSize, volumeSize string
 }
 
 func addSerializeFlags(f *pflag.FlagSet, o *mirror.SerializeOptions, m *mediaFlags) {
@@ -38,6 +39,8 @@ func addSerializeFlags(f *pflag.FlagSet, o *mirror.SerializeOptions, m *mediaFla
 	f.IntVar(&o.HWM, "hwm", mirror.DefaultHWM, "percent the buffer fills before the medium is written")
 	f.BoolVarP(&o.Referrers, "recursive", "r", false, "also send the referrers (signatures, SBOMs) of every manifest")
 	f.BoolVar(&o.Force, "force", false, "overwrite an existing DEST file (nothing is ever appended)")
+	f.StringVar(&m.volumeSize, "volume-size", "", "split into files of at most this size, DEST with .001, .002, ... before .tar, each a complete archive (e.g. 4.7G for DVDs)")
+	f.BoolVar(&o.PadFinalBlock, "pad-final-block", false, "zero-pad the last block to the block size; on a tape, write in fixed-size blocks")
 }
 
 // apply parses the size flags into o; a size kept from a resumed run
@@ -57,7 +60,83 @@ func (m mediaFlags) apply(f *pflag.FlagSet, o *mirror.SerializeOptions) error {
 		}
 		o.BlockSize = n
 	}
+	if f.Changed("volume-size") && m.volumeSize != "" {
+		n, err := parseVolumeSize(m.volumeSize)
+		if err != nil {
+			return fmt.Errorf("--volume-size: %w", err)
+		}
+		o.VolumeSize = n
+	}
 	return nil
+}
+
+// parseVolumeSize accepts sizes as parseSize does, plus decimal fractions
+// with SI units as media are sold: 4.7G (a DVD) is 4.7 * 10^9 bytes.
+func parseVolumeSize(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	if n, err := parseSize(t); err == nil {
+		return int64(n), nil
+	}
+	units := map[string]float64{"K": 1e3, "KB": 1e3, "M": 1e6, "MB": 1e6, "G": 1e9, "GB": 1e9, "T": 1e12, "TB": 1e12}
+	for _, u := range []string{"KB", "MB", "GB", "TB", "K", "M", "G", "T"} {
+		if num, ok := strings.CutSuffix(strings.ToUpper(t), u); ok {
+			v, err := strconv.ParseFloat(num, 64)
+			if err == nil && v > 0 && v*units[u] < 1<<62 {
+				return int64(v * units[u]), nil
+			}
+			break
+		}
+	}
+	return 0, fmt.Errorf("%q is not a size (e.g. 4.7G, 25GB, 700Mi)", s)
+}
+
+// stdinTerminal reports whether standard input is a terminal; tests replace it.
+var stdinTerminal = func() bool {
+	return isatty.IsTerminal(os.Stdin.Fd()) || isatty.IsCygwinTerminal(os.Stdin.Fd())
+}
+
+// mediumPrompt asks for the next medium of a multi-volume transfer on the
+// terminal: it prints the request and waits for Enter ("q" stops). When
+// standard input is not a terminal there is nobody to ask, so it fails
+// clearly; files (--volume-size) never ask.
+func mediumPrompt(in io.Reader, out io.Writer) func(context.Context, mirror.MediumRequest) error {
+	lines := make(chan string)
+	var start sync.Once
+	return func(ctx context.Context, req mirror.MediumRequest) error {
+		if !stdinTerminal() {
+			return fmt.Errorf("volume %d of transfer %s needs another tape in %s, but standard input is not a terminal to ask for it; "+
+				"run the command in a terminal, or write files with --volume-size", req.Volume, req.SyncID, req.Device)
+		}
+		start.Do(func() {
+			go func() {
+				sc := bufio.NewScanner(in)
+				for sc.Scan() {
+					lines <- sc.Text()
+				}
+				close(lines)
+			}()
+		})
+		fmt.Fprintf(out, "\n%s (q to stop): ", req.Message)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case line, ok := <-lines:
+			switch strings.ToLower(strings.TrimSpace(line)) {
+			case "q", "quit", "stop", "cancel":
+				return mirror.ErrMediumCancelled
+			}
+			if !ok {
+				return mirror.ErrMediumCancelled
+			}
+			return nil
+		}
+	}
+}
+
+// cliEnv is the job's environment with the terminal prompt for media.
+func cliEnv(cmd *cobra.Command, env mirror.Env) mirror.Env {
+	env.NextMedium = mediumPrompt(cmd.InOrStdin(), cmd.ErrOrStderr())
+	return env
 }
 
 // parseSize accepts 4096, 512Ki, 1Mi, 1MiB, 1M and the like.
@@ -94,9 +173,18 @@ no final index.json, so no reader takes it as complete), and
   ferry mirror serialize --resume RUN-ID [NEW-DEST]
 writes a new archive with only what is left. NEW-DEST defaults to NAME.partN.tar
 next to the original file (tapes and pipes reuse the same path). --checkpoint and
---existing-from-checkpoint FILE:OFFSET do the same with the reference tool's ledger.`,
+--existing-from-checkpoint FILE:OFFSET do the same with the reference tool's ledger.
+
+A transfer larger than one medium is written as volumes, each a complete archive with
+the same sync id (readable in order by the reference tool too). On a tape drive a new
+volume starts when the tape is full: the volume is closed after the last whole blob,
+and the command asks on the terminal for the next tape ("Insert volume 2 of transfer
+... into /dev/nst0 and press Enter"). With --volume-size SIZE, DEST is split into
+NAME.001.tar, NAME.002.tar, ... of at most SIZE each. Tapes are written in
+variable-size records of --block-size; --pad-final-block writes fixed-size blocks.`,
 		Example: `  ferry mirror serialize reg.low.example/transfer:sync-45 /dev/nst0 -m 1Gi
   ferry mirror serialize reg.low.example/transfer:sync-45 sync-45.tar reg.low.example/transfer:sync-44
+  ferry mirror serialize reg.low.example/transfer:sync-45 sync-45.tar --volume-size 4.7G
   ferry mirror serialize --resume 6f1c2a90-... sync-45.part2.tar`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if resume != "" {
@@ -132,7 +220,7 @@ next to the original file (tapes and pipes reuse the same path). --checkpoint an
 				}
 				spec.Options = o
 				spec.Run = func(ctx context.Context, j *jobs.Job) error {
-					res, err := mirror.Serialize(ctx, jobs.MirrorEnv(cfg, j), o)
+					res, err := mirror.Serialize(ctx, cliEnv(cmd, jobs.MirrorEnv(cfg, j)), o)
 					return reportSerialize(cmd.OutOrStdout(), o, res, err, j.ID())
 				}
 				return spec, nil
@@ -148,6 +236,13 @@ next to the original file (tapes and pipes reuse the same path). --checkpoint an
 // reportSerialize prints the outcome of a serialize and explains a partial.
 func reportSerialize(w io.Writer, o mirror.SerializeOptions, res mirror.SerializeResult, err error, runID string) error {
 	if err != nil {
+		if len(res.Volumes) > 0 {
+			var names []string
+			for _, v := range res.Volumes {
+				names = append(names, v.Label)
+			}
+			err = fmt.Errorf("%w\ncomplete volumes kept: %s", err, strings.Join(names, ", "))
+		}
 		if res.PartialKept {
 			return fmt.Errorf("%w\nthe partial %s is kept (no final index.json, so it never reads as complete); write the rest with:\n  ferry mirror serialize --resume %s [NEW-DEST]", err, o.Dest, runID)
 		}
@@ -155,6 +250,16 @@ func reportSerialize(w io.Writer, o mirror.SerializeOptions, res mirror.Serializ
 	}
 	fmt.Fprintf(w, "Serialized %s (%s) to %s: %d blobs, %s on the medium (%s uncompressed); skipped %d blobs (%s) the far side has\n",
 		o.Source, res.Root.Digest, o.Dest, res.Blobs, HumanBytes(res.MediumBytes), HumanBytes(res.StreamBytes), res.Skipped, HumanBytes(res.SkippedBytes))
+	if len(res.Volumes) > 1 || o.VolumeSize > 0 {
+		fmt.Fprintf(w, "%d volumes of transfer %s:\n", len(res.Volumes), res.SyncID)
+		for _, v := range res.Volumes {
+			last := ""
+			if v.Last {
+				last = " (last)"
+			}
+			fmt.Fprintf(w, "  volume %d: %s, %s%s\n", v.Volume, v.Label, HumanBytes(v.Bytes), last)
+		}
+	}
 	if res.ManifestJSON != "" {
 		fmt.Fprintf(w, "Wrote %s\n", res.ManifestJSON)
 	}
@@ -162,46 +267,13 @@ func reportSerialize(w io.Writer, o mirror.SerializeOptions, res mirror.Serializ
 }
 
 // resumeSerialize rebuilds the options of an interrupted serialize (or
-// archive) run: same source and settings, the blobs every earlier run in
-// the chain delivered marked as delivered, and a new destination.
+// archive) run from history, then applies what the command line may change:
+// the new DEST, a new ledger, --force.
 func resumeSerialize(st *store.Store, id string, args []string, f *pflag.FlagSet, flags mirror.SerializeOptions) (mirror.SerializeOptions, error) {
-	run, err := st.GetRun(id)
+	o, err := jobs.ResumeSerialize(st, id)
 	if err != nil {
-		return mirror.SerializeOptions{}, fmt.Errorf("--resume %s: %w", id, err)
+		return o, fmt.Errorf("--%w", err)
 	}
-	switch run.Status {
-	case store.StatusSucceeded:
-		return mirror.SerializeOptions{}, fmt.Errorf("--resume %s: that run completed; there is nothing left to send", id)
-	case store.StatusRunning:
-		return mirror.SerializeOptions{}, fmt.Errorf("--resume %s: that run is still running", id)
-	}
-	o, err := storedSerialize(st, id)
-	if err != nil {
-		return o, err
-	}
-	delivered := map[v1.Hash]bool{}
-	part := 1
-	for run, depth := id, 0; run != "" && depth < 100; depth++ {
-		blobs, err := st.Blobs(run)
-		if err != nil {
-			return o, err
-		}
-		for _, b := range blobs {
-			if h, err := v1.NewHash(b.Digest); err == nil && b.Confirmed {
-				delivered[h] = true
-			}
-		}
-		part++
-		prev, err := storedSerialize(st, run)
-		if err != nil {
-			return o, err
-		}
-		run = prev.Resume
-	}
-	for h := range delivered {
-		o.Delivered = append(o.Delivered, h)
-	}
-	o.Resume = id
 	o.CheckpointFile = flags.CheckpointFile // a resumed run writes a new ledger only when asked
 	o.Force = flags.Force
 	for _, name := range []string{"compression", "hwm", "recursive", "manifest-json"} {
@@ -211,56 +283,6 @@ func resumeSerialize(st *store.Store, id string, args []string, f *pflag.FlagSet
 	}
 	if len(args) == 1 {
 		o.Dest = args[0]
-	} else {
-		o.Dest = partName(o.Dest, part)
 	}
 	return o, nil
-}
-
-// storedSerialize reads the serialize options a run was started with.
-func storedSerialize(st *store.Store, id string) (mirror.SerializeOptions, error) {
-	var o mirror.SerializeOptions
-	run, err := st.GetRun(id)
-	if err != nil {
-		return o, fmt.Errorf("--resume %s: %w", id, err)
-	}
-	switch run.Kind {
-	case "serialize":
-		if err := json.Unmarshal([]byte(run.Options), &o); err != nil {
-			return o, fmt.Errorf("--resume %s: reading its options: %w", id, err)
-		}
-	case "archive":
-		var a mirror.ArchiveOptions
-		if err := json.Unmarshal([]byte(run.Options), &a); err != nil {
-			return o, fmt.Errorf("--resume %s: reading its options: %w", id, err)
-		}
-		o = a.Serialize
-		o.Source, o.SourceLayout, o.Tag = a.Reference, a.StoreDir, a.Reference
-		if o.Source == "" {
-			o.Source, o.Tag = "latest", "latest"
-		}
-	default:
-		return o, fmt.Errorf("--resume %s: that run is a %s, not a serialize or archive", id, run.Kind)
-	}
-	return o, nil
-}
-
-// partName derives the next part's path: sync-45.tar -> sync-45.part2.tar.
-// Devices, pipes and standard output keep their path (load the next tape).
-func partName(dest string, part int) string {
-	if fi, err := os.Stat(dest); dest == "-" || (err == nil && !fi.Mode().IsRegular()) {
-		return dest
-	}
-	dir, base := filepath.Split(dest)
-	stem, ext := base, ""
-	for _, e := range []string{".tar.gz", ".tar.zst", ".tgz", ".tar"} {
-		if strings.HasSuffix(base, e) {
-			stem, ext = strings.TrimSuffix(base, e), e
-			break
-		}
-	}
-	if i := strings.LastIndex(stem, ".part"); i >= 0 {
-		stem = stem[:i]
-	}
-	return filepath.Join(dir, fmt.Sprintf("%s.part%d%s", stem, part, ext))
 }

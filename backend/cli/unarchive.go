@@ -61,7 +61,7 @@ scattered: unarchive the next part (into the same store) first.
 					o.StoreDir = s.Paths.Store
 				}
 				return jobs.Spec{Kind: "unarchive", Args: commandLine(cmd, args), Options: o, Run: func(ctx context.Context, j *jobs.Job) error {
-					res, err := mirror.Unarchive(ctx, jobs.MirrorEnv(cfg, j), o)
+					res, err := mirror.Unarchive(ctx, cliEnv(cmd, jobs.MirrorEnv(cfg, j)), o)
 					printDeserialize(cmd.OutOrStdout(), "the local store "+o.StoreDir, res.Deserialize, false)
 					if res.Deserialize.Complete {
 						printDelivery(cmd.OutOrStdout(), "Unarchived", res.Scatter, false)

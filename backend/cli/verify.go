@@ -18,17 +18,20 @@ func newVerifyCmd(g *globals) *cobra.Command {
 	var o mirror.VerifyOptions
 	var blockSize string
 	cmd := &cobra.Command{
-		Use:   "verify SOURCE",
+		Use:   "verify SOURCE [MORE-VOLUMES...]",
 		Short: "Check a tar file or tape without any registry",
 		Long: `Verify reads SOURCE once, with no registry at all, and checks that every blob
 matches its digest, that every manifest's children (subject and index-fallback extra
 manifests included) are on the medium, that the final index.json is there and, for
-media Ferry wrote, that the stream is byte for byte what was written. It prints a
-report and exits non-zero on any problem.`,
+media Ferry wrote, that the stream is byte for byte what was written. Given the
+volumes of a multi-volume transfer in order, it checks them as one set (same sync,
+every volume present, the last one marked last). It prints a report and exits
+non-zero on any problem.`,
 		Example: `  ferry mirror verify sync-45.tar
   ferry mirror verify /dev/nst0
+  ferry mirror verify sync-45.001.tar sync-45.002.tar sync-45.003.tar
   ferry mirror verify sync-45.part2.tar --allow-missing   # blobs left out on purpose`,
-		Args: cobra.ExactArgs(1),
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Source = args[0]
 			if blockSize != "" {
@@ -44,7 +47,7 @@ report and exits non-zero on any problem.`,
 			}
 			return g.runJob(cmd, func(s *session.Session) (jobs.Spec, error) {
 				return jobs.Spec{Kind: "verify", Args: commandLine(cmd, args), Options: o, Run: func(ctx context.Context, j *jobs.Job) error {
-					rep, err := mirror.VerifyMedium(ctx, jobs.MirrorEnv(cfg, j), o)
+					rep, err := mirror.VerifyVolumes(ctx, jobs.MirrorEnv(cfg, j), o, args)
 					printVerify(cmd.OutOrStdout(), rep)
 					return err
 				}}, nil

@@ -29,6 +29,9 @@ func MirrorEnv(cfg *config.Config, j *Job) mirror.Env {
 		env.Checkpoint = func(c mirror.Checkpoint) {
 			j.Blobs(store.Blob{Digest: c.Digest, Size: c.Size, MediaType: c.MediaType, Volume: c.Volume, Offset: c.Offset, Confirmed: c.Confirmed})
 		}
+		env.Medium = func(m mirror.MediumRecord) {
+			j.Medium(store.Medium{Label: m.Label, Device: m.Device, SyncID: m.SyncID, Volume: m.Volume, Last: m.Last, Bytes: m.Bytes})
+		}
 		env.Logf = func(format string, args ...any) { j.Logf(logrus.InfoLevel, format, args...) }
 	}
 	return env

@@ -8,9 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -42,6 +45,14 @@ type DeserializeOptions struct {
 	// BlockSize is the first read size on a tape (default 1 MiB, grown as
 	// needed) or the read size on other devices.
 	BlockSize int `json:"blockSize,omitempty"`
+	// Volumes are the media after Source, in order, when a transfer spans
+	// several volumes (FORMAT.md section 7). Volumes not given are found
+	// by name (sync-45.002.tar after sync-45.001.tar) or, on a tape drive,
+	// asked for through Env.NextMedium, until the volume marked last.
+	Volumes []string `json:"volumes,omitempty"`
+	// OpenDevice opens a tape drive for reading; nil uses tape.Open for
+	// character devices. Tests pass a Simulator's Open.
+	OpenDevice OpenDeviceFunc `json:"-"`
 }
 
 // DeserializeResult says what a deserialize run read and pushed.
@@ -51,7 +62,9 @@ type DeserializeResult struct {
 	// Complete is set when the whole transfer is in the target and tagged.
 	Complete bool   `json:"complete"`
 	SyncID   string `json:"syncId,omitempty"`
-	Volume   string `json:"volume,omitempty"`
+	Volume   string `json:"volume,omitempty"` // the number of the last volume read
+	// Volumes lists the media read, in order.
+	Volumes []MediumRecord `json:"volumes,omitempty"`
 	// Blobs counts blobs received and verified (manifests included); Bytes
 	// their size. Pushed and Present split them into sent to the target and
 	// found there already.
@@ -123,12 +136,8 @@ func Deserialize(ctx context.Context, env Env, o DeserializeOptions) (Deserializ
 	if err != nil {
 		return res, err
 	}
-	r, closeFn, err := OpenMediumReader(o.Source, o.BlockSize)
-	if err != nil {
-		return res, err
-	}
-	defer closeFn()
-	res, err = deserializeFrom(ctx, env, r, dst, tag, o)
+	src := &volumeSource{env: env, paths: append([]string{o.Source}, o.Volumes...), blockSize: o.BlockSize, openDev: o.OpenDevice}
+	res, err = deserializeVolumes(ctx, env, src, dst, tag, o)
 	status, msg := ItemDone, ""
 	if err != nil {
 		status, msg = ItemFailed, err.Error()
@@ -375,11 +384,13 @@ type deserializer struct {
 	rejected  []string
 	dirty     bool
 	manifests int
+	readNow   int64 // medium bytes read, every volume, for progress
 
 	budget *semaphore.Weighted
 	eg     *errgroup.Group
 	egCtx  context.Context
 	report func(cur string)
+	volume atomic.Int32 // the volume being read, for checkpoints
 }
 
 // stagedBlobMax is the largest blob read into memory and pushed in the
@@ -395,13 +406,28 @@ func newDeserializer(ctx context.Context, env Env, dst Repo, ar *archive.Reader)
 	eg.SetLimit(env.concurrency())
 	d := &deserializer{env: env, dst: dst, scan: newMediumScan(), present: map[v1.Hash]bool{},
 		budget: semaphore.NewWeighted(stagedBlobBudget), eg: eg, egCtx: egCtx}
+	d.useReader(ar, 1)
+	return d
+}
+
+// useReader makes progress follow ar, the archive of volume n; bytes of
+// earlier volumes stay counted.
+func (d *deserializer) useReader(ar *archive.Reader, n int) {
+	d.volume.Store(int32(n))
+	if ar == nil {
+		d.report = func(string) {}
+		return
+	}
+	d.mu.Lock()
+	before := d.readNow
+	d.mu.Unlock()
 	d.report = func(cur string) {
 		d.mu.Lock()
-		ev := progress.Event{Phase: "deserialize", BytesDone: ar.Offset(), ItemsDone: d.blobs, Current: cur}
+		d.readNow = before + ar.Offset()
+		ev := progress.Event{Phase: "deserialize", BytesDone: d.readNow, ItemsDone: d.blobs, Current: cur}
 		d.mu.Unlock()
-		progress.Or(env.Progress)(ev)
+		progress.Or(d.env.Progress)(ev)
 	}
-	return d
 }
 
 // run reads the whole medium and waits for the pushes it started.
@@ -413,16 +439,73 @@ func (d *deserializer) run(ar *archive.Reader) error {
 	return readErr
 }
 
-func deserializeFrom(ctx context.Context, env Env, r io.Reader, dst Repo, tag string, o DeserializeOptions) (DeserializeResult, error) {
+// deserializeVolumes reads the volumes of a transfer in order, as one
+// stream of entries, into dst: one volume when the medium carries no
+// Ferry volume annotations or is marked last, else each next volume of the
+// same sync id until the one marked last.
+func deserializeVolumes(ctx context.Context, env Env, src *volumeSource, dst Repo, tag string, o DeserializeOptions) (DeserializeResult, error) {
 	var res DeserializeResult
-	ar, err := archive.NewReader(r, archive.Strict(o.Strict))
-	if err != nil {
-		return res, err
-	}
-	defer ar.Close()
-	d := newDeserializer(ctx, env, dst, ar)
-	readErr := d.run(ar)
+	d := newDeserializer(ctx, env, dst, nil)
 	s := d.scan
+	var readErr error
+	syncID := ""
+	read := 0
+	for n := 1; ; n++ {
+		vol, err := src.open(d.egCtx, n, syncID)
+		if err != nil {
+			if n == 1 {
+				d.eg.Wait()
+				return res, err
+			}
+			var ve *VolumeError
+			if !errors.As(err, &ve) {
+				err = fmt.Errorf("%w: %w", errMoreVolumes, err)
+			}
+			readErr = err
+			break
+		}
+		ar, err := archive.NewReader(vol.r, archive.Strict(o.Strict))
+		if err != nil {
+			vol.close()
+			if n == 1 {
+				d.eg.Wait()
+				return res, err
+			}
+			readErr = fmt.Errorf("%s: %w", vol.path, err)
+			break
+		}
+		d.useReader(ar, n)
+		s.indexes = map[int]int{} // index.json copies are counted per archive
+		before := ar.Offset()
+		readErr = d.readAll(d.egCtx, ar)
+		bytesRead := ar.Offset() - before
+		ar.Close()
+		vol.close()
+		read = n
+		if readErr != nil {
+			break
+		}
+		ann := s.annots
+		if n == 1 {
+			syncID = ann[archive.AnnotationSyncID]
+		}
+		last := syncID == "" || ann[archive.AnnotationVolumeLast] != "false"
+		env.medium(MediumRecord{Label: filepath.Base(vol.path), Device: vol.path, SyncID: syncID, Volume: n, Last: last, Bytes: bytesRead})
+		res.Volumes = append(res.Volumes, MediumRecord{Label: filepath.Base(vol.path), Device: vol.path, SyncID: syncID, Volume: n, Last: last, Bytes: bytesRead})
+		if last {
+			if n < len(src.paths) {
+				readErr = fmt.Errorf("%s follows volume %d, which is marked as the last of sync %s; it was not read", src.paths[n], n, syncID)
+			}
+			break
+		}
+		env.logf("read volume %d of sync %s from %s; the transfer continues on volume %d", n, syncID, vol.path, n+1)
+		if n >= len(src.paths) {
+			src.eject(vol.path) // the next cartridge goes into the same drive
+		}
+	}
+	if waitErr := d.eg.Wait(); waitErr != nil {
+		readErr = waitErr // a failed push stops reading; it is the cause
+	}
 	if tag == "" {
 		tag = "latest"
 		if s.rootTag != "" && validTag(s.rootTag) {
@@ -438,7 +521,18 @@ func deserializeFrom(ctx context.Context, env Env, r io.Reader, dst Repo, tag st
 		res.SyncID = s.annots[archive.AnnotationSyncID]
 		res.Volume = s.annots[archive.AnnotationVolumeNumber]
 	}
-	fatal := readErr != nil && !errors.Is(readErr, archive.ErrTruncated) && !errors.Is(readErr, io.ErrUnexpectedEOF)
+	if read > 1 {
+		res.Volume = strconv.Itoa(read)
+	}
+	var volErr *VolumeError
+	if errors.As(readErr, &volErr) {
+		// A wrong medium is not a damaged one: say so plainly.
+		d.settle(ctx, true)
+		res = d.result(res)
+		res.Missing = d.missing()
+		return res, fmt.Errorf("%w (everything received before it is in the target)", readErr)
+	}
+	fatal := readErr != nil && !errors.Is(readErr, archive.ErrTruncated) && !errors.Is(readErr, io.ErrUnexpectedEOF) && !errors.Is(readErr, errMoreVolumes)
 	if ctx.Err() != nil {
 		return d.result(res), ctx.Err()
 	}
@@ -447,7 +541,7 @@ func deserializeFrom(ctx context.Context, env Env, r io.Reader, dst Repo, tag st
 			return d.result(res), &IncompleteError{Cause: readErr, NoFinalIndex: true}
 		}
 		if readErr != nil {
-			return d.result(res), fmt.Errorf("reading %s: %w", o.Source, readErr)
+			return d.result(res), fmt.Errorf("reading %s: %w", src.last, readErr)
 		}
 		return d.result(res), fmt.Errorf("%s holds no index.json: not a serialized archive", o.Source)
 	}
@@ -475,7 +569,7 @@ func deserializeFrom(ctx context.Context, env Env, r io.Reader, dst Repo, tag st
 	res.Complete = complete
 	d.recordEntries(res)
 	if fatal {
-		return res, fmt.Errorf("reading %s: %w (everything received before it is in the target)", o.Source, readErr)
+		return res, fmt.Errorf("reading %s: %w (everything received before it is in the target)", src.last, readErr)
 	}
 	if !complete {
 		ie := &IncompleteError{Missing: res.Missing, Rejected: res.Rejected, NoFinalIndex: !s.finalSeen()}
@@ -485,7 +579,7 @@ func deserializeFrom(ctx context.Context, env Env, r io.Reader, dst Repo, tag st
 		env.logf("%v", ie)
 		return res, ie
 	}
-	env.logf("deserialized %s into %s: %d blobs received, %d pushed, %d already present, %d manifests", o.Source, o.Dest, res.Blobs, res.Pushed, res.Present, res.Manifests)
+	env.logf("deserialized %s into %s: %d blobs received, %d pushed, %d already present, %d manifests", describeVolumes(o.Source, read), o.Dest, res.Blobs, res.Pushed, res.Present, res.Manifests)
 	return res, nil
 }
 
@@ -683,7 +777,7 @@ func (d *deserializer) setPresent(desc v1.Descriptor, e *archive.Entry, pushed b
 	}
 	d.mu.Unlock()
 	if e != nil && d.dst != nil {
-		d.env.checkpoint(Checkpoint{Digest: desc.Digest.String(), Size: desc.Size, MediaType: string(desc.MediaType), Volume: 1, Offset: e.End, Confirmed: true})
+		d.env.checkpoint(Checkpoint{Digest: desc.Digest.String(), Size: desc.Size, MediaType: string(desc.MediaType), Volume: int(d.volume.Load()), Offset: e.End, Confirmed: true})
 	}
 }
 
@@ -760,7 +854,7 @@ func (d *deserializer) settle(ctx context.Context, final bool) error {
 			d.manifests++
 			d.mu.Unlock()
 			d.setPresent(m.desc, nil, sent)
-			d.env.checkpoint(Checkpoint{Digest: m.desc.Digest.String(), Size: m.desc.Size, MediaType: string(m.desc.MediaType), Volume: 1, Confirmed: true})
+			d.env.checkpoint(Checkpoint{Digest: m.desc.Digest.String(), Size: m.desc.Size, MediaType: string(m.desc.MediaType), Volume: int(d.volume.Load()), Confirmed: true})
 		}
 		if !progressed {
 			return nil
@@ -841,6 +935,17 @@ func (f *flagReader) Read(p []byte) (int, error) {
 		f.cut = err
 	}
 	return n, err
+}
+
+// errMoreVolumes means the transfer continues on a volume that was not read.
+var errMoreVolumes = errors.New("the transfer continues on a volume that was not read")
+
+// describeVolumes names what was read: the medium, or its volume count.
+func describeVolumes(source string, n int) string {
+	if n > 1 {
+		return fmt.Sprintf("%s and %d more volumes", source, n-1)
+	}
+	return source
 }
 
 // validTag reports whether s can be a tag.

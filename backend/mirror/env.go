@@ -5,6 +5,7 @@
 package mirror
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -29,6 +30,14 @@ type Env struct {
 	Logf func(format string, args ...any)
 	// Version is written into indexes and archives.
 	Version string
+	// NextMedium asks the operator for the next medium of a multi-volume
+	// transfer (load the tape, then confirm) and returns once it is in
+	// place. An error (ErrMediumCancelled when the operator declined) ends
+	// the operation; what was written or read before it is kept. Nil: a
+	// transfer that needs another tape fails with a clear message.
+	NextMedium func(ctx context.Context, req MediumRequest) error
+	// Medium receives each volume written or read, once it is complete.
+	Medium func(MediumRecord)
 }
 
 // Item is the outcome of one image or destination.

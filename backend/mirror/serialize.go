@@ -3,14 +3,20 @@ package mirror
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/uuid"
@@ -20,6 +26,7 @@ import (
 	"ferry/backend/medium"
 	"ferry/backend/progress"
 	"ferry/backend/refs"
+	"ferry/backend/tape"
 )
 
 // Defaults of a serialize run.
@@ -73,6 +80,19 @@ type SerializeOptions struct {
 	// Force overwrites an existing regular file at Dest (and at
 	// CheckpointFile). Nothing is ever appended.
 	Force bool `json:"force,omitempty"`
+	// VolumeSize splits the transfer into files of at most this many bytes,
+	// Dest with .001, .002, ... before .tar, each a complete archive
+	// (FORMAT.md section 7). 0: one file. Tapes split at their end instead.
+	VolumeSize int64 `json:"volumeSize,omitempty"`
+	// PadFinalBlock zero-pads the last block of each volume to the block
+	// size. On a tape it selects fixed-block mode (the drive's block size
+	// set to BlockSize); without it the drive is in variable-block mode and
+	// every write is one record of BlockSize bytes, the last one shorter.
+	PadFinalBlock bool `json:"padFinalBlock,omitempty"`
+	// OpenDevice opens Dest as a tape drive; nil uses tape.Open when Dest
+	// is a character device that answers tape commands. Tests pass a
+	// Simulator's Open.
+	OpenDevice OpenDeviceFunc `json:"-"`
 	// ManifestJSON also writes a `docker load` style manifest.json, next to
 	// Dest as Dest+".manifest.json": inside the stream it would break the
 	// reference reader's strict mode (FORMAT.md section 2).
@@ -96,6 +116,9 @@ type SerializeResult struct {
 	StreamBytes  int64  `json:"streamBytes"`
 	MediumBytes  int64  `json:"mediumBytes"`
 	ManifestJSON string `json:"manifestJson,omitempty"` // path of the manifest.json written
+	// Volumes lists the media written, in order; a transfer that did not fit
+	// one medium has several (FORMAT.md section 7).
+	Volumes []MediumRecord `json:"volumes,omitempty"`
 	// PartialKept is set on failure when the partial medium was kept for a
 	// resume (it has no final index.json, so no reader takes it as complete).
 	PartialKept bool `json:"partialKept,omitempty"`
@@ -132,6 +155,12 @@ type serialItem struct {
 //
 // Checkpoints (env.Checkpoint and the CheckpointFile ledger) are recorded
 // for every blob, confirmed only once the medium accepted its bytes.
+//
+// A tape drive (or Dest split by VolumeSize) takes the transfer in volumes
+// (FORMAT.md section 7): when the medium is full the volume is closed after
+// the last entry it holds whole, reported through env.Medium, and the rest
+// goes on the next medium, which env.NextMedium asks for on a tape. Each
+// volume is a complete archive; blobs are never split between volumes.
 //
 // On failure or cancellation no final index.json and no end-of-archive
 // marker are written, so the partial medium never reads as complete. A
@@ -176,34 +205,26 @@ func Serialize(ctx context.Context, env Env, o SerializeOptions) (SerializeResul
 		ledger = archive.NewLedger(ledgerFile)
 	}
 
-	dst, err := medium.Create(o.Dest, o.Force)
+	target, err := o.volumeTarget(comp)
 	if err != nil {
 		if ledgerFile != nil {
 			ledgerFile.Close()
 			os.Remove(o.CheckpointFile)
 		}
-		return res, fmt.Errorf("destination: %w", err)
+		return res, err
 	}
 	res.SyncID = uuid.NewString()
-	vol := volume{number: 1, last: true, syncID: res.SyncID}
-	st, werr := writeVolume(ctx, env, plan, dst, vol, comp, o, ledger)
-	res.Blobs, res.Bytes, res.StreamBytes, res.MediumBytes = st.blobs, st.bytes, st.end.Stream, st.end.Sink
-	if werr == nil && ledger != nil {
-		werr = ledger.Err()
-	}
-	if werr != nil {
-		keep := st.confirmedBlobs > 0 && (ledger != nil || env.Checkpoint != nil)
-		if aerr := dst.Abort(keep); aerr != nil {
-			env.logf("removing the partial %s: %v", o.Dest, aerr)
+	if target != nil {
+		started, err := serializeVolumes(ctx, env, plan, o, target, ledgerFile, &res)
+		if err != nil {
+			if !started && ledgerFile != nil {
+				ledgerFile.Close()
+				os.Remove(o.CheckpointFile)
+			}
+			return res, err
 		}
-		res.PartialKept = keep && dst.Kind == medium.KindFile
-		if res.PartialKept {
-			env.logf("kept the partial %s (%d blobs confirmed); it has no final index.json, so it never reads as complete; resume to write the rest", o.Dest, st.confirmedBlobs)
-		}
-		return res, werr
-	}
-	if err := dst.Close(); err != nil {
-		return res, fmt.Errorf("closing %s: %w", o.Dest, err)
+	} else if err := serializeOne(ctx, env, plan, o, comp, ledgerFile, ledger, &res); err != nil {
+		return res, err
 	}
 	if ledgerFile != nil {
 		if err := ledgerFile.Sync(); err != nil {
@@ -222,6 +243,45 @@ func Serialize(ctx context.Context, env Env, o SerializeOptions) (SerializeResul
 	}
 	env.logf("serialized %s (%s) to %s: %d blobs, %d bytes on the medium, %d layers skipped", o.Source, plan.root.Digest, o.Dest, res.Blobs, res.MediumBytes, res.Skipped)
 	return res, nil
+}
+
+// serializeOne writes the whole transfer as one archive to a file, a FIFO,
+// standard output or a device that is not a tape drive.
+func serializeOne(ctx context.Context, env Env, plan *serialPlan, o SerializeOptions, comp archive.Compression, ledgerFile *os.File, ledger *archive.Ledger, res *SerializeResult) error {
+	dst, err := medium.Create(o.Dest, o.Force)
+	if err != nil {
+		if ledgerFile != nil {
+			ledgerFile.Close()
+			os.Remove(o.CheckpointFile)
+		}
+		return fmt.Errorf("destination: %w", err)
+	}
+	vol := volume{number: 1, last: true, syncID: res.SyncID}
+	first := archive.NewIndex(plan.root, plan.tag, env.Version, plan.gatherAnn).
+		With(archive.VolumeAnnotations(vol.syncID, vol.number, vol.last))
+	st, werr := writeVolume(ctx, env, plan, volumeJob{vol: vol, items: plan.items, w: dst, first: first, comp: comp, ledger: ledger, pad: o.PadFinalBlock}, o)
+	res.Blobs, res.Bytes, res.StreamBytes, res.MediumBytes = st.blobs, st.bytes, st.end.Stream, st.end.Sink
+	if werr == nil && ledger != nil {
+		werr = ledger.Err()
+	}
+	if werr != nil {
+		keep := st.confirmedBlobs > 0 && (ledger != nil || env.Checkpoint != nil)
+		if aerr := dst.Abort(keep); aerr != nil {
+			env.logf("removing the partial %s: %v", o.Dest, aerr)
+		}
+		res.PartialKept = keep && dst.Kind == medium.KindFile
+		if res.PartialKept {
+			env.logf("kept the partial %s (%d blobs confirmed); it has no final index.json, so it never reads as complete; resume to write the rest", o.Dest, st.confirmedBlobs)
+		}
+		return werr
+	}
+	if err := dst.Close(); err != nil {
+		return fmt.Errorf("closing %s: %w", o.Dest, err)
+	}
+	rec := MediumRecord{Label: filepath.Base(o.Dest), Device: o.Dest, SyncID: res.SyncID, Volume: 1, Last: true, Bytes: st.end.Sink}
+	res.Volumes = []MediumRecord{rec}
+	env.medium(rec)
+	return nil
 }
 
 func (o *SerializeOptions) fillDefaults() error {
@@ -409,42 +469,110 @@ type volumeStats struct {
 	bytes          int64
 	confirmedBlobs int
 	end            archive.Position
+	// cut is set when the medium filled up and the volume was closed after
+	// its first done entries; mediumBytes is then what the volume holds.
+	cut         bool
+	done        int
+	mediumBytes int64
 }
 
-// writeVolume writes one complete archive of plan's items to w through a
-// block writer. It knows nothing of where the bytes go beyond w, so a
-// multi-volume writer can call it once per medium.
-func writeVolume(ctx context.Context, env Env, plan *serialPlan, w io.Writer, vol volume, comp archive.Compression, o SerializeOptions, ledger *archive.Ledger) (volumeStats, error) {
+// volumeJob is one archive to write.
+type volumeJob struct {
+	vol   volume
+	items []*serialItem
+	w     io.Writer // the medium
+	// cw, when set, is w: it lets a full medium close the volume early
+	// (cutting) and watches the ring buffer (tape).
+	cw      *cutWriter
+	cutting bool
+	tape    bool
+	first   archive.Index // the first index.json
+	comp    archive.Compression
+	ledger  *archive.Ledger
+	// ledgerBase is added to the volume's offsets in the ledger, which
+	// counts from the start of the run's output.
+	ledgerBase  int64
+	bytesBefore int64 // blob bytes on earlier volumes, for progress
+	itemsBefore int
+	// minDone is how many leading items must be on the medium for a cut
+	// volume to have made progress (the gather index repeated on later
+	// volumes does not count).
+	minDone int
+	pad     bool
+	reserve *atomic.Int64 // room kept for the closing entries (file volumes)
+	rate    func() string // the drive's throughput, for progress
+}
+
+// writeVolume writes one complete archive of job.items to job.w through a
+// block writer. It knows nothing of where the bytes go beyond w, so the
+// multi-volume writer calls it once per medium. When job.cutting is set and
+// the medium fills up, the volume is closed after the last entry it holds
+// entirely (stats.cut, stats.done) and no error is returned.
+func writeVolume(ctx context.Context, env Env, plan *serialPlan, job volumeJob, o SerializeOptions) (volumeStats, error) {
 	var st volumeStats
 	ringSize, stageBudget := splitBuffer(o.BufferSize, o.BlockSize)
-	conf := newConfirmer(env, ledger, vol.number)
-	bw, err := medium.NewBlockWriter(ctx, w,
-		medium.WithBlockSize(o.BlockSize), medium.WithBufferSize(ringSize), medium.WithHighWaterMark(o.HWM),
-		medium.WithConfirm(conf.confirm))
+	conf := newConfirmer(env, job.ledger, job.vol.number)
+	conf.base = job.ledgerBase
+	opts := []medium.BlockOption{medium.WithBlockSize(o.BlockSize), medium.WithBufferSize(ringSize), medium.WithHighWaterMark(o.HWM),
+		medium.WithConfirm(conf.confirm)}
+	if job.pad {
+		opts = append(opts, medium.WithPadFinalBlock())
+	}
+	bw, err := medium.NewBlockWriter(ctx, job.w, opts...)
 	if err != nil {
 		return st, err
 	}
-	aw, err := archive.NewWriter(bw, archive.WithCompression(comp))
+	var out io.Writer = bw
+	var hw *hashingWriter
+	if job.cutting {
+		hw = &hashingWriter{w: bw, h: sha256.New()}
+		out = hw
+	}
+	var producing atomic.Bool
+	producing.Store(true)
+	var dry underruns
+	if job.cw != nil && job.tape {
+		oneBlock := float64(o.BlockSize) / float64(ringSize)
+		job.cw.onBlock = func() {
+			if producing.Load() && bw.Fill() < oneBlock {
+				dry.note(env, job.cw.dev.name())
+			}
+		}
+	}
+	aw, err := archive.NewWriter(out, archive.WithCompression(job.comp))
 	if err != nil {
 		bw.Close()
 		return st, err
 	}
 
-	fetch := newPrefetcher(ctx, plan.repo, plan.items, int64(stageBudget), env.concurrency())
+	fetch := newPrefetcher(ctx, plan.repo, job.items, int64(stageBudget), env.concurrency())
 	defer fetch.stop()
 
 	report := func(cur string) {
-		progress.Or(env.Progress)(progress.Event{Phase: "serialize", BytesDone: st.bytes, BytesTotal: plan.total,
-			ItemsDone: st.blobs, ItemsTotal: len(plan.items), Current: cur, BufferFill: bw.Fill()})
+		if job.rate != nil {
+			if r := job.rate(); r != "" {
+				cur = strings.TrimSpace(cur + " (" + r + ")")
+			}
+		}
+		progress.Or(env.Progress)(progress.Event{Phase: "serialize", BytesDone: job.bytesBefore + st.bytes, BytesTotal: plan.total,
+			ItemsDone: job.itemsBefore + st.blobs, ItemsTotal: len(plan.items), Current: cur, BufferFill: bw.Fill()})
 	}
 
-	first := archive.NewIndex(plan.root, plan.tag, env.Version, plan.gatherAnn).
-		With(archive.VolumeAnnotations(vol.syncID, vol.number, vol.last))
+	var manifests []v1.Descriptor
+	mark := func(done int) {
+		if hw != nil {
+			job.cw.mark(cutPoint{offset: aw.Position().Sink, items: done, manifests: len(manifests), hash: hw.state()})
+		}
+	}
 	werr := func() error {
-		if _, err := aw.Begin(first); err != nil {
+		if _, err := aw.Begin(job.first); err != nil {
 			return err
 		}
-		for i, it := range plan.items {
+		mark(0)
+		for i, it := range job.items {
+			if it.raw != nil && job.reserve != nil {
+				job.reserve.Add(manifestReserve(it.desc))
+			}
 			r, release, err := fetch.open(ctx, i)
 			if err != nil {
 				return fmt.Errorf("reading %s from %s: %w", it.desc.Digest, plan.repo, err)
@@ -456,32 +584,319 @@ func writeVolume(ctx context.Context, env Env, plan *serialPlan, w io.Writer, vo
 				return err
 			}
 			st.blobs++
+			if it.raw != nil {
+				manifests = append(manifests, it.desc)
+			}
 			conf.written(it.desc, pos)
-			if ledger != nil {
-				if err := ledger.Record(it.desc, pos); err != nil {
+			if job.ledger != nil {
+				if err := job.ledger.Record(it.desc, shift(pos, job.ledgerBase)); err != nil {
 					return err
 				}
 			}
+			mark(i + 1)
 			report(it.desc.Digest.String())
 		}
-		end, err := aw.Finish(first.Final(plan.manifests))
+		producing.Store(false)
+		end, err := aw.Finish(job.first.With(map[string]string{archive.AnnotationVolumeLast: "true"}).Final(manifests))
 		st.end = end
 		return err
 	}()
+	producing.Store(false)
 	fetch.stop()
 	// Close drains what is buffered (unless cancelled): whole entries before
 	// a failure still reach the medium and are confirmed before returning.
 	cerr := bw.Close()
 	st.confirmedBlobs = conf.confirmedCount()
+	dry.summary(env, job.cw)
 	if werr == nil && cerr != nil {
 		werr = cerr
 	}
+	if werr != nil && job.cutting && ctx.Err() == nil && job.cw.dev.full(werr) {
+		return closeFull(env, plan, job, manifests, st, werr)
+	}
 	if werr != nil {
 		st.end = aw.Position()
-		return st, fmt.Errorf("writing %s (%d of %d entries confirmed on the medium): %w", o.Dest, st.confirmedBlobs, len(plan.items), werr)
+		return st, fmt.Errorf("writing %s (%d of %d entries confirmed on the medium): %w", o.Dest, st.confirmedBlobs, len(job.items), werr)
+	}
+	st.mediumBytes = st.end.Sink
+	if o.PadFinalBlock && st.end.Sink%int64(o.BlockSize) != 0 {
+		st.mediumBytes += int64(o.BlockSize) - st.end.Sink%int64(o.BlockSize)
 	}
 	report("")
 	return st, nil
+}
+
+// closeFull closes a volume the full medium cut (see closeCutVolume).
+func closeFull(env Env, plan *serialPlan, job volumeJob, manifests []v1.Descriptor, st volumeStats, cause error) (volumeStats, error) {
+	cp, _ := job.cw.state()
+	name := job.cw.dev.name()
+	if !cp.valid {
+		return st, fmt.Errorf("%s is full before the start of volume %d was written: %w", name, job.vol.number, cause)
+	}
+	if cp.items <= job.minDone {
+		if cp.items >= len(job.items) {
+			return st, fmt.Errorf("%s is full before volume %d holds anything of the transfer: %w", name, job.vol.number, cause)
+		}
+		it := job.items[cp.items]
+		return st, fmt.Errorf("%s %s (%d bytes) does not fit on one volume in %s (volume %d filled up before it was written whole): %w",
+			mediaKind(it), it.desc.Digest, it.desc.Size, name, job.vol.number, cause)
+	}
+	final := job.first.With(map[string]string{archive.AnnotationVolumeLast: "false"}).Final(manifests[:cp.manifests])
+	trailer, err := volumeTrailer(final, cp.hash)
+	if err != nil {
+		return st, fmt.Errorf("closing volume %d: %w", job.vol.number, err)
+	}
+	total, err := closeCutVolume(job.cw, cp, trailer, job.pad)
+	if err != nil {
+		return st, fmt.Errorf("closing volume %d on %s after the medium filled up: %w", job.vol.number, name, err)
+	}
+	st.cut, st.done, st.mediumBytes = true, cp.items, total
+	st.blobs, st.bytes = cp.items, 0
+	for _, it := range job.items[:cp.items] {
+		st.bytes += it.desc.Size
+	}
+	st.end = archive.Position{Stream: total, Sink: total}
+	env.logf("volume %d on %s is full: closed after %d entries (%d bytes); the rest goes on volume %d", job.vol.number, name, cp.items, total, job.vol.number+1)
+	return st, nil
+}
+
+func mediaKind(it *serialItem) string {
+	if it.raw != nil {
+		return "manifest"
+	}
+	return "blob"
+}
+
+func shift(p archive.Position, by int64) archive.Position {
+	return archive.Position{Stream: p.Stream + by, Sink: p.Sink + by}
+}
+
+// underruns counts the times the ring buffer ran dry while a tape was
+// written: the drive then stops and repositions before the next burst.
+type underruns struct {
+	count  int
+	logged time.Time
+}
+
+func (u *underruns) note(env Env, dev string) {
+	u.count++
+	now := time.Now()
+	if u.count == 1 || now.Sub(u.logged) >= 30*time.Second {
+		u.logged = now
+		env.logf("warning: the buffer ran dry while writing %s (%d times so far): the source is slower than the drive, so the tape stops and repositions; a larger --buffer-size gives longer runs", dev, u.count)
+	}
+}
+
+func (u *underruns) summary(env Env, cw *cutWriter) {
+	if u.count > 1 && cw != nil {
+		env.logf("warning: the buffer ran dry %d times while writing %s", u.count, cw.dev.name())
+	}
+}
+
+// volumeTarget returns where the volumes of a multi-volume serialize go: a
+// tape drive, or numbered files with VolumeSize; nil for one plain archive.
+func (o SerializeOptions) volumeTarget(comp archive.Compression) (volumeTarget, error) {
+	isTape := o.OpenDevice != nil
+	if !isTape && o.Dest != medium.Stdio {
+		if fi, err := os.Stat(o.Dest); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			_, serr := tape.ReadStatus(o.Dest)
+			isTape = !errors.Is(serr, syscall.ENOTTY) && !errors.Is(serr, errors.ErrUnsupported)
+		}
+	}
+	if isTape {
+		if o.VolumeSize > 0 {
+			return nil, fmt.Errorf("--volume-size splits into files; %s is a tape drive, where a new volume starts when a tape is full", o.Dest)
+		}
+		if o.BlockSize > tape.MaxBlockSize {
+			return nil, fmt.Errorf("block size %d is larger than a tape drive takes (%d)", o.BlockSize, tape.MaxBlockSize)
+		}
+		open := o.OpenDevice
+		if open == nil {
+			open = tape.Open
+		}
+		return &tapeTarget{path: o.Dest, open_: open, block: o.BlockSize, fixed: o.PadFinalBlock, cut: comp == archive.None || comp == ""}, nil
+	}
+	if o.VolumeSize <= 0 {
+		return nil, nil
+	}
+	switch {
+	case comp != archive.None && comp != "":
+		return nil, errors.New("--volume-size cannot be combined with --compression: a volume is cut between entries of the uncompressed stream")
+	case o.Dest == medium.Stdio:
+		return nil, errors.New("--volume-size writes numbered files; DEST must be a file name, not standard output")
+	case o.VolumeSize < int64(4*o.BlockSize)+64<<10:
+		return nil, fmt.Errorf("--volume-size %d is too small: a volume needs room for several blocks of %d bytes and its index", o.VolumeSize, o.BlockSize)
+	}
+	if fi, err := os.Stat(o.Dest); err == nil && !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("--volume-size writes numbered files next to DEST; %s is not a regular file", o.Dest)
+	}
+	return &fileVolumes{dest: o.Dest, size: o.VolumeSize, block: o.BlockSize, padded: o.PadFinalBlock, force: o.Force, reserve: &atomic.Int64{}}, nil
+}
+
+// serializeVolumes writes the transfer as volumes, each a complete archive,
+// starting the next when a medium is full. Every complete volume is kept
+// and reported through env.Medium, also when a later one fails. started is
+// set once the first medium was opened.
+func serializeVolumes(ctx context.Context, env Env, plan *serialPlan, o SerializeOptions, target volumeTarget, ledgerFile *os.File, res *SerializeResult) (started bool, err error) {
+	base := archive.NewIndex(plan.root, plan.tag, env.Version, plan.gatherAnn)
+	var rate *driveRate
+	if target.isTape() {
+		rate = startDriveRate(o.Dest)
+		defer rate.stop()
+	}
+	var ledgerBase, bytesBefore int64
+	var reserve *atomic.Int64
+	if fv, ok := target.(*fileVolumes); ok {
+		reserve = fv.reserve
+	}
+	comp, _ := archive.ParseCompression(o.Compression)
+	next := 0 // the first item of the plan not on a medium yet
+	for n := 1; ; n++ {
+		dev, err := target.open(ctx, env, n, res.SyncID)
+		if err != nil {
+			if n == 1 {
+				return false, fmt.Errorf("destination: %w", err)
+			}
+			return true, fmt.Errorf("%w; volumes 1 to %d are complete and kept", err, n-1)
+		}
+		started = true
+		items := plan.items[next:]
+		minDone := 0
+		if n > 1 && len(plan.items) > 0 && plan.items[0].desc.Digest == plan.root.Digest {
+			// Every volume carries the gather index, so each reads on its own.
+			items = append([]*serialItem{plan.items[0]}, items...)
+			minDone = 1
+		}
+		if reserve != nil {
+			b, _ := base.Final(nil).Bytes()
+			reserve.Store(int64(o.BlockSize) + 4096 + int64(len(b)))
+		}
+		// The first copy cannot know whether this volume is the last: the
+		// final copy says so (vnd.ferry.volume.last).
+		first := base.With(archive.VolumeAnnotations(res.SyncID, n, false))
+		delete(first.Annotations, archive.AnnotationVolumeLast)
+		var ledger *archive.Ledger
+		if ledgerFile != nil {
+			ledger = archive.NewLedger(ledgerFile) // lines of a cut entry die with this volume's ledger
+		}
+		cw := &cutWriter{dev: dev, block: int64(o.BlockSize)}
+		job := volumeJob{vol: volume{number: n, syncID: res.SyncID}, items: items, w: cw, cw: cw, cutting: target.canCut(), tape: target.isTape(),
+			first: first, comp: comp, ledger: ledger, ledgerBase: ledgerBase, bytesBefore: bytesBefore, itemsBefore: next,
+			minDone: minDone, pad: target.pad(), reserve: reserve}
+		if rate != nil {
+			job.rate = rate.text
+		}
+		st, werr := writeVolume(ctx, env, plan, job, o)
+		if werr == nil && ledger != nil {
+			werr = ledger.Err()
+		}
+		if werr != nil {
+			keep := st.confirmedBlobs > 0 && (ledgerFile != nil || env.Checkpoint != nil)
+			if aerr := dev.abort(keep); aerr != nil {
+				env.logf("ending the partial volume %d on %s: %v", n, dev.name(), aerr)
+			}
+			if _, ok := dev.(*fileVolume); ok && keep {
+				res.PartialKept = true
+				env.logf("kept the partial %s (%d blobs confirmed); it has no final index.json, so it never reads as complete; resume to write the rest", dev.name(), st.confirmedBlobs)
+			}
+			if n > 1 {
+				werr = fmt.Errorf("%w; volumes 1 to %d are complete and kept", werr, n-1)
+			}
+			return true, werr
+		}
+		last := !st.cut
+		if err := dev.finish(!last); err != nil {
+			return true, fmt.Errorf("ending volume %d on %s: %w", n, dev.name(), err)
+		}
+		done := st.done
+		if last {
+			done = len(items)
+		}
+		res.Blobs += done
+		res.Bytes += st.bytes
+		res.StreamBytes += st.mediumBytes
+		res.MediumBytes += st.mediumBytes
+		rec := MediumRecord{Label: volumeLabel(plan.tag, dev.name(), n, target.isTape()), Device: dev.name(), SyncID: res.SyncID, Volume: n, Last: last, Bytes: st.mediumBytes}
+		res.Volumes = append(res.Volumes, rec)
+		env.medium(rec)
+		if last {
+			return true, nil
+		}
+		next += done - minDone
+		ledgerBase += st.mediumBytes
+		bytesBefore += st.bytes
+	}
+}
+
+func volumeLabel(tag, name string, n int, isTape bool) string {
+	if isTape {
+		return fmt.Sprintf("%s volume %d", tag, n)
+	}
+	return filepath.Base(name)
+}
+
+// driveRate samples a tape drive's counters in sysfs while it is written.
+type driveRate struct {
+	mbps atomic.Uint64 // math.Float64bits of the last rate
+	done chan struct{}
+	wg   sync.WaitGroup
+}
+
+// driveRateInterval is how often startDriveRate samples the counters.
+var driveRateInterval = time.Second
+
+// startDriveRate starts sampling the drive at path every driveRateInterval; when
+// the drive is not in sysfs (a simulator, an unusual node) it reports nothing.
+func startDriveRate(path string) *driveRate {
+	r := &driveRate{done: make(chan struct{})}
+	drive, err := tape.DrivesFromEnv().Find(path)
+	if err != nil {
+		return r
+	}
+	prev, err := drive.Stats()
+	if err != nil {
+		return r
+	}
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		t := time.NewTicker(driveRateInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-r.done:
+				return
+			case <-t.C:
+			}
+			now, err := drive.Stats()
+			if err != nil {
+				continue
+			}
+			if rate, err := tape.Throughput(prev, now); err == nil {
+				r.mbps.Store(math.Float64bits(rate.WriteMBps))
+			}
+			prev = now
+		}
+	}()
+	return r
+}
+
+// text is the last rate for progress lines, e.g. "drive 158.3 MB/s".
+func (r *driveRate) text() string {
+	v := math.Float64frombits(r.mbps.Load())
+	if v <= 0 {
+		return ""
+	}
+	return fmt.Sprintf("drive %.1f MB/s", v)
+}
+
+func (r *driveRate) stop() {
+	select {
+	case <-r.done:
+	default:
+		close(r.done)
+	}
+	r.wg.Wait()
 }
 
 // splitBuffer divides the memory budget between the ring buffer in front of
@@ -501,6 +916,7 @@ type confirmer struct {
 	env    Env
 	ledger *archive.Ledger
 	volume int
+	base   int64 // added to the ledger's offsets (earlier volumes)
 
 	mu        sync.Mutex
 	pending   []pendingCheckpoint
@@ -529,7 +945,7 @@ func (c *confirmer) written(d v1.Descriptor, pos archive.Position) {
 // confirm is called by the block writer with the bytes on the medium.
 func (c *confirmer) confirm(n int64) {
 	if c.ledger != nil {
-		c.ledger.Confirm(n)
+		c.ledger.Confirm(c.base + n)
 	}
 	c.mu.Lock()
 	if n > c.upTo {

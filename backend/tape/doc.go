@@ -1,6 +1,11 @@
 // Package tape finds, controls and simulates LTO tape drives under Linux's
 // st driver.
 //
+// Drives (inventory.go) is what `ferry drives` and the Drives page use:
+// list drives with their status, resolve what an operator typed, rewind,
+// eject, position and set the block size, with the driver's errors turned
+// into messages an operator can act on (Problem, CheckWritable).
+//
 // Discover lists drives from sysfs (/sys/class/scsi_tape) with their vendor,
 // model, serial, defaults and I/O counters; Throughput turns two counter
 // samples into MB/s. Open and OpenStatus return a Device, which issues the

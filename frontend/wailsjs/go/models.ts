@@ -94,6 +94,30 @@ export namespace main {
 	        this.exists = source["exists"];
 	    }
 	}
+	export class MediumPrompt {
+	    id: string;
+	    volume: number;
+	    message: string;
+	    device: string;
+	    syncId: string;
+	    problem?: string;
+	    write: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new MediumPrompt(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.volume = source["volume"];
+	        this.message = source["message"];
+	        this.device = source["device"];
+	        this.syncId = source["syncId"];
+	        this.problem = source["problem"];
+	        this.write = source["write"];
+	    }
+	}
 	export class Preferences {
 	    theme: string;
 	    blockSize: string;

@@ -8,6 +8,8 @@ import {mirror} from '../models';
 
 export function ActiveJobs():Promise<Array<jobs.Snapshot>>;
 
+export function AnswerMedium(arg1:string,arg2:boolean):Promise<void>;
+
 export function CancelJob(arg1:string):Promise<void>;
 
 export function Capabilities():Promise<main.Capabilities>;
@@ -45,6 +47,8 @@ export function ListDocuments(arg1:string):Promise<Array<store.Document>>;
 export function ListDrives():Promise<Array<tape.DriveInfo>>;
 
 export function ListRuns(arg1:store.RunFilter):Promise<Array<store.Run>>;
+
+export function PendingMedia():Promise<Array<main.MediumPrompt>>;
 
 export function PlanTransfer(arg1:main.TransferRequest):Promise<main.TransferPlan>;
 

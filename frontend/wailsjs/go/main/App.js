@@ -6,6 +6,10 @@ export function ActiveJobs() {
   return window['go']['main']['App']['ActiveJobs']();
 }
 
+export function AnswerMedium(arg1, arg2) {
+  return window['go']['main']['App']['AnswerMedium'](arg1, arg2);
+}
+
 export function CancelJob(arg1) {
   return window['go']['main']['App']['CancelJob'](arg1);
 }
@@ -80,6 +84,10 @@ export function ListDrives() {
 
 export function ListRuns(arg1) {
   return window['go']['main']['App']['ListRuns'](arg1);
+}
+
+export function PendingMedia() {
+  return window['go']['main']['App']['PendingMedia']();
 }
 
 export function PlanTransfer(arg1) {
