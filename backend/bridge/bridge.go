@@ -31,9 +31,13 @@ type Options struct {
 	// AllowRemote permits any listen address. A token is then always
 	// required: Token, or a random one when Token is empty.
 	AllowRemote bool
-	// Token, when not empty, must accompany every /api request, in the
-	// X-Ferry-Token header or in the cookie set by visiting /?token=TOKEN.
+	// Token must accompany every /api request, in the X-Ferry-Token header
+	// or in the cookie set by visiting /?token=TOKEN. A random one is made
+	// when empty: other accounts on a shared laptop must not drive the App.
 	Token string
+	// NoToken serves /api to anyone who can reach the address; only for
+	// automated tests on a single-user machine. Refused with AllowRemote.
+	NoToken bool
 	// Assets holds the built frontend with index.html at its root.
 	Assets fs.FS
 	// Bound is the value whose exported methods the page may call, usually
@@ -64,7 +68,7 @@ type Server struct {
 }
 
 // New checks the options and builds the handler; it does not listen.
-// With AllowRemote and no Token, a random token is generated (see Token).
+// Without Token (and without NoToken) a random token is generated (see Token).
 func New(o Options) (*Server, error) {
 	if o.Assets == nil {
 		return nil, errors.New("bridge: no assets")
@@ -72,7 +76,12 @@ func New(o Options) (*Server, error) {
 	if o.Logf == nil {
 		o.Logf = func(string, ...any) {}
 	}
-	if o.AllowRemote && o.Token == "" {
+	if o.NoToken && o.AllowRemote {
+		return nil, errors.New("bridge: a remote listener always needs a token")
+	}
+	if o.NoToken {
+		o.Token = ""
+	} else if o.Token == "" {
 		t, err := randomToken()
 		if err != nil {
 			return nil, err

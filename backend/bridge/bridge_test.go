@@ -80,7 +80,7 @@ func post(t *testing.T, h http.Handler, body string, header ...string) reply {
 }
 
 func TestCallReturnsResults(t *testing.T) {
-	s := newServer(t, Options{})
+	s := newServer(t, Options{NoToken: true})
 	for _, tc := range []struct{ body, want string }{
 		{`{"method":"Version","args":[]}`, `"1.2.3"`},
 		{`{"method":"Version"}`, `"1.2.3"`},
@@ -97,7 +97,7 @@ func TestCallReturnsResults(t *testing.T) {
 }
 
 func TestMethodErrorsCarryTheirMessage(t *testing.T) {
-	s := newServer(t, Options{})
+	s := newServer(t, Options{NoToken: true})
 	for body, want := range map[string]string{
 		`{"method":"Save","args":["colour: red"]}`: `line 3: unknown key "colour"`,
 		`{"method":"Lookup","args":["r9"]}`:        "no run r9",
@@ -110,7 +110,7 @@ func TestMethodErrorsCarryTheirMessage(t *testing.T) {
 }
 
 func TestCallsThatCannotBeMade(t *testing.T) {
-	s := newServer(t, Options{})
+	s := newServer(t, Options{NoToken: true})
 	for _, tc := range []struct {
 		body   string
 		status int
@@ -137,7 +137,7 @@ func TestCallsThatCannotBeMade(t *testing.T) {
 }
 
 func TestCallNeedsJSONContentType(t *testing.T) {
-	s := newServer(t, Options{})
+	s := newServer(t, Options{NoToken: true})
 	req := httptest.NewRequest("POST", "http://127.0.0.1:3000/api/call", strings.NewReader(`{"method":"Version"}`))
 	req.Header.Set("Content-Type", "text/plain")
 	rec := httptest.NewRecorder()
@@ -159,7 +159,7 @@ func get(t *testing.T, h http.Handler, url string, header ...string) *httptest.R
 }
 
 func TestShimDefinesEveryCallableMethod(t *testing.T) {
-	s := newServer(t, Options{})
+	s := newServer(t, Options{NoToken: true})
 	rec := get(t, s, "http://127.0.0.1:3000/wails-shim.js")
 	if rec.Code != http.StatusOK || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/javascript") {
 		t.Fatalf("shim: %d %s", rec.Code, rec.Header().Get("Content-Type"))
@@ -176,7 +176,7 @@ func TestShimDefinesEveryCallableMethod(t *testing.T) {
 }
 
 func TestIndexLoadsShimBeforeTheApp(t *testing.T) {
-	s := newServer(t, Options{})
+	s := newServer(t, Options{NoToken: true})
 	for _, path := range []string{"/", "/index.html"} {
 		body := get(t, s, "http://127.0.0.1:3000"+path).Body.String()
 		shim := strings.Index(body, `<script src="/wails-shim.js"></script>`)
@@ -253,13 +253,22 @@ func TestRemoteNeedsAToken(t *testing.T) {
 	if New2 := newServer(t, Options{AllowRemote: true}); New2.Token() == s.Token() {
 		t.Error("two servers generated the same token")
 	}
-	if s := newServer(t, Options{}); s.Token() != "" {
-		t.Errorf("loopback server invented token %q", s.Token())
+	// A loopback server needs a token too: other accounts on the laptop
+	// reach loopback as well.
+	local := newServer(t, Options{})
+	if len(local.Token()) != 32 {
+		t.Errorf("loopback server without a token: %q", local.Token())
+	}
+	if r := post(t, local, `{"method":"Version","args":[]}`); r.status != http.StatusUnauthorized {
+		t.Errorf("loopback call without token: %d", r.status)
+	}
+	if _, err := New(Options{Assets: assets, AllowRemote: true, NoToken: true}); err == nil {
+		t.Error("a remote listener without a token was accepted")
 	}
 }
 
 func TestForeignHostsAndOriginsRefused(t *testing.T) {
-	s := newServer(t, Options{})
+	s := newServer(t, Options{NoToken: true})
 	if rec := get(t, s, "http://evil.example:3000/"); rec.Code != http.StatusForbidden {
 		t.Errorf("foreign Host: %d", rec.Code)
 	}
@@ -330,7 +339,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 
 func TestEventsReachEveryPage(t *testing.T) {
 	ev := NewEvents(0)
-	ts := httptest.NewServer(newServer(t, Options{Events: ev}))
+	ts := httptest.NewServer(newServer(t, Options{Events: ev, NoToken: true}))
 	defer ts.Close()
 
 	var streams []*bufio.Reader
@@ -391,7 +400,7 @@ func TestSlowPageIsDroppedNotWaitedFor(t *testing.T) {
 
 func TestDroppedStreamEnds(t *testing.T) {
 	ev := NewEvents(1)
-	ts := httptest.NewServer(newServer(t, Options{Events: ev}))
+	ts := httptest.NewServer(newServer(t, Options{Events: ev, NoToken: true}))
 	defer ts.Close()
 	res, err := http.Get(ts.URL + "/api/events")
 	if err != nil {
@@ -416,7 +425,7 @@ func TestServeUntilCancelled(t *testing.T) {
 	urls := make(chan string, 1)
 	errc := make(chan error, 1)
 	go func() {
-		errc <- Serve(ctx, Options{Addr: "127.0.0.1:0", Assets: assets, Bound: testApp{}, Events: ev, Ready: func(u string) { urls <- u }})
+		errc <- Serve(ctx, Options{Addr: "127.0.0.1:0", Assets: assets, Bound: testApp{}, Events: ev, NoToken: true, Ready: func(u string) { urls <- u }})
 	}()
 	var url string
 	select {

@@ -49,6 +49,12 @@ func Execute(o Options) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// The first Ctrl-C cancels the job cleanly; restoring the default
+	// handler lets a second one end the process at once.
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
 	root := NewRoot(o)
 	root.SetArgs(os.Args[1:])
 	if err := root.ExecuteContext(ctx); err != nil {

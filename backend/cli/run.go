@@ -18,6 +18,9 @@ import (
 	"ferry/backend/store"
 )
 
+// cancelGrace is how long a cancelled job may take to record its end.
+const cancelGrace = 30 * time.Second
+
 // runJob runs one operation as a job in a new session: it records history,
 // shows progress on stderr (a bar on a terminal, plain lines when piped) and
 // cancels the job on Ctrl-C.
@@ -44,17 +47,26 @@ func (g *globals) runJob(cmd *cobra.Command, build func(*session.Session) (jobs.
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	finished := make(chan struct{})
-	defer close(finished)
+	waitCtx, giveUp := context.WithCancel(context.Background())
+	defer giveUp()
 	go func() {
 		select {
 		case <-ctx.Done():
-			fmt.Fprintln(out, "Cancelling...")
+			fmt.Fprintln(out, "Cancelling... (press Ctrl-C again to stop at once)")
 			sess.Jobs.Cancel(id)
-		case <-finished:
+			// A device or pipe that never answers cannot hold the terminal.
+			select {
+			case <-time.After(cancelGrace):
+				giveUp()
+			case <-waitCtx.Done():
+			}
+		case <-waitCtx.Done():
 		}
 	}()
-	snap, _ := sess.Jobs.Wait(context.Background(), id)
+	snap, err := sess.Jobs.Wait(waitCtx, id)
+	if err != nil {
+		return exitError{code: 130, err: fmt.Errorf("%s did not stop within %s of the cancel; run %s will show as interrupted", spec.Kind, cancelGrace, id)}
+	}
 	rep.finish(snap)
 	switch snap.State {
 	case store.StatusSucceeded:

@@ -10,7 +10,7 @@ import (
 )
 
 // serveUI serves the frontend and the bound App to a browser until Ctrl-C.
-func serveUI(cmd *cobra.Command, g *globals, listen string, allowRemote bool, token string) error {
+func serveUI(cmd *cobra.Command, g *globals, listen string, allowRemote bool, token string, noToken bool) error {
 	if err := bridge.CheckAddr(listen, allowRemote); err != nil {
 		return err
 	}
@@ -30,7 +30,7 @@ func serveUI(cmd *cobra.Command, g *globals, listen string, allowRemote bool, to
 	bound, detach := g.opts.Bind(sess, events.Emit)
 	defer detach()
 	return bridge.Serve(cmd.Context(), bridge.Options{
-		Addr: listen, AllowRemote: allowRemote, Token: token,
+		Addr: listen, AllowRemote: allowRemote, Token: token, NoToken: noToken,
 		Assets: assets, Bound: bound, Events: events,
 		Logf: sess.Log.Debugf,
 		Ready: func(url string) {

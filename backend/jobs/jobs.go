@@ -146,12 +146,37 @@ func (m *Manager) Start(spec Spec) (string, error) {
 		ctx: ctx, cancel: cancel, done: make(chan struct{}), state: store.StatusRunning,
 	}
 	m.mu.Lock()
+	m.pruneLocked()
 	m.jobs[id] = j
 	m.mu.Unlock()
 	m.wg.Add(1)
 	m.emit(Event{Type: EventState, JobID: id, Kind: spec.Kind, State: store.StatusRunning})
 	go j.run(spec.Run)
 	return id, nil
+}
+
+// keepFinished is how many finished jobs stay in memory for Active and
+// Wait; older ones live on in the store only.
+const keepFinished = 50
+
+// pruneLocked forgets the oldest finished jobs beyond keepFinished, so a
+// window left open for weeks does not grow without bound.
+func (m *Manager) pruneLocked() {
+	var finished []*Job
+	for _, j := range m.jobs {
+		select {
+		case <-j.done:
+			finished = append(finished, j)
+		default:
+		}
+	}
+	if len(finished) <= keepFinished {
+		return
+	}
+	sort.Slice(finished, func(a, b int) bool { return finished[a].started.Before(finished[b].started) })
+	for _, j := range finished[:len(finished)-keepFinished] {
+		delete(m.jobs, j.id)
+	}
 }
 
 // Cancel asks a running job to stop. Cancelling a finished job is not an error.

@@ -150,3 +150,29 @@ func TestShutdownCancelsRunningJobs(t *testing.T) {
 		t.Errorf("status after shutdown = %q", run.Status)
 	}
 }
+
+func TestFinishedJobsArePrunedButRunningOnesKept(t *testing.T) {
+	m := newManager(t)
+	release := make(chan struct{})
+	running, _ := m.Start(Spec{Kind: "demo", Run: func(ctx context.Context, j *Job) error { <-release; return nil }})
+	for i := 0; i < keepFinished+10; i++ {
+		id, _ := m.Start(Spec{Kind: "demo", Run: func(ctx context.Context, j *Job) error { return nil }})
+		m.Wait(context.Background(), id)
+	}
+	m.Start(Spec{Kind: "demo", Run: func(ctx context.Context, j *Job) error { return nil }})
+	active := m.Active()
+	if len(active) > keepFinished+2 {
+		t.Errorf("%d jobs kept in memory, want at most %d", len(active), keepFinished+2)
+	}
+	found := false
+	for _, s := range active {
+		found = found || s.ID == running
+	}
+	if !found {
+		t.Error("a running job was pruned")
+	}
+	close(release)
+	if runs, _ := m.Store().ListRuns(store.RunFilter{Limit: 1000}); len(runs) != keepFinished+12 {
+		t.Errorf("history has %d runs, want every run", len(runs))
+	}
+}

@@ -15,7 +15,7 @@ import (
 // CopyStats says what a copy moved.
 type CopyStats struct {
 	BytesSent    int64 `json:"bytesSent"`    // streamed through Ferry
-	BytesMounted int64 `json:"bytesMounted"` // mounted within a registry
+	BytesMounted int64 `json:"bytesMounted"` // copied within one registry (a cross-repository mount where the registry allows it)
 	BytesSkipped int64 `json:"bytesSkipped"` // already at the destination
 	Blobs        int   `json:"blobs"`
 	Manifests    int   `json:"manifests"`

@@ -56,7 +56,7 @@ function freePort() {
 export async function startFerry(home, env = {}) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}/`;
-  const child = spawn(ferryBin(), ['ui', '--listen', `127.0.0.1:${port}`], {
+  const child = spawn(ferryBin(), ['ui', '--listen', `127.0.0.1:${port}`, '--insecure-no-token'], {
     env: { ...process.env, ...home.env, ...env, DBUS_SESSION_BUS_ADDRESS: 'disabled:', NO_AT_BRIDGE: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
