@@ -57,8 +57,15 @@ timed() {
 # Baselines.
 timed cp bash -c "mkdir -p '$WORK/cp' && find '$BLOBDIR' -name data -type f | while read -r f; do cp \"\$f\" '$WORK/cp/'\$(basename \$(dirname \"\$f\")); done"
 timed cat bash -c "find '$BLOBDIR' -name data -type f -exec cat {} + > /dev/null"
-DIGESTS=$(find "$BLOBDIR" -name data -type f | awk -F/ '{print $(NF-1)}')
-timed http bash -c "for d in $DIGESTS; do curl -fs -o /dev/null http://$A/v2/bench/app02/blobs/sha256:\$d || curl -fs -o /dev/null http://$A/v2/bench/app00/blobs/sha256:\$d || true; done"
+# Every blob once, from a repository that links it: "repo digest" lines.
+REPOS=$WORK/a/docker/registry/v2/repositories
+find "$REPOS" -path '*/_layers/sha256/*' -name link | awk -F/ '{d=$(NF-1); if (!seen[d]++) {for (i=1;i<=NF;i++) if ($i=="repositories") s=i; r=$(s+1); for (i=s+2; $i!="_layers"; i++) r=r"/"$i; print r, d}}' > "$WORK/blobs.txt"
+timed httpnull bash -c "while read -r repo d; do curl -fs -o /dev/null http://$A/v2/\$repo/blobs/sha256:\$d; done < '$WORK/blobs.txt'"
+# The same download landing in one file on the same disk, as serialize's tar does.
+timed http bash -c "while read -r repo d; do curl -fs http://$A/v2/\$repo/blobs/sha256:\$d; done < '$WORK/blobs.txt' > '$WORK/download.bin'"
+
+# The floor for deserialize: the same blobs uploaded one by one with curl.
+timed upload bash -c "find '$BLOBDIR' -name data -type f | while read -r f; do d=\$(basename \$(dirname \$f)); loc=\$(curl -fsi -X POST http://$C/v2/baseline/blobs/uploads/ | tr -d '\\r' | awk 'tolower(\$1)==\"location:\" {print \$2}'); case \$loc in http*) ;; *) loc=http://$C\$loc;; esac; sep='?'; case \$loc in *\\?*) sep='&';; esac; curl -fs -X PUT -H 'Content-Type: application/octet-stream' --data-binary @\$f \"\$loc\${sep}digest=sha256:\$d\" >/dev/null; done"
 
 # Ferry.
 timed gather "$FERRY" mirror gather "$WORK/sources.list" "$B/transfer/bench:sync-1"
@@ -75,13 +82,35 @@ ratio() { echo "scale=2; $1 / $2" | bc -l; }
 	echo "Ferry end-to-end benchmark, $(date -u +%FT%TZ), $(nproc) cores"
 	echo "blob bytes: $BYTES ($(echo "$BYTES/1048576" | bc) MiB), tar bytes: $TARBYTES"
 	printf '%-12s %9s %10s %12s\n' step seconds MiB/s "peak RSS MiB"
-	for s in cp cat http gather serialize dd tarx deserialize scatter; do
+	for s in cp cat httpnull http upload gather serialize dd tarx deserialize scatter; do
 		b=$BYTES; [ "$s" = dd ] || [ "$s" = tarx ] || [ "$s" = deserialize ] && b=$TARBYTES
 		printf '%-12s %9.2f %10s %12s\n' "$s" "${SECS[$s]}" "$(mbs "$b" "${SECS[$s]}")" "$(( ${RSS[$s]} / 1024 ))"
 	done
 	echo
 	echo "gather / cp time:             $(ratio "${SECS[gather]}" "${SECS[cp]}")   (target <= 5)"
-	echo "serialize / http time:        $(ratio "${SECS[serialize]}" "${SECS[http]}")   (target <= 1)"
+	echo "serialize / http time:        $(ratio "${SECS[serialize]}" "${SECS[http]}")   (target <= 1; http = sequential download of every blob into one file)"
+	echo "serialize / http-null time:   $(ratio "${SECS[serialize]}" "${SECS[httpnull]}")   (the same download thrown away, no disk)"
 	echo "deserialize / tar -x time:    $(ratio "${SECS[deserialize]}" "${SECS[tarx]}")   (target <= 4)"
+	echo "deserialize / curl upload:    $(ratio "${SECS[deserialize]}" "${SECS[upload]}")   (the registry's own ingest rate is the floor)"
 	echo "peak RSS gather/serialize/deserialize MiB: $(( ${RSS[gather]} / 1024 )) / $(( ${RSS[serialize]} / 1024 )) / $(( ${RSS[deserialize]} / 1024 ))"
 } | tee "$OUT/report.txt"
+
+# The ring-buffered block writer next to dd bs=1M moving the same bytes (the
+# archive, hot in the page cache) to the same places.
+go build -o "$OUT/blockcopy" ./tools/blockcopy
+cat "$WORK/bench.tar" > /dev/null
+ddrate() { dd if="$WORK/bench.tar" of="$1" bs=1M 2>&1 | awk '/copied/ {v=$(NF-1); u=$NF; if (u=="GB/s") v*=1000; if (u=="kB/s") v/=1000; print v}'; }
+# Best of three, alternating, so both see the same machine noise.
+best() { sort -n | tail -1; }
+for _ in 1 2 3; do
+	"$OUT/blockcopy" -buffer 67108864 "$WORK/bench.tar" /dev/null >> "$WORK/bw.null"; ddrate /dev/null >> "$WORK/dd.null"
+	"$OUT/blockcopy" -buffer 67108864 "$WORK/bench.tar" "$WORK/bw.out" >> "$WORK/bw.file"; rm -f "$WORK/bw.out"
+	ddrate "$WORK/dd.out" >> "$WORK/dd.file"; rm -f "$WORK/dd.out"
+done
+BW_NULL=$(best < "$WORK/bw.null"); DD_NULL=$(best < "$WORK/dd.null")
+BW_FILE=$(best < "$WORK/bw.file"); DD_FILE=$(best < "$WORK/dd.file")
+{
+	echo
+	printf 'block writer to /dev/null: %6.0f MB/s   dd bs=1M: %6.0f MB/s   ratio %.2f (target >= 0.90)\n' "$BW_NULL" "$DD_NULL" "$(echo "$BW_NULL / $DD_NULL" | bc -l)"
+	printf 'block writer to a file:    %6.0f MB/s   dd bs=1M: %6.0f MB/s   ratio %.2f (target >= 0.90)\n' "$BW_FILE" "$DD_FILE" "$(echo "$BW_FILE / $DD_FILE" | bc -l)"
+} | tee -a "$OUT/report.txt"
