@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"time"
 
+	"ferry/backend/config"
 	"ferry/backend/jobs"
 	"ferry/backend/session"
 	"ferry/backend/store"
@@ -81,9 +82,15 @@ type Preferences struct {
 
 const preferencesKey = "preferences"
 
+// defaultPreferences take the transfer defaults from the configuration's
+// ferry section, so the window and the CLI start from the same values.
 func (a *App) defaultPreferences() Preferences {
-	return Preferences{Theme: "system", BlockSize: "1MiB", BufferSize: "1GiB", Concurrency: 4,
+	p := Preferences{Theme: "system", BlockSize: "1Mi", BufferSize: "256Mi", Concurrency: 4,
 		DataDir: a.sess.Paths.DataDir, StoreDir: a.sess.Paths.Store}
+	if cfg, err := config.Load(nil); err == nil {
+		p.BlockSize, p.BufferSize, p.Concurrency = cfg.Ferry.BlockSize.String(), cfg.Ferry.BufferSize.String(), cfg.Ferry.Concurrency
+	}
+	return p
 }
 
 // GetPreferences returns the saved preferences, defaults filled in.
