@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -14,9 +15,12 @@ import (
 )
 
 // ResumeSerialize rebuilds the options of an interrupted serialize (or
-// archive) run so the operator never types an offset: same source and
-// settings, the blobs every earlier run of the chain delivered marked as
-// delivered, and the next part's destination. The caller may replace Dest.
+// archive) run so the operator never types an offset: the same gather
+// index, by the digest the run was sending (not by its tag, which may have
+// moved since), the same settings, the blobs every earlier run of the chain
+// delivered marked as delivered, and the next part's destination. The
+// caller may replace Dest. Force is never carried over: a resume does not
+// overwrite an existing file unless its caller asks again.
 func ResumeSerialize(st *store.Store, id string) (mirror.SerializeOptions, error) {
 	run, err := st.GetRun(id)
 	if err != nil {
@@ -31,6 +35,15 @@ func ResumeSerialize(st *store.Store, id string) (mirror.SerializeOptions, error
 	o, err := StoredSerialize(st, id)
 	if err != nil {
 		return o, err
+	}
+	root, err := sentRoot(st, id)
+	if err != nil {
+		return o, err
+	}
+	if root != "" {
+		if o, err = o.Pinned(root); err != nil {
+			return o, fmt.Errorf("resume %s: %w", id, err)
+		}
 	}
 	delivered := map[v1.Hash]bool{}
 	part := 1
@@ -56,8 +69,26 @@ func ResumeSerialize(st *store.Store, id string) (mirror.SerializeOptions, error
 	}
 	o.Resume = id
 	o.CheckpointFile = "" // a resumed run writes a new ledger only when asked
+	o.Force = false       // each front end decides again whether to overwrite
 	o.Dest = PartName(o.Dest, part)
 	return o, nil
+}
+
+// sentRoot returns the digest of the gather index run id was sending, as
+// Serialize records it (an item with status planned) before it writes
+// anything; "" for a run that recorded none (one that failed before, or was
+// recorded by an earlier version, which is then resumed by its reference).
+func sentRoot(st *store.Store, id string) (string, error) {
+	items, err := st.Items(id)
+	if err != nil {
+		return "", fmt.Errorf("resume %s: %w", id, err)
+	}
+	for _, it := range items {
+		if it.Status == mirror.ItemPlanned && it.Digest != "" {
+			return it.Digest, nil
+		}
+	}
+	return "", nil
 }
 
 // StoredSerialize reads the serialize options a serialize or archive run
@@ -89,6 +120,10 @@ func StoredSerialize(st *store.Store, id string) (mirror.SerializeOptions, error
 	return o, nil
 }
 
+// partSuffix is the part number PartName replaces: only a trailing
+// .part<digits>, so db.partition.tar keeps its name.
+var partSuffix = regexp.MustCompile(`\.part[0-9]+$`)
+
 // PartName derives the next part's path: sync-45.tar -> sync-45.part2.tar.
 // Devices, pipes and standard output keep their path (load the next tape).
 func PartName(dest string, part int) string {
@@ -103,8 +138,6 @@ func PartName(dest string, part int) string {
 			break
 		}
 	}
-	if i := strings.LastIndex(stem, ".part"); i >= 0 {
-		stem = stem[:i]
-	}
+	stem = partSuffix.ReplaceAllString(stem, "")
 	return filepath.Join(dir, fmt.Sprintf("%s.part%d%s", stem, part, ext))
 }

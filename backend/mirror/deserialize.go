@@ -117,8 +117,15 @@ func (e *IncompleteError) Error() string {
 
 func (e *IncompleteError) Unwrap() error { return e.Cause }
 
-// maxManifestSize bounds a manifest held in memory, as registries do.
+// maxManifestSize bounds an entry of unknown kind read into memory to find
+// out whether it is a manifest, as registries bound manifests.
 const maxManifestSize = 4 << 20
+
+// maxKnownManifestSize bounds a manifest held in memory when its parent or
+// an index.json says it is one: a gather index with many entries (or large
+// source-index annotations) may exceed maxManifestSize, and it must still
+// be pushed as a manifest. Larger manifests are refused.
+const maxKnownManifestSize = 64 << 20
 
 // Deserialize reads a medium once and pushes its content into Dest: blobs
 // are pushed several at once as they arrive (each verified against its name
@@ -216,13 +223,19 @@ type mediumScan struct {
 	rootTag   string
 	serialVer string // the first index.json's serialization version
 	indexes   map[int]int
-	finals    int                       // archives whose final index.json was read
-	listed    map[v1.Hash]v1.Descriptor // union of every index.json copy
-	order     []v1.Hash                 // listed, in first-seen order
-	known     map[v1.Hash]v1.Descriptor // descriptors learned from parents
-	manifests map[v1.Hash]*mediumManifest
-	annots    map[string]string // of the last index.json read
-	entries   int
+	// archive is the archive (of the volume being read) the last entry
+	// belonged to; archiveFinal is set once that archive's final index.json
+	// was read. Only the final copy of the last archive read counts: an
+	// earlier volume's (or appended archive's) final copy says nothing of
+	// whether the last one was cut short.
+	archive      int
+	archiveFinal bool
+	listed       map[v1.Hash]v1.Descriptor // union of every index.json copy
+	order        []v1.Hash                 // listed, in first-seen order
+	known        map[v1.Hash]v1.Descriptor // descriptors learned from parents
+	manifests    map[v1.Hash]*mediumManifest
+	annots       map[string]string // of the last index.json read
+	entries      int
 	// streamChecks counts final index.json copies whose stream digest was
 	// compared; streamBad lists those that did not match.
 	streamChecks int
@@ -234,12 +247,26 @@ func newMediumScan() *mediumScan {
 		manifests: map[v1.Hash]*mediumManifest{}}
 }
 
+// startVolume prepares to read the next volume of a transfer: its
+// archives are counted from 0 again.
+func (s *mediumScan) startVolume() {
+	s.indexes = map[int]int{}
+	s.archive, s.archiveFinal = 0, false
+}
+
+// enter notes the archive of an entry about to be handled.
+func (s *mediumScan) enter(e *archive.Entry) {
+	if e.Archive != s.archive {
+		s.archive, s.archiveFinal = e.Archive, false
+	}
+}
+
 // addIndex records an index.json copy.
 func (s *mediumScan) addIndex(e *archive.Entry) error {
 	idx := e.Index
 	s.indexes[e.Archive]++
-	if s.indexes[e.Archive] >= 2 {
-		s.finals++
+	if s.indexes[e.Archive] >= 2 && e.Archive == s.archive {
+		s.archiveFinal = true
 	}
 	if s.root == nil {
 		if len(idx.Manifests) == 0 {
@@ -266,9 +293,10 @@ func (s *mediumScan) addIndex(e *archive.Entry) error {
 	return nil
 }
 
-// finalSeen reports whether the stream held its final index.json: the
-// second copy that Ferry and the reference write, or, for an archive made
-// by other tools (no serialization version), any copy.
+// finalSeen reports whether the last archive read (of the last volume
+// read) held its final index.json: the second copy that Ferry and the
+// reference write, or, for an archive made by other tools (no
+// serialization version), any copy.
 func (s *mediumScan) finalSeen() bool {
 	if s.root == nil {
 		return false
@@ -276,7 +304,7 @@ func (s *mediumScan) finalSeen() bool {
 	if s.serialVer == "" {
 		return true
 	}
-	return s.finals > 0
+	return s.archiveFinal
 }
 
 // classify says whether a blob entry is a manifest, when its parent or an
@@ -475,7 +503,7 @@ func deserializeVolumes(ctx context.Context, env Env, src *volumeSource, dst Rep
 			break
 		}
 		d.useReader(ar, n)
-		s.indexes = map[int]int{} // index.json copies are counted per archive
+		s.startVolume() // index.json copies are counted per archive of each volume
 		before := ar.Offset()
 		readErr = d.readAll(d.egCtx, ar)
 		bytesRead := ar.Offset() - before
@@ -489,7 +517,20 @@ func deserializeVolumes(ctx context.Context, env Env, src *volumeSource, dst Rep
 		if n == 1 {
 			syncID = ann[archive.AnnotationSyncID]
 		}
-		last := syncID == "" || ann[archive.AnnotationVolumeLast] != "false"
+		if syncID != "" && !s.finalSeen() {
+			// Only a volume's final index.json says whether it is the last
+			// one (the first copy cannot know), and only it lists the
+			// referrers: a volume cut before it leaves the transfer
+			// incomplete, whatever number it has.
+			env.logf("volume %d of sync %s (%s) ends before its final index.json: it was cut short; the transfer is incomplete", n, syncID, vol.path)
+			rec := MediumRecord{Label: filepath.Base(vol.path), Device: vol.path, SyncID: syncID, Volume: n, Bytes: bytesRead}
+			env.medium(rec)
+			res.Volumes = append(res.Volumes, rec)
+			break
+		}
+		// A final copy with a sync id but without vnd.ferry.volume.last
+		// cannot be taken as the last volume: the next one is asked for.
+		last := syncID == "" || ann[archive.AnnotationVolumeLast] == "true"
 		env.medium(MediumRecord{Label: filepath.Base(vol.path), Device: vol.path, SyncID: syncID, Volume: n, Last: last, Bytes: bytesRead})
 		res.Volumes = append(res.Volumes, MediumRecord{Label: filepath.Base(vol.path), Device: vol.path, SyncID: syncID, Volume: n, Last: last, Bytes: bytesRead})
 		if last {
@@ -621,6 +662,7 @@ func (d *deserializer) readAll(ctx context.Context, ar *archive.Reader) error {
 			return err
 		}
 		s.entries++
+		s.enter(e)
 		switch e.Kind {
 		case archive.KindIndex:
 			if err := s.addIndex(e); err != nil {
@@ -646,7 +688,10 @@ func (d *deserializer) blob(ctx context.Context, ar *archive.Reader, e *archive.
 		return nil // a duplicate entry
 	}
 	isManifest, known := s.classify(e.Digest)
-	if (isManifest || !known) && e.Size <= maxManifestSize {
+	if isManifest && e.Size > maxKnownManifestSize {
+		return fmt.Errorf("manifest %s at offset %d is %d bytes, larger than the %d bytes accepted for a manifest", e.Digest, e.Offset, e.Size, maxKnownManifestSize)
+	}
+	if isManifest || (!known && e.Size <= maxManifestSize) {
 		raw, err := d.readVerified(ar, e)
 		if err != nil || raw == nil {
 			return err
@@ -663,7 +708,14 @@ func (d *deserializer) blob(ctx context.Context, ar *archive.Reader, e *archive.
 	}
 	desc := s.descriptor(e.Digest, e.Size, nil)
 	if d.dst == nil {
-		if _, err := d.readVerified(ar, e); err != nil {
+		// Nothing to push: the content is only hashed (the archive reader
+		// verifies it at its end), never held whole in memory.
+		_, err := io.Copy(io.Discard, ar)
+		if errors.Is(err, archive.ErrDigestMismatch) {
+			d.reject(e)
+			return nil
+		}
+		if err != nil {
 			return err
 		}
 		d.received(e)
@@ -708,7 +760,9 @@ func (d *deserializer) blob(ctx context.Context, ar *archive.Reader, e *archive.
 // readVerified reads a whole entry; it returns nil data (and no error)
 // when the content does not match its name, after recording the rejection.
 func (d *deserializer) readVerified(ar *archive.Reader, e *archive.Entry) ([]byte, error) {
-	buf := bytes.NewBuffer(make([]byte, 0, e.Size))
+	// The size in the header is not trusted until the content arrived: the
+	// buffer grows with what is read, from at most the staging limit.
+	buf := bytes.NewBuffer(make([]byte, 0, min(max(e.Size, 0), stagedBlobMax)))
 	_, err := io.Copy(buf, ar)
 	if errors.Is(err, archive.ErrDigestMismatch) {
 		d.reject(e)

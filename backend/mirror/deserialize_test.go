@@ -241,7 +241,9 @@ func TestVerifyMedium(t *testing.T) {
 	if _, err := VerifyMedium(context.Background(), testEnv(), VerifyOptions{Source: p}); !errors.As(err, &ve) || !strings.Contains(err.Error(), "not on the medium") {
 		t.Errorf("blobs left out: %v", err)
 	}
-	if rep, err := VerifyMedium(context.Background(), testEnv(), VerifyOptions{Source: p, AllowMissing: true}); err != nil || len(rep.Missing) != 3 {
+	// Missing: the existing image's manifest (it is on the far side, so it
+	// is not written again) and the layer app/two shares with it.
+	if rep, err := VerifyMedium(context.Background(), testEnv(), VerifyOptions{Source: p, AllowMissing: true}); err != nil || len(rep.Missing) != 2 {
 		t.Errorf("allowed missing: %d listed, %v", len(rep.Missing), err)
 	}
 }

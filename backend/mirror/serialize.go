@@ -107,8 +107,9 @@ type SerializeResult struct {
 	Blobs     int           `json:"blobs"`     // entries written under blobs/, manifests included
 	Manifests int           `json:"manifests"` // manifests listed in the final index.json
 	Bytes     int64         `json:"bytes"`     // blob bytes written
-	// Skipped counts the layers and configs left out because the far side
-	// has them (EXISTING-IMAGE, checkpoints, resumed runs).
+	// Skipped counts the blobs left out because the far side has them:
+	// layers and configs (EXISTING-IMAGE, checkpoints, resumed runs) and the
+	// manifests of EXISTING-IMAGE images.
 	Skipped      int   `json:"skipped"`
 	SkippedBytes int64 `json:"skippedBytes"`
 	// StreamBytes is the size of the uncompressed tar stream, MediumBytes
@@ -134,16 +135,22 @@ type serialPlan struct {
 	// items are the entries to write, in order.
 	items []*serialItem
 	// manifests are every manifest visited, root first, as found in their parents.
-	manifests  []v1.Descriptor
-	gatherAnn  map[string]string
-	total      int64 // bytes of items
-	skipped    int
-	skippedLen int64
+	manifests []v1.Descriptor
+	// listedAfter are manifests not written that follow the last item.
+	listedAfter []v1.Descriptor
+	gatherAnn   map[string]string
+	total       int64 // bytes of items
+	skipped     int
+	skippedLen  int64
 }
 
 type serialItem struct {
 	desc v1.Descriptor
 	raw  []byte // manifests: their bytes
+	// listed are manifests visited just before this item whose bytes are
+	// not written (the far side has them); the final index.json lists them
+	// in visit order all the same.
+	listed []v1.Descriptor
 }
 
 // Serialize writes the gather index Source and everything it reaches to
@@ -193,6 +200,10 @@ func Serialize(ctx context.Context, env Env, o SerializeOptions) (SerializeResul
 	res.Root, res.Tag = plan.root, plan.tag
 	res.Skipped, res.SkippedBytes = plan.skipped, plan.skippedLen
 	res.Manifests = len(plan.manifests)
+	// The gather index being sent, by digest, recorded before anything is
+	// written: a resume must send the rest of this transfer, not whatever
+	// Source's tag points to by then.
+	env.item(Item{Source: o.Source, Destination: o.Dest, Digest: plan.root.Digest.String(), Status: ItemPlanned})
 
 	var ledgerFile *os.File
 	var ledger *archive.Ledger
@@ -366,6 +377,33 @@ func (o SerializeOptions) sourceRepo(env Env) (Repo, string, error) {
 	return env.repoOf(ref.Name()), ref.Name().Identifier(), nil
 }
 
+// Pinned returns o reading the gather index by digest instead of by tag:
+// repository@digest in a registry, the digest in a local layout. The
+// stream keeps the name it gave the root. A resume uses it, so that it
+// sends the rest of what its run was sending even if the tag moved since.
+func (o SerializeOptions) Pinned(digest string) (SerializeOptions, error) {
+	h, err := v1.NewHash(digest)
+	if err != nil {
+		return o, fmt.Errorf("gather index digest %q: %w", digest, err)
+	}
+	if o.SourceLayout != "" {
+		if o.Tag == "" {
+			o.Tag = o.Source
+		}
+		o.Source = h.String()
+		return o, nil
+	}
+	ref, err := refs.Parse(o.Source)
+	if err != nil {
+		return o, fmt.Errorf("gather index: %w", err)
+	}
+	if o.Tag == "" {
+		o.Tag = ref.Name().Identifier()
+	}
+	o.Source = ref.Name().Context().Name() + "@" + h.String()
+	return o, nil
+}
+
 // planSerialize resolves the gather index, walks its graph and decides
 // what to write.
 func planSerialize(ctx context.Context, env Env, o SerializeOptions, checkpoints []archive.Checkpoint) (*serialPlan, error) {
@@ -374,6 +412,9 @@ func planSerialize(ctx context.Context, env Env, o SerializeOptions, checkpoints
 		return nil, err
 	}
 	root, raw, err := repo.Resolve(ctx, id)
+	if err != nil && o.Resume != "" {
+		return nil, fmt.Errorf("resuming run %s: the gather index it was sending, %s, cannot be read from %s any more (was it deleted?); the rest of that transfer cannot be sent: %w", o.Resume, o.Source, repo, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("resolving %s: %w", o.Source, err)
 	}
@@ -395,8 +436,9 @@ func planSerialize(ctx context.Context, env Env, o SerializeOptions, checkpoints
 	}
 
 	skip := map[v1.Hash]bool{}
+	pushed := map[v1.Hash]bool{} // manifests the far side holds as pushed manifests
 	for _, e := range o.Existing {
-		if err := existingBlobs(ctx, env, e, skip); err != nil {
+		if err := existingBlobs(ctx, env, e, skip, pushed); err != nil {
 			return nil, err
 		}
 	}
@@ -415,10 +457,24 @@ func planSerialize(ctx context.Context, env Env, o SerializeOptions, checkpoints
 
 	for _, n := range p.graph.Nodes {
 		if n.IsManifest() {
-			// Manifests are always written: they are small, and the far side
-			// can only push one once it has it together with its children.
-			p.items = append(p.items, &serialItem{desc: n.Desc, raw: n.Raw})
+			// Every manifest visited is listed in the final index.json. Its
+			// bytes are written unless the far side is known to hold it as a
+			// pushed manifest: one of an EXISTING-IMAGE, which the far side
+			// has whole. Blobs merely delivered before (a resumed run, a
+			// checkpoint ledger) do not count for manifests: a partial medium
+			// may have carried a manifest's bytes whose children never
+			// arrived, so it was never pushed, and the far side can only push
+			// it with its bytes at hand. The root is always written: the
+			// reader tags it from those bytes.
 			p.manifests = append(p.manifests, n.Desc)
+			if pushed[n.Desc.Digest] && n.Desc.Digest != root.Digest {
+				p.skipped++
+				p.skippedLen += n.Desc.Size
+				p.listedAfter = append(p.listedAfter, n.Desc)
+				continue
+			}
+			p.items = append(p.items, &serialItem{desc: n.Desc, raw: n.Raw, listed: p.listedAfter})
+			p.listedAfter = nil
 			p.total += n.Desc.Size
 			continue
 		}
@@ -427,14 +483,17 @@ func planSerialize(ctx context.Context, env Env, o SerializeOptions, checkpoints
 			p.skippedLen += n.Desc.Size
 			continue
 		}
-		p.items = append(p.items, &serialItem{desc: n.Desc})
+		p.items = append(p.items, &serialItem{desc: n.Desc, listed: p.listedAfter})
+		p.listedAfter = nil
 		p.total += n.Desc.Size
 	}
 	return p, nil
 }
 
-// existingBlobs adds the layers and configs of an existing image.
-func existingBlobs(ctx context.Context, env Env, s string, skip map[v1.Hash]bool) error {
+// existingBlobs adds the layers and configs of an existing image to skip,
+// and its manifests (the image's own and, for an index, its children's) to
+// pushed: the far side has the image complete.
+func existingBlobs(ctx context.Context, env Env, s string, skip, pushed map[v1.Hash]bool) error {
 	ref, err := refs.Parse(s)
 	if err != nil {
 		return fmt.Errorf("existing image: %w", err)
@@ -449,7 +508,9 @@ func existingBlobs(ctx context.Context, env Env, s string, skip map[v1.Hash]bool
 		return fmt.Errorf("existing image %s: %w", s, err)
 	}
 	for _, n := range g.Nodes {
-		if !n.IsManifest() {
+		if n.IsManifest() {
+			pushed[n.Desc.Digest] = true
+		} else {
 			skip[n.Desc.Digest] = true
 		}
 	}
@@ -569,10 +630,23 @@ func writeVolume(ctx context.Context, env Env, plan *serialPlan, job volumeJob, 
 			return err
 		}
 		mark(0)
-		for i, it := range job.items {
-			if it.raw != nil && job.reserve != nil {
-				job.reserve.Add(manifestReserve(it.desc))
+		if job.reserve != nil {
+			for _, d := range plan.listedAfter {
+				job.reserve.Add(manifestReserve(d))
 			}
+		}
+		for i, it := range job.items {
+			if job.reserve != nil {
+				for _, d := range it.listed {
+					job.reserve.Add(manifestReserve(d))
+				}
+				if it.raw != nil {
+					job.reserve.Add(manifestReserve(it.desc))
+				}
+			}
+			// Listed only once the item they precede is on the medium: a
+			// volume cut before it leaves them to the next volume.
+			listed := it.listed
 			r, release, err := fetch.open(ctx, i)
 			if err != nil {
 				return fmt.Errorf("reading %s from %s: %w", it.desc.Digest, plan.repo, err)
@@ -584,6 +658,7 @@ func writeVolume(ctx context.Context, env Env, plan *serialPlan, job volumeJob, 
 				return err
 			}
 			st.blobs++
+			manifests = append(manifests, listed...)
 			if it.raw != nil {
 				manifests = append(manifests, it.desc)
 			}
@@ -597,6 +672,7 @@ func writeVolume(ctx context.Context, env Env, plan *serialPlan, job volumeJob, 
 			report(it.desc.Digest.String())
 		}
 		producing.Store(false)
+		manifests = append(manifests, plan.listedAfter...)
 		end, err := aw.Finish(job.first.With(map[string]string{archive.AnnotationVolumeLast: "true"}).Final(manifests))
 		st.end = end
 		return err

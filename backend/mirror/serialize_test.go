@@ -281,7 +281,61 @@ func TestSerializeSkipsExistingImageBlobs(t *testing.T) {
 			t.Errorf("blob %s of the existing image is in the stream", d.Digest)
 		}
 	}
-	if res.Skipped != 3 {
-		t.Errorf("skipped %d blobs, want 3 (config and two layers, one shared)", res.Skipped)
+	if res.Skipped != 4 {
+		t.Errorf("skipped %d blobs, want 4 (the manifest, config and two layers, one shared)", res.Skipped)
+	}
+	// The far side has the existing image as a pushed manifest: its bytes
+	// are not written again, but the final index.json still lists it.
+	oneDigest := digestAt(t, f.one)
+	h, _ := v1.NewHash(oneDigest)
+	if bytes.Contains(data, []byte("blobs/sha256/"+h.Hex)) {
+		t.Errorf("the existing image's manifest %s is in the stream", oneDigest)
+	}
+	entries, _ := readStream(t, dest)
+	final := entries[len(entries)-1]
+	if final.index == nil || !listsDigest(final.index, h) {
+		t.Errorf("the final index.json does not list the existing image's manifest %s", oneDigest)
+	}
+	if res.Manifests != len(final.index.Manifests) {
+		t.Errorf("%d manifests reported, %d listed", res.Manifests, len(final.index.Manifests))
+	}
+}
+
+func listsDigest(idx *v1.IndexManifest, h v1.Hash) bool {
+	for _, d := range idx.Manifests {
+		if d.Digest == h {
+			return true
+		}
+	}
+	return false
+}
+
+// Blobs delivered by an earlier, interrupted run are not written again,
+// but manifests are: the partial medium may have carried a manifest whose
+// children never arrived, so the far side never pushed it.
+func TestSerializeRewritesDeliveredManifests(t *testing.T) {
+	f := newMediaFixture(t, registrytest.InProcess(t), true)
+	var all []v1.Hash
+	manifests := map[v1.Hash]bool{}
+	for _, n := range f.graph.Nodes {
+		all = append(all, n.Desc.Digest)
+		if n.IsManifest() {
+			manifests[n.Desc.Digest] = true
+		}
+	}
+	dest := filepath.Join(t.TempDir(), "part2.tar")
+	res, err := Serialize(context.Background(), testEnv(), SerializeOptions{Source: f.index, Dest: dest, Referrers: true, Delivered: all})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(dest)
+	for _, n := range f.graph.Nodes {
+		in := bytes.Contains(data, []byte("blobs/sha256/"+n.Desc.Digest.Hex))
+		if manifests[n.Desc.Digest] != in {
+			t.Errorf("%s (%s): in the stream %v", n.Desc.Digest, n.Desc.MediaType, in)
+		}
+	}
+	if res.Skipped != len(all)-len(manifests) || res.Manifests != len(manifests) {
+		t.Errorf("skipped %d, %d manifests; want %d and %d", res.Skipped, res.Manifests, len(all)-len(manifests), len(manifests))
 	}
 }

@@ -681,3 +681,86 @@ func copyFile(t *testing.T, from, to string) {
 		t.Fatal(err)
 	}
 }
+
+// A set whose last volume was cut after its blobs but before its final
+// index.json (which alone says the volume is the last, and alone lists the
+// referrers) is incomplete: the root is not tagged.
+func TestLastVolumeCutBeforeItsFinalIndexIsIncomplete(t *testing.T) {
+	host := registrytest.InProcess(t)
+	f := &mediaFixture{host: host, index: host + "/transfer/big:sync-8", one: host + "/big/a:1", digest: map[string]bool{}}
+	const mi = 1 << 20
+	registrytest.PushImage(t, f.one, registrytest.Layer(t, 21, 6*mi/5), registrytest.Layer(t, 22, 11*mi/10))
+	registrytest.PushImage(t, host+"/big/b:1", registrytest.Layer(t, 23, mi), registrytest.Layer(t, 24, 6*mi/5))
+	registrytest.PushReferrer(t, host+"/big/b:1", "application/vnd.ferry.test.signature")
+	srcs := []sources.Source{{Line: 1, Ref: f.one}, {Line: 2, Ref: host + "/big/b:1"}}
+	if _, err := Gather(context.Background(), testEnv(), GatherOptions{Sources: srcs, Dest: f.index, Referrers: true}); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	res, err := Serialize(context.Background(), testEnv(), SerializeOptions{Source: f.index, Dest: filepath.Join(dir, "sync-8.tar"), Referrers: true,
+		VolumeSize: 5 << 19, BlockSize: 64 << 10, BufferSize: 2 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Volumes) < 2 {
+		t.Fatalf("%d volumes, want several", len(res.Volumes))
+	}
+	last := res.Volumes[len(res.Volumes)-1].Device
+	entries, _ := readStream(t, last)
+	if entries[len(entries)-1].kind != archive.KindIndex {
+		t.Fatalf("the last volume ends with %s", entries[len(entries)-1].name)
+	}
+	cut := entries[len(entries)-2].end // just after its last blob
+	data, err := os.ReadFile(last)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(last, data[:cut], 0o666); err != nil {
+		t.Fatal(err)
+	}
+
+	repo := host + "/landing/cut"
+	first := res.Volumes[0].Device
+	dres, err := Deserialize(context.Background(), testEnv(), DeserializeOptions{Source: first, Dest: repo + ":sync-8"})
+	var ie *IncompleteError
+	if !errors.As(err, &ie) || !ie.NoFinalIndex || dres.Complete {
+		t.Fatalf("complete=%v err=%v, want incomplete without the final index.json", dres.Complete, err)
+	}
+	if len(dres.Volumes) != len(res.Volumes) || dres.Volumes[len(dres.Volumes)-1].Last {
+		t.Errorf("volumes read: %+v", dres.Volumes)
+	}
+	if got := digestAt(t, repo+":sync-8"); got != "" {
+		t.Errorf("the incomplete transfer was tagged: %s", got)
+	}
+	var paths []string
+	for _, v := range res.Volumes {
+		paths = append(paths, v.Device)
+	}
+	rep, err := VerifyVolumes(context.Background(), testEnv(), VerifyOptions{}, paths)
+	if err == nil || rep.FinalIndex {
+		t.Errorf("verify the set: final index %v, %v", rep.FinalIndex, err)
+	}
+	if rep, err := VerifyMedium(context.Background(), testEnv(), VerifyOptions{Source: last, AllowMissing: true}); err == nil || rep.FinalIndex {
+		t.Errorf("verify the cut volume: final index %v, %v", rep.FinalIndex, err)
+	}
+
+	// Restored, the same set completes, referrers included.
+	if err := os.WriteFile(last, data, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	dres, err = Deserialize(context.Background(), testEnv(), DeserializeOptions{Source: first, Dest: repo + ":sync-8"})
+	if err != nil || !dres.Complete {
+		t.Fatalf("the whole set: complete=%v, %v", dres.Complete, err)
+	}
+	repoF := NewGraph()
+	r := testEnv().Open(mustRef(t, f.index).Context())
+	root, raw, err := r.Resolve(context.Background(), "sync-8")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := repoF.Add(context.Background(), r, root, raw, WalkOptions{Referrers: true}); err != nil {
+		t.Fatal(err)
+	}
+	f.graph, f.root = repoF, root
+	assertDelivered(t, f, repo, "sync-8")
+}
