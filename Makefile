@@ -71,7 +71,7 @@ test: deps vet bindings-check go-test frontend-test ui-test window-test
 	@echo "make test: all suites passed"
 
 bench: deps
-	$(GO) test -run '^$$' -bench . -benchmem ./backend/...
+	$(GO) test -run '^$$' -bench . -benchmem . ./backend/...
 	bash scripts/bench-e2e.sh
 
 clean:
