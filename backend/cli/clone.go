@@ -6,10 +6,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"ferry/backend/jobs"
-	"ferry/backend/mapping"
 	"ferry/backend/mirror"
 	"ferry/backend/session"
-	"ferry/backend/sources"
 )
 
 func init() { mirrorVerbs = append(mirrorVerbs, newCloneCmd) }
@@ -33,11 +31,8 @@ SOURCES-FILE has one fully qualified reference per line, optionally followed by
   ferry mirror clone sources.list go-template=dest.tmpl -p linux/amd64 -l component=core --continue`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			m, err := mapping.Parse(args[1])
+			m, err := parseMapper(args[1], o.Selectors)
 			if err != nil {
-				return err
-			}
-			if _, err := sources.ParseSelector(o.Selectors); err != nil {
 				return err
 			}
 			srcs, err := readSources(cmd, args[0], nil)

@@ -44,21 +44,12 @@ deserialize) to the repositories MAPPER maps it to, and tags it there.
   ferry mirror scatter reg.high.example/transfer:sync-45 go-template=dest.tmpl -l component=core --continue`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			m, err := mapping.Parse(args[1])
+			m, err := parseMapper(args[1], o.Selectors)
 			if err != nil {
 				return err
 			}
-			if _, err := sources.ParseSelector(o.Selectors); err != nil {
+			if o.Subset, err = readSubset(cmd, subset); err != nil {
 				return err
-			}
-			if subset != "" {
-				srcs, err := readSources(cmd, subset, nil)
-				if err != nil {
-					return fmt.Errorf("--subset: %w", err)
-				}
-				for _, s := range srcs {
-					o.Subset = append(o.Subset, s.Ref)
-				}
 			}
 			o.Source, o.Mapping, o.Mapper = args[0], args[1], m
 			cfg, err := g.config()
@@ -114,4 +105,33 @@ func printDelivery(w io.Writer, verb string, res mirror.ScatterResult, check boo
 		fmt.Fprintf(w, "; %d failed", len(res.Failures))
 	}
 	fmt.Fprintln(w) // the returned error lists every failure
+}
+
+// parseMapper reads MAPPER and checks the label selectors, so bad input is
+// refused before a job starts.
+func parseMapper(spec string, selectors []string) (mapping.Mapper, error) {
+	m, err := mapping.Parse(spec)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := sources.ParseSelector(selectors); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// readSubset returns the references of a --subset sources list ("" for none).
+func readSubset(cmd *cobra.Command, path string) ([]string, error) {
+	if path == "" {
+		return nil, nil
+	}
+	srcs, err := readSources(cmd, path, nil)
+	if err != nil {
+		return nil, fmt.Errorf("--subset: %w", err)
+	}
+	refs := make([]string, len(srcs))
+	for i, s := range srcs {
+		refs[i] = s.Ref
+	}
+	return refs, nil
 }

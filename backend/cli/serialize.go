@@ -141,10 +141,6 @@ func cliEnv(cmd *cobra.Command, env mirror.Env) mirror.Env {
 
 // parseSize accepts 4096, 512Ki, 1Mi, 1MiB, 1M and the like.
 func parseSize(s string) (int, error) {
-	s = strings.TrimSpace(s)
-	if strings.HasSuffix(s, "iB") {
-		s = strings.TrimSuffix(s, "B")
-	}
 	n, err := config.ParseSize(s)
 	if err != nil {
 		return 0, err

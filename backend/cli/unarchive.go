@@ -7,10 +7,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"ferry/backend/jobs"
-	"ferry/backend/mapping"
 	"ferry/backend/mirror"
 	"ferry/backend/session"
-	"ferry/backend/sources"
 )
 
 func init() { mirrorVerbs = append(mirrorVerbs, newUnarchiveCmd) }
@@ -30,21 +28,12 @@ scattered: unarchive the next part (into the same store) first.
   ferry mirror unarchive /dev/nst0 longest-prefix=rules.csv --continue`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			mp, err := mapping.Parse(args[1])
+			mp, err := parseMapper(args[1], o.Selectors)
 			if err != nil {
 				return err
 			}
-			if _, err := sources.ParseSelector(o.Selectors); err != nil {
+			if o.Subset, err = readSubset(cmd, subset); err != nil {
 				return err
-			}
-			if subset != "" {
-				srcs, err := readSources(cmd, subset, nil)
-				if err != nil {
-					return fmt.Errorf("--subset: %w", err)
-				}
-				for _, s := range srcs {
-					o.Subset = append(o.Subset, s.Ref)
-				}
 			}
 			if blockSize != "" {
 				if o.BlockSize, err = parseSize(blockSize); err != nil {

@@ -367,3 +367,16 @@ func TestParseSize(t *testing.T) {
 		}
 	}
 }
+
+func TestParseSizeAcceptsByteSuffixSpellings(t *testing.T) {
+	for in, want := range map[string]Size{"1MiB": 1 << 20, " 1Mi ": 1 << 20, "2GiB": 2 << 30, "4096": 4096} {
+		if got, err := ParseSize(in); err != nil || got != want {
+			t.Errorf("ParseSize(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"1B", "MiB", "1iB", "1 MiB"} {
+		if _, err := ParseSize(bad); err == nil {
+			t.Errorf("ParseSize(%q) accepted", bad)
+		}
+	}
+}

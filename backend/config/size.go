@@ -6,6 +6,7 @@ import (
 	"math/big"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -23,9 +24,15 @@ var sizeMultipliers = map[string]int64{
 	"k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18,
 }
 
-// ParseSize reads a size such as "1Mi", "1.5Gi" or "4096"; fractions of a byte round up.
+// ParseSize reads a size such as "1Mi", "1MiB", "1.5Gi" or "4096"; fractions
+// of a byte round up.
 func ParseSize(s string) (Size, error) {
-	m := sizePattern.FindStringSubmatch(s)
+	s = strings.TrimSpace(s)
+	text := s
+	if strings.HasSuffix(text, "iB") { // "1MiB" is "1Mi"
+		text = strings.TrimSuffix(text, "B")
+	}
+	m := sizePattern.FindStringSubmatch(text)
 	if m == nil {
 		return 0, fmt.Errorf("%q is not a size (write e.g. 4096, 512Ki, 1Mi or 2G)", s)
 	}

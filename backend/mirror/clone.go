@@ -95,7 +95,7 @@ func cloneEntries(rs []*resolvedSource, version string) ([]*deliveryEntry, error
 	for _, r := range rs {
 		all.Merge(r.graph)
 	}
-	raw, _, err := buildGatherIndex(rs, GatherOptions{}, all, version)
+	raw, _, _, err := buildGatherIndex(rs, GatherOptions{}, all, version)
 	if err != nil {
 		return nil, err
 	}

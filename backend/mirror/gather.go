@@ -110,11 +110,11 @@ func Gather(ctx context.Context, env Env, o GatherOptions) (GatherResult, error)
 		env.item(Item{Source: r.src.Ref, Destination: o.Dest, Digest: r.desc.Digest.String(), Status: ItemDone, Bytes: st.BytesSent + st.BytesMounted})
 	}
 
-	raw, roots, err := buildGatherIndex(resolved, o, all, env.Version)
+	raw, total, dedup, err := buildGatherIndex(resolved, o, all, env.Version)
 	if err != nil {
 		return res, err
 	}
-	res.SizeTotal, res.SizeDedup = all.Sizes(roots)
+	res.SizeTotal, res.SizeDedup = total, dedup
 	res.Index = v1.Descriptor{MediaType: types.OCIImageIndex, Digest: sha256Of(raw), Size: int64(len(raw)), ArtifactType: ArtifactTypeGather}
 	if err := dst.PushManifest(ctx, res.Index, raw, dest.Tag()); err != nil {
 		return res, fmt.Errorf("push gather index: %w", err)
@@ -243,7 +243,8 @@ func graphBytes(g *Graph) int64 {
 
 // buildGatherIndex renders the gather index: entries sorted by source,
 // annotations replaced by Ferry's, user annotations then version and sizes.
-func buildGatherIndex(rs []*resolvedSource, o GatherOptions, all *Graph, version string) ([]byte, []v1.Descriptor, error) {
+// It returns the sizes it wrote (total and deduplicated) too.
+func buildGatherIndex(rs []*resolvedSource, o GatherOptions, all *Graph, version string) (raw []byte, total, dedup int64, err error) {
 	var entries, extra []ocispec.Descriptor
 	var roots []v1.Descriptor
 	for _, r := range rs {
@@ -272,7 +273,7 @@ func buildGatherIndex(rs []*resolvedSource, o GatherOptions, all *Graph, version
 			entries = append(entries, d)
 		}
 	}
-	total, dedup := all.Sizes(roots)
+	total, dedup = all.Sizes(roots)
 	ann := map[string]string{}
 	for k, v := range o.Annotations {
 		ann[k] = v
@@ -283,7 +284,7 @@ func buildGatherIndex(rs []*resolvedSource, o GatherOptions, all *Graph, version
 	if len(extra) > 0 {
 		b, err := json.Marshal(extra)
 		if err != nil {
-			return nil, nil, err
+			return nil, 0, 0, err
 		}
 		ann[AnnotationExtraManifests] = string(b)
 	}
@@ -297,6 +298,6 @@ func buildGatherIndex(rs []*resolvedSource, o GatherOptions, all *Graph, version
 		Manifests:    entries,
 		Annotations:  ann,
 	}
-	raw, err := json.Marshal(idx)
-	return raw, roots, err
+	raw, err = json.Marshal(idx)
+	return raw, total, dedup, err
 }
