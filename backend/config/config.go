@@ -115,7 +115,7 @@ type SigningKey struct {
 type Ferry struct {
 	// BlockSize is the size of every write to a tape (the last one excepted).
 	BlockSize Size `yaml:"blockSize,omitempty"`
-	// BufferSize bounds the memory of the ring buffer between network and medium.
+	// BufferSize bounds the memory of the write buffer between network and medium.
 	BufferSize Size `yaml:"bufferSize,omitempty"`
 	// Concurrency is how many blobs or images one operation moves at once.
 	Concurrency int `yaml:"concurrency,omitempty"`

@@ -35,8 +35,9 @@ type blockConfig struct {
 // WithBlockSize sets the size of every write to the device (default 1 MiB).
 func WithBlockSize(n int) BlockOption { return func(c *blockConfig) { c.blockSize = n } }
 
-// WithBufferSize sets the ring buffer size, rounded down to whole blocks
-// (default 1 GiB). It bounds the writer's memory.
+// WithBufferSize sets the buffer size, rounded down to whole chunks of
+// blocks (default 1 GiB). It bounds the writer's memory, which is
+// allocated only as the stream needs it.
 func WithBufferSize(n int) BlockOption { return func(c *blockConfig) { c.bufferSize = n } }
 
 // WithHighWaterMark sets how full, in percent, the buffer must be before
@@ -59,34 +60,67 @@ func WithConfirm(f func(confirmed int64)) BlockOption {
 // after each device write.
 func WithProgress(f progress.Func) BlockOption { return func(c *blockConfig) { c.progress = f } }
 
-// BlockWriter buffers a stream in a ring buffer and writes it to a device,
-// from its own goroutine, in writes of exactly the block size (the last one
-// may be shorter, or padded). The producer only waits when the buffer is
-// full. A device error is returned by the producer's next Write, Flush or
-// Close, and Confirmed keeps what the device accepted before it. Write is
-// not safe for concurrent use; Fill and Confirmed are.
+// maxRead bounds one read by ReadFrom: large enough that a fast source
+// hands the drain several blocks per wake-up, small enough that a slow
+// device gets to work early.
+const maxRead = 4 << 20
+
+// chunkTarget is the size of the buffer's chunks (rounded to whole blocks).
+const chunkTarget = 4 << 20
+
+// BlockWriter buffers a stream in RAM and writes it to a device, from its
+// own goroutine, in writes of exactly the block size (the last one may be
+// shorter, or padded). The producer only waits when the buffer is full. A
+// device error is returned by the producer's next Write, ReadFrom or Close,
+// and Confirmed keeps what the device accepted before it. Write is not safe
+// for concurrent use; Fill and Confirmed are.
+//
+// The buffer is a queue of chunks of whole blocks rather than one ring.
+// Chunks are allocated only when the stream needs them, and the chunk the
+// device finished last is the next one filled: when the device keeps up,
+// the stream cycles through two chunks that stay in the CPU cache, and the
+// writer's memory stays small. The drain writes every whole block as soon
+// as it is in, even from the chunk being filled.
 type BlockWriter struct {
 	dst       io.Writer
-	buf       []byte
 	blockSize int64
+	chunkSize int64 // a whole number of blocks
+	capacity  int   // chunks the buffer may hold
 	hwmBytes  int64
 	pad       bool
 	confirm   func(int64)
 	progress  progress.Func
 
-	produce sync.Mutex // serializes Write, Flush and Close
+	produce sync.Mutex // serializes Write, ReadFrom and Close
 
-	mu        sync.Mutex
-	cond      *sync.Cond
-	head      int64 // bytes taken from the buffer by the drain
-	tail      int64 // bytes put into the buffer by Write
-	flushTo   int64 // drain whole blocks below this regardless of the mark
+	mu sync.Mutex
+	// room wakes the producer as the device frees chunks; work wakes the
+	// drain, only once it has something to do, so a drain waiting for the
+	// high water mark sleeps until the mark is reached.
+	room      *sync.Cond
+	work      *sync.Cond
+	queue     []*chunk // chunks holding bytes for the device, oldest first; the last is being filled
+	spare     []*chunk // chunks the device is done with, reused last in, first out
+	allocated int
+	head      int64 // bytes taken by the drain
+	tail      int64 // bytes put in by the producer
 	confirmed int64
+	draining  bool
+	starved   bool // the producer waits for room
 	closing   bool
 	err       error
 
 	done       chan struct{}
 	stopCancel func() bool
+}
+
+// chunk is a piece of the buffer. The producer fills buf[filled:] without
+// the lock; the drain writes buf[drained:filled] out; both counters are
+// guarded by BlockWriter.mu.
+type chunk struct {
+	buf     []byte
+	filled  int64
+	drained int64
 }
 
 // NewBlockWriter starts a BlockWriter draining to dst. Cancelling ctx makes
@@ -105,26 +139,34 @@ func NewBlockWriter(ctx context.Context, dst io.Writer, opts ...BlockOption) (*B
 	case c.hwm < 0 || c.hwm > 100:
 		return nil, fmt.Errorf("high water mark %d%%: must be between 0 and 100", c.hwm)
 	}
-	size := int64(c.bufferSize / c.blockSize * c.blockSize)
-	hwm := max(size*int64(c.hwm)/100, int64(c.blockSize))
+	blocks := c.bufferSize / c.blockSize
+	// At least four chunks, so the producer fills one while the device
+	// writes the others.
+	perChunk := max(1, min(chunkTarget/c.blockSize, blocks/4))
+	chunkSize := int64(perChunk) * int64(c.blockSize)
+	capacity := blocks / perChunk
+	size := int64(capacity) * chunkSize
 	b := &BlockWriter{
 		dst:       dst,
-		buf:       make([]byte, size),
 		blockSize: int64(c.blockSize),
-		hwmBytes:  hwm,
+		chunkSize: chunkSize,
+		capacity:  capacity,
+		hwmBytes:  max(size*int64(c.hwm)/100, int64(c.blockSize)),
 		pad:       c.pad,
 		confirm:   c.confirm,
 		progress:  progress.Or(c.progress),
 		done:      make(chan struct{}),
 	}
-	b.cond = sync.NewCond(&b.mu)
+	b.room = sync.NewCond(&b.mu)
+	b.work = sync.NewCond(&b.mu)
 	b.stopCancel = context.AfterFunc(ctx, func() {
 		b.mu.Lock()
 		defer b.mu.Unlock()
 		if b.err == nil {
 			b.err = fmt.Errorf("writing to medium cancelled (%d bytes confirmed): %w", b.confirmed, context.Cause(ctx))
 		}
-		b.cond.Broadcast()
+		b.room.Broadcast()
+		b.work.Signal()
 	})
 	go b.drain()
 	return b, nil
@@ -134,49 +176,114 @@ func NewBlockWriter(ctx context.Context, dst io.Writer, opts ...BlockOption) (*B
 func (b *BlockWriter) Write(p []byte) (int, error) {
 	b.produce.Lock()
 	defer b.produce.Unlock()
-	size := int64(len(b.buf))
 	written := 0
 	for len(p) > 0 {
-		b.mu.Lock()
-		for b.err == nil && !b.closing && b.tail-b.head == size {
-			b.cond.Wait()
-		}
-		if err := b.stateErr(); err != nil {
-			b.mu.Unlock()
+		free, err := b.free(int64(len(p)))
+		if err != nil {
 			return written, err
 		}
-		off := b.tail % size
-		n := min(size-(b.tail-b.head), size-off, int64(len(p)))
-		b.mu.Unlock()
-
-		// The region [tail, tail+n) is free: the drain never reads it.
-		copy(b.buf[off:off+n], p[:n])
-
-		b.mu.Lock()
-		b.tail += n
-		b.cond.Broadcast()
-		b.mu.Unlock()
+		n := copy(free, p)
+		b.filled(n)
 		p = p[n:]
-		written += int(n)
+		written += n
 	}
 	return written, nil
 }
 
-// Flush writes every whole block buffered so far, ignoring the high water
-// mark, and waits until the device accepted them. A partial last block stays
-// buffered until more data or Close.
-func (b *BlockWriter) Flush() error {
+// ReadFrom reads r until EOF straight into the buffer, sparing the copy
+// through a caller's buffer that Write costs; io.Copy uses it.
+func (b *BlockWriter) ReadFrom(r io.Reader) (int64, error) {
 	b.produce.Lock()
 	defer b.produce.Unlock()
+	var total int64
+	for {
+		free, err := b.free(maxRead)
+		if err != nil {
+			return total, err
+		}
+		n, err := r.Read(free)
+		b.filled(n)
+		total += int64(n)
+		switch {
+		case err == io.EOF:
+			return total, nil
+		case err != nil:
+			return total, err
+		}
+	}
+}
+
+// free returns up to limit bytes of room at the end of the buffer, in one
+// piece, waiting while the buffer is full. The drain never reads there, so
+// the producer fills it without the lock.
+func (b *BlockWriter) free(limit int64) ([]byte, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	target := b.tail
-	b.flushTo = target
-	b.cond.Broadcast()
-	for b.err == nil && target-b.head >= b.blockSize {
-		b.cond.Wait()
+	if err := b.stateErr(); err != nil {
+		return nil, err
 	}
-	return b.stateErr()
+	cur := b.current()
+	if cur == nil || cur.filled == b.chunkSize {
+		for b.err == nil && !b.closing && len(b.spare) == 0 && b.allocated == b.capacity {
+			// A chunk the drain began before the mark was reached is not
+			// free until it is written out, so the buffer can be full below
+			// the mark: a waiting producer starts the drain.
+			b.starved = true
+			b.work.Signal()
+			b.room.Wait()
+		}
+		b.starved = false
+		if err := b.stateErr(); err != nil {
+			return nil, err
+		}
+		if n := len(b.spare); n > 0 {
+			cur = b.spare[n-1]
+			b.spare = b.spare[:n-1]
+			cur.filled, cur.drained = 0, 0
+		} else {
+			// Fresh memory: its pages are touched only as the stream reaches them.
+			cur = &chunk{buf: make([]byte, b.chunkSize)}
+			b.allocated++
+		}
+		b.queue = append(b.queue, cur)
+	}
+	return cur.buf[cur.filled:min(cur.filled+limit, b.chunkSize)], nil
+}
+
+// current is the chunk being filled, or nil.
+func (b *BlockWriter) current() *chunk {
+	if len(b.queue) == 0 {
+		return nil
+	}
+	return b.queue[len(b.queue)-1]
+}
+
+// filled publishes n more bytes of the current chunk to the drain.
+func (b *BlockWriter) filled(n int) {
+	if n == 0 {
+		return
+	}
+	b.mu.Lock()
+	b.current().filled += int64(n)
+	b.tail += int64(n)
+	if b.drainableLocked() {
+		b.work.Signal()
+	}
+	b.mu.Unlock()
+}
+
+// drainableLocked tells whether the drain has a block to write now: it
+// starts at the high water mark and, once started, goes on until less than
+// a block is left, as mbuffer does, so a tape streams in long runs. At
+// Close everything left is written, the final block short or padded. (Only
+// the chunk being filled can end in a partial block, so a whole block
+// buffered is a whole block at the head of the queue.)
+func (b *BlockWriter) drainableLocked() bool {
+	buffered := b.tail - b.head
+	if b.closing {
+		return buffered > 0
+	}
+	return buffered >= b.blockSize && (b.draining || b.starved || buffered >= b.hwmBytes)
 }
 
 // Close writes what is left (the final block may be short, or padded) and
@@ -187,7 +294,7 @@ func (b *BlockWriter) Close() error {
 	defer b.produce.Unlock()
 	b.mu.Lock()
 	b.closing = true
-	b.cond.Broadcast()
+	b.work.Signal()
 	b.mu.Unlock()
 	<-b.done
 	b.stopCancel()
@@ -211,7 +318,7 @@ func (b *BlockWriter) Confirmed() int64 {
 }
 
 func (b *BlockWriter) fillLocked() float64 {
-	return float64(b.tail-b.head) / float64(len(b.buf))
+	return float64(b.tail-b.head) / float64(int64(b.capacity)*b.chunkSize)
 }
 
 func (b *BlockWriter) stateErr() error {
@@ -227,43 +334,26 @@ func (b *BlockWriter) stateErr() error {
 // drain runs in its own goroutine and is the only one to write to dst.
 func (b *BlockWriter) drain() {
 	defer close(b.done)
-	size := int64(len(b.buf))
-	draining := false
 	for {
 		b.mu.Lock()
-		var n int64
-		for {
-			if b.err != nil {
-				b.mu.Unlock()
-				return
-			}
-			buffered := b.tail - b.head
-			if buffered >= b.blockSize &&
-				(draining || buffered >= b.hwmBytes || b.closing || b.flushTo-b.head >= b.blockSize) {
-				n = b.blockSize
-				break
-			}
-			if b.closing {
-				n = buffered // the final, partial block
-				break
-			}
-			draining = false
-			b.cond.Wait()
+		for b.err == nil && !b.drainableLocked() && !(b.closing && b.tail == b.head) {
+			b.draining = false
+			b.work.Wait()
 		}
-		if n == 0 {
+		if b.err != nil || b.tail == b.head {
 			b.mu.Unlock()
 			return
 		}
-		draining = true
-		off := b.head % size
+		b.draining = true
+		c := b.queue[0]
+		off := c.drained
+		n := min(c.filled-off, b.blockSize)
 		b.mu.Unlock()
 
-		// Blocks start at multiples of the block size, and the buffer is
-		// whole blocks, so a block never wraps around.
-		block := b.buf[off : off+n]
+		block := c.buf[off : off+n]
 		if n < b.blockSize && b.pad {
-			clear(b.buf[off+n : off+b.blockSize])
-			block = b.buf[off : off+b.blockSize]
+			block = c.buf[off : off+b.blockSize] // chunks are whole blocks
+			clear(block[n:])
 		}
 		written, err := b.dst.Write(block)
 		if err == nil && written != len(block) {
@@ -275,22 +365,25 @@ func (b *BlockWriter) drain() {
 			if b.err == nil {
 				b.err = fmt.Errorf("writing to medium (%d bytes confirmed): %w", b.confirmed, err)
 			}
-			b.cond.Broadcast()
+			b.room.Broadcast()
 			b.mu.Unlock()
 			return
 		}
 		b.head += n
 		b.confirmed += n
+		c.drained += n
+		if c.drained == b.chunkSize {
+			b.queue[0] = nil
+			b.queue = b.queue[1:]
+			b.spare = append(b.spare, c)
+			b.room.Broadcast()
+		}
 		confirmed, fill := b.confirmed, b.fillLocked()
-		b.cond.Broadcast()
 		b.mu.Unlock()
 
 		if b.confirm != nil {
 			b.confirm(confirmed)
 		}
 		b.progress(progress.Event{Phase: "write", BytesDone: confirmed, BufferFill: fill})
-		if n < b.blockSize {
-			return // the final block
-		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"ferry/backend/progress"
@@ -161,21 +162,156 @@ func TestNothingWrittenBeforeHighWaterMark(t *testing.T) {
 	}
 }
 
-func TestFlushIgnoresHighWaterMark(t *testing.T) {
-	dev := &recorder{}
-	w := newWriter(t, dev, WithBlockSize(1024), WithBufferSize(16*1024), WithHighWaterMark(100))
-	w.Write(pattern(2*1024 + 10))
-	if err := w.Flush(); err != nil {
+// Whatever the mark and however the stream is cut into writes, a full
+// buffer is drained: a chunk the drain started before the mark was reached
+// must not leave the producer waiting for room forever.
+func TestFullBufferAlwaysDrains(t *testing.T) {
+	data := pattern(1<<20 + 123)
+	for _, hwm := range []int{0, 50, 75, 100} {
+		for _, piece := range []int{1000, 1024, 4096 + 7, 70000} {
+			dev := &recorder{}
+			w := newWriter(t, dev, WithBlockSize(1024), WithBufferSize(8*1024), WithHighWaterMark(hwm))
+			done := make(chan error, 1)
+			go func() {
+				for p := data; len(p) > 0; {
+					n := min(piece, len(p))
+					if _, err := w.Write(p[:n]); err != nil {
+						done <- err
+						return
+					}
+					p = p[n:]
+				}
+				done <- w.Close()
+			}()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatalf("mark %d%%, writes of %d: %v", hwm, piece, err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatalf("mark %d%%, writes of %d: stalled with %d bytes confirmed", hwm, piece, w.Confirmed())
+			}
+			if !bytes.Equal(dev.data.Bytes(), data) {
+				t.Fatalf("mark %d%%, writes of %d: the device holds other bytes", hwm, piece)
+			}
+			sizes := dev.writes()
+			for i, n := range sizes[:len(sizes)-1] {
+				if n != 1024 {
+					t.Fatalf("mark %d%%, writes of %d: device write %d is %d bytes", hwm, piece, i, n)
+				}
+			}
+		}
+	}
+}
+
+// The drain can stop in the middle of a chunk (it had caught up with the
+// producer); that chunk is not free until written out, so the buffer fills
+// up below a 100 % mark, and the waiting producer must start the drain.
+func TestPartlyWrittenChunkDoesNotStall(t *testing.T) {
+	dev := &recorder{gate: make(chan struct{})}
+	// Eight blocks of 1 KiB in four chunks of two.
+	ctx, cancel := context.WithCancel(context.Background())
+	w, err := NewBlockWriter(ctx, dev, WithBlockSize(1024), WithBufferSize(8*1024), WithHighWaterMark(100))
+	if err != nil {
 		t.Fatal(err)
 	}
-	if got := dev.writes(); len(got) != 2 || w.Confirmed() != 2048 {
-		t.Errorf("after Flush: writes %v, confirmed %d; want two whole blocks", got, w.Confirmed())
+	stopFeeding := make(chan struct{})
+	var feeding sync.WaitGroup
+	defer func() {
+		cancel() // releases a stalled producer, which Close would wait for
+		close(stopFeeding)
+		feeding.Wait()
+		close(dev.gate) // every later device write goes through
+		w.Close()
+	}()
+	waitConfirmed := func(want int64) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for w.Confirmed() < want && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+		}
+		if c := w.Confirmed(); c != want {
+			t.Fatalf("confirmed %d, want %d", c, want)
+		}
+	}
+	if _, err := w.Write(pattern(8 * 1024)); err != nil { // the mark: the drain starts
+		t.Fatal(err)
+	}
+	for range 7 {
+		dev.gate <- struct{}{}
+	}
+	waitConfirmed(7 * 1024)
+	if _, err := w.Write(pattern(1024)); err != nil { // half of a reused chunk
+		t.Fatal(err)
+	}
+	dev.gate <- struct{}{}
+	dev.gate <- struct{}{}
+	waitConfirmed(9 * 1024) // the drain caught up inside that chunk and waits for the mark
+	done := make(chan error, 1)
+	go func() {
+		_, err := w.Write(pattern(8 * 1024)) // fills the buffer below the mark, then needs room
+		done <- err
+	}()
+	feeding.Go(func() {
+		for {
+			select {
+			case dev.gate <- struct{}{}:
+			case <-stopFeeding:
+				return
+			}
+		}
+	})
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatalf("producer stalled: %d bytes confirmed, buffer %.0f%% full", w.Confirmed(), 100*w.Fill())
+	}
+}
+
+// ReadFrom, which io.Copy uses, fills the buffer straight from the reader
+// with the same block semantics as Write.
+func TestReadFromKeepsBlocks(t *testing.T) {
+	data := pattern(10*1024 + 300)
+	dev := &recorder{}
+	w := newWriter(t, dev, WithBlockSize(1024), WithBufferSize(4*1024), WithHighWaterMark(0), WithPadFinalBlock())
+	n, err := io.Copy(w, io.MultiReader(bytes.NewReader(data[:5000]), bytes.NewReader(data[5000:])))
+	if err != nil || n != int64(len(data)) {
+		t.Fatalf("io.Copy: %d, %v", n, err)
 	}
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if got := dev.writes(); len(got) != 3 || got[2] != 10 {
-		t.Errorf("after Close: writes %v, want the 10-byte tail last", got)
+	got := dev.data.Bytes()
+	if !bytes.Equal(got[:len(data)], data) || !allZero(got[len(data):]) || len(got) != 11*1024 {
+		t.Errorf("device holds %d bytes; want the data padded to 11 blocks", len(got))
+	}
+	for i, n := range dev.writes() {
+		if n != 1024 {
+			t.Errorf("device write %d is %d bytes", i, n)
+		}
+	}
+	if w.Confirmed() != int64(len(data)) {
+		t.Errorf("confirmed %d, want %d (padding is not counted)", w.Confirmed(), len(data))
+	}
+}
+
+// A reader's error ends ReadFrom with what was read so far still written.
+func TestReadFromReaderError(t *testing.T) {
+	dev := &recorder{}
+	w := newWriter(t, dev, WithBlockSize(1024), WithBufferSize(4*1024), WithHighWaterMark(0))
+	boom := errors.New("source went away")
+	n, err := w.ReadFrom(io.MultiReader(bytes.NewReader(pattern(3000)), iotest.ErrReader(boom)))
+	if !errors.Is(err, boom) || n != 3000 {
+		t.Fatalf("ReadFrom: %d, %v; want 3000 and the reader's error", n, err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if w.Confirmed() != 3000 {
+		t.Errorf("confirmed %d, want 3000", w.Confirmed())
 	}
 }
 

@@ -31,9 +31,9 @@ import (
 
 // Defaults of a serialize run.
 const (
-	DefaultBlockSize  = medium.DefaultBlockSize // 1 MiB, the usual tape block
-	DefaultBufferSize = 64 << 20                // memory for the ring buffer and the reorder buffer together
-	DefaultHWM        = medium.DefaultHighWaterMark
+	DefaultBlockSize  = medium.DefaultBlockSize     // 1 MiB, the usual tape block
+	DefaultBufferSize = 64 << 20                    // memory for the write buffer and the reorder buffer together
+	DefaultHWM        = medium.DefaultHighWaterMark // for tape drives
 )
 
 // SerializeOptions are the options of `ferry mirror serialize`. They are
@@ -69,11 +69,13 @@ type SerializeOptions struct {
 	// BlockSize is the size of every write to the medium (default 1 MiB).
 	BlockSize int `json:"blockSize,omitempty"`
 	// BufferSize bounds the memory that holds the stream on its way to the
-	// medium: the ring buffer and the reorder buffer of prefetched blobs
+	// medium: the write buffer and the reorder buffer of prefetched blobs
 	// share it (default 64 MiB; use 1Gi or more for tapes).
 	BufferSize int `json:"bufferSize,omitempty"`
-	// HWM is how full, in percent, the ring buffer gets before the medium
-	// is written, so a tape streams in long runs (default 75).
+	// HWM is how full, in percent, the buffer gets before the medium is
+	// written, so a tape streams in long runs. 0 picks DefaultHWM for a
+	// tape drive; files, pipes and other devices do not stop and start
+	// like a tape, so they are written as soon as a block is in.
 	HWM int `json:"hwm,omitempty"`
 	// Referrers also writes every manifest's referrers.
 	Referrers bool `json:"referrers,omitempty"`
@@ -308,9 +310,6 @@ func (o *SerializeOptions) fillDefaults() error {
 	if o.BufferSize == 0 {
 		o.BufferSize = max(DefaultBufferSize, o.BlockSize)
 	}
-	if o.HWM == 0 {
-		o.HWM = DefaultHWM
-	}
 	switch {
 	case o.BlockSize < 0:
 		return fmt.Errorf("block size %d: must be positive", o.BlockSize)
@@ -543,7 +542,7 @@ type volumeJob struct {
 	items []*serialItem
 	w     io.Writer // the medium
 	// cw, when set, is w: it lets a full medium close the volume early
-	// (cutting) and watches the ring buffer (tape).
+	// (cutting) and watches the write buffer (tape).
 	cw      *cutWriter
 	cutting bool
 	tape    bool
@@ -571,10 +570,14 @@ type volumeJob struct {
 // entirely (stats.cut, stats.done) and no error is returned.
 func writeVolume(ctx context.Context, env Env, plan *serialPlan, job volumeJob, o SerializeOptions) (volumeStats, error) {
 	var st volumeStats
-	ringSize, stageBudget := splitBuffer(o.BufferSize, o.BlockSize)
+	bufSize, stageBudget := splitBuffer(o.BufferSize, o.BlockSize)
 	conf := newConfirmer(env, job.ledger, job.vol.number)
 	conf.base = job.ledgerBase
-	opts := []medium.BlockOption{medium.WithBlockSize(o.BlockSize), medium.WithBufferSize(ringSize), medium.WithHighWaterMark(o.HWM),
+	hwm := o.HWM
+	if hwm == 0 && job.tape {
+		hwm = DefaultHWM
+	}
+	opts := []medium.BlockOption{medium.WithBlockSize(o.BlockSize), medium.WithBufferSize(bufSize), medium.WithHighWaterMark(hwm),
 		medium.WithConfirm(conf.confirm)}
 	if job.pad {
 		opts = append(opts, medium.WithPadFinalBlock())
@@ -593,7 +596,7 @@ func writeVolume(ctx context.Context, env Env, plan *serialPlan, job volumeJob, 
 	producing.Store(true)
 	var dry underruns
 	if job.cw != nil && job.tape {
-		oneBlock := float64(o.BlockSize) / float64(ringSize)
+		oneBlock := float64(o.BlockSize) / float64(bufSize)
 		job.cw.onBlock = func() {
 			if producing.Load() && bw.Fill() < oneBlock {
 				dry.note(env, job.cw.dev.name())
@@ -747,7 +750,7 @@ func shift(p archive.Position, by int64) archive.Position {
 	return archive.Position{Stream: p.Stream + by, Sink: p.Sink + by}
 }
 
-// underruns counts the times the ring buffer ran dry while a tape was
+// underruns counts the times the write buffer ran dry while a tape was
 // written: the drive then stops and repositions before the next burst.
 type underruns struct {
 	count  int
@@ -975,16 +978,13 @@ func (r *driveRate) stop() {
 	r.wg.Wait()
 }
 
-// splitBuffer divides the memory budget between the ring buffer in front of
+// splitBuffer divides the memory budget between the write buffer in front of
 // the medium and the reorder buffer of prefetched blobs.
-func splitBuffer(total, block int) (ring, stage int) {
+func splitBuffer(total, block int) (write, stage int) {
 	stage = min(total/4, 256<<20)
-	ring = (total - stage) / block * block
-	if ring < block {
-		ring = block
-	}
-	stage = max(total-ring, 0)
-	return ring, stage
+	write = max((total-stage)/block*block, block)
+	stage = max(total-write, 0)
+	return write, stage
 }
 
 // confirmer turns medium confirmations into checkpoints.

@@ -14,7 +14,7 @@ type Event struct {
 	ItemsDone  int     `json:"itemsDone"`            // images/blobs finished so far
 	ItemsTotal int     `json:"itemsTotal"`           // 0 when unknown
 	Current    string  `json:"current,omitempty"`    // the image or blob being worked on
-	BufferFill float64 `json:"bufferFill,omitempty"` // ring buffer fill 0..1, media writes only
+	BufferFill float64 `json:"bufferFill,omitempty"` // write buffer fill 0..1, media writes only
 	Message    string  `json:"message,omitempty"`    // a line worth showing in a log
 }
 

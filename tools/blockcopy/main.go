@@ -1,4 +1,4 @@
-// Command blockcopy copies a file through Ferry's ring-buffered block writer
+// Command blockcopy copies a file through Ferry's buffered block writer
 // and prints the rate, so `make bench` can set it next to dd bs=1M moving
 // the same bytes.
 package main
@@ -16,19 +16,20 @@ import (
 
 func main() {
 	block := flag.Int("block", 1<<20, "block size in bytes")
-	buffer := flag.Int("buffer", 256<<20, "ring buffer size in bytes")
+	buffer := flag.Int("buffer", 256<<20, "write buffer size in bytes")
+	hwm := flag.Int("hwm", 0, "high water mark in percent (0: drain as soon as a block is in)")
 	flag.Parse()
 	if flag.NArg() != 2 {
 		fmt.Fprintln(os.Stderr, "usage: blockcopy [-block N] [-buffer N] SRC DST")
 		os.Exit(2)
 	}
-	if err := run(flag.Arg(0), flag.Arg(1), *block, *buffer); err != nil {
+	if err := run(flag.Arg(0), flag.Arg(1), *block, *buffer, *hwm); err != nil {
 		fmt.Fprintln(os.Stderr, "blockcopy:", err)
 		os.Exit(1)
 	}
 }
 
-func run(src, dst string, block, buffer int) error {
+func run(src, dst string, block, buffer, hwm int) error {
 	in, err := os.Open(src)
 	if err != nil {
 		return err
@@ -40,7 +41,7 @@ func run(src, dst string, block, buffer int) error {
 	}
 	defer out.Close()
 	start := time.Now()
-	w, err := medium.NewBlockWriter(context.Background(), out, medium.WithBlockSize(block), medium.WithBufferSize(buffer))
+	w, err := medium.NewBlockWriter(context.Background(), out, medium.WithBlockSize(block), medium.WithBufferSize(buffer), medium.WithHighWaterMark(hwm))
 	if err != nil {
 		return err
 	}
