@@ -95,27 +95,36 @@ ratio() { echo "scale=2; $1 / $2" | bc -l; }
 	echo "peak RSS gather/serialize/deserialize MiB: $(( ${RSS[gather]} / 1024 )) / $(( ${RSS[serialize]} / 1024 )) / $(( ${RSS[deserialize]} / 1024 ))"
 } | tee "$OUT/report.txt"
 
-# The buffered block writer next to dd bs=1M moving the same bytes (the
-# archive, hot in the page cache) to the same places, with the settings
-# serialize uses there (64 MiB buffer, 1 MiB blocks, no high water mark for
-# files and non-tape devices). The tape setting (75 % mark) is shown too.
+# The buffered block writer next to dd bs=1M moving the same bytes (hot in
+# the page cache) to the same places, with the settings serialize uses there
+# (64 MiB buffer, 1 MiB blocks, no high water mark for files and non-tape
+# devices). To /dev/null a pass over the archive lasts some 50 ms, in which
+# the buffer's first page faults and thread start-up weigh; the archive four
+# times over (same bytes for both) shows the sustained rate. The tape
+# setting (75 % mark) is shown too.
 go build -o "$OUT/blockcopy" ./tools/blockcopy
+for _ in 1 2 3 4; do cat "$WORK/bench.tar"; done > "$WORK/bench4.tar"
 cat "$WORK/bench.tar" > /dev/null
-ddrate() { dd if="$WORK/bench.tar" of="$1" bs=1M 2>&1 | awk '/copied/ {v=$(NF-1); u=$NF; if (u=="GB/s") v*=1000; if (u=="kB/s") v/=1000; print v}'; }
+ddrate() { dd if="$1" of="$2" bs=1M 2>&1 | awk '/copied/ {v=$(NF-1); u=$NF; if (u=="GB/s") v*=1000; if (u=="kB/s") v/=1000; print v}'; }
 bw() { "$OUT/blockcopy" -buffer 67108864 "$@"; }
 # Best of five, alternating, so both see the same machine noise.
 best() { sort -n | tail -1; }
 for _ in 1 2 3 4 5; do
-	bw "$WORK/bench.tar" /dev/null >> "$WORK/bw.null"; ddrate /dev/null >> "$WORK/dd.null"
-	bw -hwm 75 "$WORK/bench.tar" /dev/null >> "$WORK/bw.tape"
+	bw "$WORK/bench.tar" /dev/null >> "$WORK/bw.null"; ddrate "$WORK/bench.tar" /dev/null >> "$WORK/dd.null"
+	bw "$WORK/bench4.tar" /dev/null >> "$WORK/bw.null4"; ddrate "$WORK/bench4.tar" /dev/null >> "$WORK/dd.null4"
+	bw -hwm 75 "$WORK/bench4.tar" /dev/null >> "$WORK/bw.tape"
 	bw "$WORK/bench.tar" "$WORK/bw.out" >> "$WORK/bw.file"; rm -f "$WORK/bw.out"
-	ddrate "$WORK/dd.out" >> "$WORK/dd.file"; rm -f "$WORK/dd.out"
+	ddrate "$WORK/bench.tar" "$WORK/dd.out" >> "$WORK/dd.file"; rm -f "$WORK/dd.out"
 done
-BW_NULL=$(best < "$WORK/bw.null"); DD_NULL=$(best < "$WORK/dd.null"); BW_TAPE=$(best < "$WORK/bw.tape")
-BW_FILE=$(best < "$WORK/bw.file"); DD_FILE=$(best < "$WORK/dd.file")
+rm -f "$WORK/bench4.tar"
+line() { # label writer dd
+	printf '%-34s %6.0f MB/s   dd bs=1M: %6.0f MB/s   ratio %.2f\n' "$1" "$2" "$3" "$(echo "$2 / $3" | bc -l)"
+}
 {
 	echo
-	printf 'block writer to /dev/null: %6.0f MB/s   dd bs=1M: %6.0f MB/s   ratio %.2f (target >= 0.90)\n' "$BW_NULL" "$DD_NULL" "$(echo "$BW_NULL / $DD_NULL" | bc -l)"
-	printf 'block writer to a file:    %6.0f MB/s   dd bs=1M: %6.0f MB/s   ratio %.2f (target >= 0.90)\n' "$BW_FILE" "$DD_FILE" "$(echo "$BW_FILE / $DD_FILE" | bc -l)"
-	printf 'with the tape mark (75 %%) to /dev/null: %6.0f MB/s   ratio %.2f\n' "$BW_TAPE" "$(echo "$BW_TAPE / $DD_NULL" | bc -l)"
+	echo "block writer (target: at least 0.90 of dd)"
+	line "to /dev/null, the archive:" "$(best < "$WORK/bw.null")" "$(best < "$WORK/dd.null")"
+	line "to /dev/null, the archive x4:" "$(best < "$WORK/bw.null4")" "$(best < "$WORK/dd.null4")"
+	line "to a file, the archive:" "$(best < "$WORK/bw.file")" "$(best < "$WORK/dd.file")"
+	line "tape mark 75 %, /dev/null x4:" "$(best < "$WORK/bw.tape")" "$(best < "$WORK/dd.null4")"
 } | tee -a "$OUT/report.txt"
