@@ -36,7 +36,9 @@ type Config struct {
 	ChunkSize *Size `yaml:"chunkSize,omitempty"`
 	// ConcurrentHTTP is the reference tool's limit of HTTP requests in flight.
 	ConcurrentHTTP int `yaml:"concurrentHTTP,omitempty"`
-	// RegistryAuthFile is the reference tool's credentials file.
+	// RegistryAuthFile is a docker config.json-style credentials file
+	// (auths, credHelpers, credsStore) consulted before the docker
+	// configuration's own.
 	RegistryAuthFile string `yaml:"registryAuthFile,omitempty"`
 	// RegistryConfig holds endpoints, pull rewrites, TLS and referrers settings per registry.
 	RegistryConfig RegistryConfig `yaml:"registryConfig,omitempty"`
@@ -164,6 +166,7 @@ func (c *Config) applyDefaults() {
 	}
 	f.Database = expandHome(f.Database)
 	f.Store = expandHome(f.Store)
+	c.RegistryAuthFile = expandHome(c.RegistryAuthFile)
 }
 
 // Registry returns the configuration of the registry host[:port], or the zero

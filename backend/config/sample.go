@@ -34,13 +34,16 @@ registryConfig:
     #   tls:
     #     insecureSkipVerify: true   # accept any certificate: trusted networks only
 
+# Registry credentials in the docker config.json format (auths, credHelpers,
+# credsStore), read before $DOCKER_CONFIG/config.json (default ~/.docker/config.json).
+# registryAuthFile: ~/.config/ferry/auth.json
+
 # Reference tool settings, accepted and kept by Ferry:
 # cachePath: ~/.cache/ace/dt
 # cachePruneMax: 500Mi
 # compressionLevel: normal           # min | normal | max
 # chunkSize: 100Mi
 # concurrentHTTP: 25
-# registryAuthFile: ~/.docker/config.json
 # hideProgress: false
 
 # Ferry's own settings; each shows its default.

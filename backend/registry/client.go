@@ -103,6 +103,9 @@ func New(cfg *config.Config, opts ...Option) *Client {
 	if c.limit <= 0 {
 		c.limit = config.DefaultRegistryConcurrency
 	}
+	if cfg.RegistryAuthFile != "" {
+		c.keychain = authn.NewMultiKeychain(authFileKeychain{path: cfg.RegistryAuthFile}, authn.DefaultKeychain)
+	}
 	for _, o := range opts {
 		o(c)
 	}

@@ -160,7 +160,7 @@ func explainStatus(e *Error, terr *transport.Error, host string) string {
 	switch code := terr.StatusCode; {
 	case code == http.StatusUnauthorized || code == http.StatusForbidden:
 		e.Kind = ErrDenied
-		return fmt.Sprintf("access denied by %s (%s): log in with `docker login %s` (credentials are read from $DOCKER_CONFIG/config.json, default ~/.docker/config.json) and check that the account may use this repository; some registries also answer this way for a repository that does not exist",
+		return fmt.Sprintf("access denied by %s (%s): log in with `docker login %s` (credentials are read from the configuration's registryAuthFile if set, then $DOCKER_CONFIG/config.json, default ~/.docker/config.json) and check that the account may use this repository; some registries also answer this way for a repository that does not exist",
 			host, status, host)
 	case code == http.StatusNotFound:
 		e.Kind = ErrNotFound

@@ -265,6 +265,38 @@ func TestCredentialsFromDockerConfig(t *testing.T) {
 	}
 }
 
+// The configuration's registryAuthFile is read before the docker
+// configuration, at each lookup; a missing file holds no credentials and a
+// damaged one is reported by name.
+func TestCredentialsFromRegistryAuthFile(t *testing.T) {
+	host := authServer(t)
+	authFile := filepath.Join(t.TempDir(), "auth.json")
+	c := newClient(t, "registryAuthFile: "+authFile+"\n")
+	r := ref(t, host+"/private/app:1")
+
+	if _, err := c.Get(context.Background(), r); !errors.Is(err, ErrDenied) {
+		t.Fatalf("no auth file yet: want ErrDenied, got %v", err)
+	}
+	if err := os.WriteFile(authFile, []byte(`{"auths": {`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Get(context.Background(), r); err == nil || !strings.Contains(err.Error(), authFile) {
+		t.Fatalf("damaged auth file: want an error naming %s, got %v", authFile, err)
+	}
+
+	writeDockerConfig(t, host, "user", "wrong-secret-xyz") // the auth file comes first
+	auth := base64.StdEncoding.EncodeToString([]byte("user:pass"))
+	if err := os.WriteFile(authFile, fmt.Appendf(nil, `{"auths":{%q:{"auth":%q}}}`, host, auth), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Push(context.Background(), r, registrytest.Image(t, v1.Platform{OS: "linux", Architecture: "amd64"}, registrytest.Layer(t, 1, 10))); err != nil {
+		t.Fatalf("push with credentials from the auth file: %v", err)
+	}
+	if _, err := c.Get(context.Background(), r); err != nil {
+		t.Fatalf("pull with credentials from the auth file: %v", err)
+	}
+}
+
 func TestTLSFailureAndInsecureSkipVerify(t *testing.T) {
 	srv := httptest.NewUnstartedServer(registrytest.Handler())
 	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshakes are expected
