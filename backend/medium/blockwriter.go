@@ -29,6 +29,7 @@ type blockConfig struct {
 	hwm        int
 	pad        bool
 	confirm    func(int64)
+	underrun   func()
 	progress   progress.Func
 }
 
@@ -55,6 +56,11 @@ func WithPadFinalBlock() BlockOption { return func(c *blockConfig) { c.pad = tru
 func WithConfirm(f func(confirmed int64)) BlockOption {
 	return func(c *blockConfig) { c.confirm = f }
 }
+
+// WithUnderrun calls f, from the drain goroutine, each time the buffer runs
+// out of whole blocks while the stream goes on: a tape drive then stops and
+// repositions before the next burst. f must be quick.
+func WithUnderrun(f func()) BlockOption { return func(c *blockConfig) { c.underrun = f } }
 
 // WithProgress reports a "write" event (confirmed bytes and buffer fill)
 // after each device write.
@@ -89,6 +95,7 @@ type BlockWriter struct {
 	hwmBytes  int64
 	pad       bool
 	confirm   func(int64)
+	underrun  func()
 	progress  progress.Func
 
 	produce sync.Mutex // serializes Write, ReadFrom and Close
@@ -108,6 +115,7 @@ type BlockWriter struct {
 	draining  bool
 	starved   bool // the producer waits for room
 	closing   bool
+	finished  bool // the drain wrote everything: a late cancel changes nothing
 	err       error
 
 	done       chan struct{}
@@ -154,6 +162,7 @@ func NewBlockWriter(ctx context.Context, dst io.Writer, opts ...BlockOption) (*B
 		hwmBytes:  max(size*int64(c.hwm)/100, int64(c.blockSize)),
 		pad:       c.pad,
 		confirm:   c.confirm,
+		underrun:  c.underrun,
 		progress:  progress.Or(c.progress),
 		done:      make(chan struct{}),
 	}
@@ -162,7 +171,7 @@ func NewBlockWriter(ctx context.Context, dst io.Writer, opts ...BlockOption) (*B
 	b.stopCancel = context.AfterFunc(ctx, func() {
 		b.mu.Lock()
 		defer b.mu.Unlock()
-		if b.err == nil {
+		if b.err == nil && !b.finished {
 			b.err = fmt.Errorf("writing to medium cancelled (%d bytes confirmed): %w", b.confirmed, context.Cause(ctx))
 		}
 		b.room.Broadcast()
@@ -202,6 +211,9 @@ func (b *BlockWriter) ReadFrom(r io.Reader) (int64, error) {
 			return total, err
 		}
 		n, err := r.Read(free)
+		if n < 0 || n > len(free) {
+			return total, fmt.Errorf("reader returned %d bytes for a %d-byte read", n, len(free))
+		}
 		b.filled(n)
 		total += int64(n)
 		switch {
@@ -241,9 +253,13 @@ func (b *BlockWriter) free(limit int64) ([]byte, error) {
 			b.spare = b.spare[:n-1]
 			cur.filled, cur.drained = 0, 0
 		} else {
-			// Fresh memory: its pages are touched only as the stream reaches them.
-			cur = &chunk{buf: make([]byte, b.chunkSize)}
+			// Fresh memory, allocated without the lock (the drain never
+			// looks past the queue); its pages are touched only as the
+			// stream reaches them.
 			b.allocated++
+			b.mu.Unlock()
+			cur = &chunk{buf: make([]byte, b.chunkSize)}
+			b.mu.Lock()
 		}
 		b.queue = append(b.queue, cur)
 	}
@@ -336,11 +352,17 @@ func (b *BlockWriter) drain() {
 	defer close(b.done)
 	for {
 		b.mu.Lock()
+		if b.draining && !b.drainableLocked() && !b.closing && b.underrun != nil {
+			b.mu.Unlock()
+			b.underrun()
+			b.mu.Lock()
+		}
 		for b.err == nil && !b.drainableLocked() && !(b.closing && b.tail == b.head) {
 			b.draining = false
 			b.work.Wait()
 		}
 		if b.err != nil || b.tail == b.head {
+			b.finished = b.err == nil
 			b.mu.Unlock()
 			return
 		}

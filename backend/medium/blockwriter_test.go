@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"testing/iotest"
@@ -270,6 +271,55 @@ func TestPartlyWrittenChunkDoesNotStall(t *testing.T) {
 		t.Fatalf("producer stalled: %d bytes confirmed, buffer %.0f%% full", w.Confirmed(), 100*w.Fill())
 	}
 }
+
+// An underrun is the buffer running out of blocks while the stream goes on
+// (a tape would stop): not the fill up to the mark, not the end at Close.
+func TestUnderrunReported(t *testing.T) {
+	var underruns atomic.Int32
+	dev := &recorder{}
+	w := newWriter(t, dev, WithBlockSize(1024), WithBufferSize(8*1024), WithHighWaterMark(50),
+		WithUnderrun(func() { underruns.Add(1) }))
+	waitConfirmed := func(want int64) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for w.Confirmed() < want && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+		}
+		time.Sleep(10 * time.Millisecond) // the drain goes idle after its last confirmation
+	}
+	w.Write(pattern(3 * 1024)) // below the mark: nothing written, no underrun
+	time.Sleep(20 * time.Millisecond)
+	if n := underruns.Load(); n != 0 || w.Confirmed() != 0 {
+		t.Fatalf("below the mark: %d underruns, %d bytes confirmed", n, w.Confirmed())
+	}
+	w.Write(pattern(1024)) // the mark: four blocks go out, then the buffer is dry
+	waitConfirmed(4 * 1024)
+	if n := underruns.Load(); n != 1 {
+		t.Fatalf("after the first run: %d underruns, want 1", n)
+	}
+	w.Write(pattern(4*1024 + 10))
+	waitConfirmed(8 * 1024)
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := underruns.Load(); n != 2 || w.Confirmed() != 8*1024+10 {
+		t.Errorf("after Close: %d underruns (want 2: the end of the stream is not one), %d bytes confirmed", n, w.Confirmed())
+	}
+}
+
+// A reader that claims more bytes than it was given is an error, not a
+// corrupt buffer.
+func TestReadFromRejectsLyingReader(t *testing.T) {
+	w := newWriter(t, io.Discard, WithBlockSize(1024), WithBufferSize(4*1024))
+	defer w.Close()
+	if _, err := w.ReadFrom(lyingReader{}); err == nil {
+		t.Fatal("ReadFrom accepted a reader returning more bytes than asked")
+	}
+}
+
+type lyingReader struct{}
+
+func (lyingReader) Read(p []byte) (int, error) { return len(p) + 1, nil }
 
 // ReadFrom, which io.Copy uses, fills the buffer straight from the reader
 // with the same block semantics as Write.

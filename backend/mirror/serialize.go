@@ -582,6 +582,16 @@ func writeVolume(ctx context.Context, env Env, plan *serialPlan, job volumeJob, 
 	if job.pad {
 		opts = append(opts, medium.WithPadFinalBlock())
 	}
+	var producing atomic.Bool
+	producing.Store(true)
+	var dry underruns
+	if job.cw != nil && job.tape {
+		opts = append(opts, medium.WithUnderrun(func() {
+			if producing.Load() { // not the end of the stream
+				dry.note(env, job.cw.dev.name())
+			}
+		}))
+	}
 	bw, err := medium.NewBlockWriter(ctx, job.w, opts...)
 	if err != nil {
 		return st, err
@@ -591,17 +601,6 @@ func writeVolume(ctx context.Context, env Env, plan *serialPlan, job volumeJob, 
 	if job.cutting {
 		hw = &hashingWriter{w: bw, h: sha256.New()}
 		out = hw
-	}
-	var producing atomic.Bool
-	producing.Store(true)
-	var dry underruns
-	if job.cw != nil && job.tape {
-		oneBlock := float64(o.BlockSize) / float64(bufSize)
-		job.cw.onBlock = func() {
-			if producing.Load() && bw.Fill() < oneBlock {
-				dry.note(env, job.cw.dev.name())
-			}
-		}
 	}
 	aw, err := archive.NewWriter(out, archive.WithCompression(job.comp))
 	if err != nil {

@@ -384,8 +384,6 @@ type cutPoint struct {
 type cutWriter struct {
 	dev   volumeDevice
 	block int64
-	// onBlock is called after each block the device accepted.
-	onBlock func()
 
 	mu      sync.Mutex
 	written int64 // bytes the device holds
@@ -404,9 +402,6 @@ func (c *cutWriter) Write(p []byte) (int, error) {
 		c.advance(start, p)
 	}
 	c.mu.Unlock()
-	if err == nil && c.onBlock != nil {
-		c.onBlock()
-	}
 	return n, err
 }
 

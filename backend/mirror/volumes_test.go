@@ -3,6 +3,7 @@ package mirror
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -167,6 +168,46 @@ func TestSerializeToTapeWritesWholeBlocksAndReadsBackWithDefaults(t *testing.T) 
 				t.Errorf("verify from tape: %v (stream %s, last %q)", err, rep.StreamDigest, rep.LastVolume)
 			}
 		})
+	}
+}
+
+// A drive faster than the source empties the buffer after each run: the
+// operator is told the tape stops and repositions, with what to do. A file
+// is never warned about.
+func TestSerializeWarnsWhenTheBufferRunsDry(t *testing.T) {
+	host := registrytest.InProcess(t)
+	f := bigFixture(t, host)
+	for _, toTape := range []bool{true, false} {
+		var mu sync.Mutex
+		var warnings []string
+		env := testEnv()
+		env.Logf = func(format string, args ...any) {
+			if line := fmt.Sprintf(format, args...); strings.Contains(line, "ran dry") {
+				mu.Lock()
+				warnings = append(warnings, line)
+				mu.Unlock()
+			}
+		}
+		o := SerializeOptions{Source: f.index, BlockSize: 64 << 10, BufferSize: 2 << 20}
+		if toTape {
+			d := &drive{sim: tape.NewSimulator(&tape.Medium{})}
+			o.Dest, o.OpenDevice = testDrive, d.open
+		} else {
+			o.Dest = filepath.Join(t.TempDir(), "out.tar")
+		}
+		if _, err := Serialize(context.Background(), env, o); err != nil {
+			t.Fatal(err)
+		}
+		mu.Lock()
+		switch {
+		case toTape && len(warnings) == 0:
+			t.Error("tape: no warning although the instant drive emptied the buffer after every run")
+		case toTape && !strings.Contains(warnings[0], testDrive) || toTape && !strings.Contains(warnings[0], "--buffer-size"):
+			t.Errorf("tape: the warning names neither the drive nor the remedy: %s", warnings[0])
+		case !toTape && len(warnings) > 0:
+			t.Errorf("file: warned %q", warnings[0])
+		}
+		mu.Unlock()
 	}
 }
 

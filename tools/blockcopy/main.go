@@ -20,7 +20,7 @@ func main() {
 	hwm := flag.Int("hwm", 0, "high water mark in percent (0: drain as soon as a block is in)")
 	flag.Parse()
 	if flag.NArg() != 2 {
-		fmt.Fprintln(os.Stderr, "usage: blockcopy [-block N] [-buffer N] SRC DST")
+		fmt.Fprintln(os.Stderr, "usage: blockcopy [-block N] [-buffer N] [-hwm PERCENT] SRC DST")
 		os.Exit(2)
 	}
 	if err := run(flag.Arg(0), flag.Arg(1), *block, *buffer, *hwm); err != nil {
@@ -45,11 +45,11 @@ func run(src, dst string, block, buffer, hwm int) error {
 	if err != nil {
 		return err
 	}
-	n, err := io.CopyBuffer(w, in, make([]byte, block))
-	if err != nil {
-		return err
+	n, err := io.Copy(w, in) // the writer's ReadFrom: straight into its buffer
+	if cerr := w.Close(); err == nil {
+		err = cerr
 	}
-	if err := w.Close(); err != nil {
+	if err != nil {
 		return err
 	}
 	secs := time.Since(start).Seconds()
