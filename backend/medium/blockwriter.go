@@ -259,6 +259,7 @@ func (b *BlockWriter) free(limit int64) ([]byte, error) {
 			b.allocated++
 			b.mu.Unlock()
 			cur = &chunk{buf: make([]byte, b.chunkSize)}
+			prefault(cur.buf)
 			b.mu.Lock()
 		}
 		b.queue = append(b.queue, cur)

@@ -1,0 +1,5 @@
+//go:build !linux
+
+package medium
+
+func prefault([]byte) {}
