@@ -113,21 +113,38 @@ func (r *RemoteRepo) PushBlob(ctx context.Context, d v1.Descriptor, rd io.Reader
 }
 
 // CopyBlobFrom mounts a blob from another repository of the same registry,
-// so it never travels through Ferry.
+// so it never travels through Ferry. It reports false when the registry
+// refuses the mount; the caller then sends the blob itself, with progress.
 func (r *RemoteRepo) CopyBlobFrom(ctx context.Context, src Repo, d v1.Descriptor) (bool, error) {
 	s, ok := src.(*RemoteRepo)
 	if !ok || s.repo.RegistryStr() != r.repo.RegistryStr() {
 		return false, nil
 	}
-	l, err := remote.Layer(s.digest(d), s.with(ctx)...)
-	if err != nil {
+	l := &remote.MountableLayer{Layer: mountOnly{d}, Reference: s.digest(d)}
+	err := remote.WriteLayer(r.repo, l, r.with(ctx)...)
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, errMountRefused):
 		return false, nil
-	}
-	if err := remote.WriteLayer(r.repo, l, r.with(ctx)...); err != nil {
+	default:
 		return false, r.explain(err, r.digest(d).String())
 	}
-	return true, nil
 }
+
+// errMountRefused stops go-containerregistry from streaming the blob itself,
+// out of sight of progress and statistics, when a mount is refused.
+var errMountRefused = errors.New("the registry refused to mount the blob")
+
+// mountOnly is a layer that can be mounted but not read.
+type mountOnly struct{ desc v1.Descriptor }
+
+func (m mountOnly) Digest() (v1.Hash, error)             { return m.desc.Digest, nil }
+func (m mountOnly) DiffID() (v1.Hash, error)             { return v1.Hash{}, errMountRefused }
+func (m mountOnly) Compressed() (io.ReadCloser, error)   { return nil, errMountRefused }
+func (m mountOnly) Uncompressed() (io.ReadCloser, error) { return nil, errMountRefused }
+func (m mountOnly) Size() (int64, error)                 { return m.desc.Size, nil }
+func (m mountOnly) MediaType() (types.MediaType, error)  { return m.desc.MediaType, nil }
 
 func (r *RemoteRepo) PushManifest(ctx context.Context, d v1.Descriptor, raw []byte, tags ...string) error {
 	m := rawManifest{raw: raw, mediaType: d.MediaType}

@@ -5,17 +5,21 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"ferry/backend/mapping"
+	"ferry/backend/progress"
 	"ferry/backend/registrytest"
 	"ferry/backend/sources"
 )
@@ -574,5 +578,50 @@ func TestScatterToRealRegistry(t *testing.T) {
 	// Same registry: blobs are mounted, not streamed.
 	if res.Stats.BytesMounted == 0 {
 		t.Errorf("stats = %+v, want mounted blobs", res.Stats)
+	}
+}
+
+// A registry that refuses cross-repository mounts still gets every blob:
+// Ferry sends them itself, so they count as sent, with progress, not as
+// mounted.
+func TestScatterWhereMountsAreRefused(t *testing.T) {
+	// Distribution keeps blobs per repository (the in-process registry
+	// shares them, so nothing would need mounting).
+	reg := registrytest.Start(t)
+	inner := httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "http", Host: reg.Host()})
+	var refused atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if q := r.URL.Query(); r.Method == http.MethodPost && q.Get("mount") != "" {
+			q.Del("mount")
+			q.Del("from")
+			r.URL.RawQuery = q.Encode()
+			refused.Add(1)
+		}
+		inner.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	host := strings.TrimPrefix(srv.URL, "http://")
+	f := newScatterFixture(t, host, GatherOptions{})
+	var lastDone int64
+	env := testEnv()
+	env.Progress = func(e progress.Event) { lastDone = e.BytesDone }
+	res, err := Scatter(context.Background(), env, ScatterOptions{Source: f.index,
+		Mapper: mustMapper(t, mapping.KindLongestPrefix, host+"/app/,"+host+"/prod/\n")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, src := range []string{f.one, f.two, f.multi} {
+		if got := digestAt(t, strings.Replace(src, "/app/", "/prod/", 1)); got != f.digest[src] {
+			t.Errorf("%s not delivered: %q", src, got)
+		}
+	}
+	if refused.Load() == 0 {
+		t.Fatal("no mount was attempted")
+	}
+	if res.Stats.BytesMounted != 0 || res.Stats.BytesSent == 0 {
+		t.Errorf("stats = %+v, want every blob sent and none counted as mounted", res.Stats)
+	}
+	if lastDone < res.Stats.BytesSent {
+		t.Errorf("progress reached %d bytes, want at least the %d sent", lastDone, res.Stats.BytesSent)
 	}
 }
