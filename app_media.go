@@ -17,7 +17,7 @@ func (a *App) startMedia(cfg *config.Config, req TransferRequest) (string, error
 		return "", errors.New("choose the medium: a file path or a tape drive")
 	}
 	run := func(kind, args string, opts any, work func(ctx context.Context, env mirror.Env) error) (string, error) {
-		return a.sess.Jobs.Start(jobs.Spec{Kind: kind, Args: args, Options: opts,
+		return a.sess.Jobs.Start(jobs.Spec{Kind: kind, Args: req.commandLine(args), Options: opts,
 			Run: func(ctx context.Context, j *jobs.Job) error { return work(ctx, a.env(cfg, j)) }})
 	}
 	switch req.Kind {

@@ -45,6 +45,19 @@ type TransferRequest struct {
 	HWM           int               `json:"hwm"`
 	Checkpoint    string            `json:"checkpoint"`
 	VolumeSize    string            `json:"volumeSize"`
+
+	// CommandLine is the equivalent command the page shows; history
+	// records it, so a run started here reads as the one to type.
+	CommandLine string `json:"commandLine,omitempty"`
+}
+
+// commandLine is what history records for the run: the page's equivalent
+// command, else a short form built here.
+func (r TransferRequest) commandLine(short string) string {
+	if c := strings.TrimSpace(r.CommandLine); c != "" {
+		return c
+	}
+	return short
 }
 
 // StartTransfer validates the request and starts its job; it returns the
@@ -60,7 +73,7 @@ func (a *App) StartTransfer(req TransferRequest) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		return a.sess.Jobs.Start(jobs.Spec{Kind: "gather", Args: "ferry mirror gather - " + req.Image, Options: o,
+		return a.sess.Jobs.Start(jobs.Spec{Kind: "gather", Args: req.commandLine("ferry mirror gather - " + req.Image), Options: o,
 			Run: func(ctx context.Context, j *jobs.Job) error {
 				_, err := mirror.Gather(ctx, a.env(cfg, j), o)
 				return err
@@ -76,7 +89,7 @@ func (a *App) StartTransfer(req TransferRequest) (string, error) {
 			}
 			o := mirror.ScatterOptions{Source: req.Image, Mapping: spec, Mapper: m, Selectors: req.Selectors,
 				Check: req.Check, Continue: req.Continue, Referrers: req.Referrers}
-			return a.sess.Jobs.Start(jobs.Spec{Kind: "scatter", Args: "ferry mirror scatter " + req.Image + " " + spec, Options: o,
+			return a.sess.Jobs.Start(jobs.Spec{Kind: "scatter", Args: req.commandLine("ferry mirror scatter " + req.Image + " " + spec), Options: o,
 				Run: func(ctx context.Context, j *jobs.Job) error {
 					_, err := mirror.Scatter(ctx, a.env(cfg, j), o)
 					return err
@@ -88,7 +101,7 @@ func (a *App) StartTransfer(req TransferRequest) (string, error) {
 		}
 		o := mirror.CloneOptions{Sources: srcs, Mapping: spec, Mapper: m, Selectors: req.Selectors, Platforms: req.Platforms,
 			Check: req.Check, Continue: req.Continue, Referrers: req.Referrers}
-		return a.sess.Jobs.Start(jobs.Spec{Kind: "clone", Args: "ferry mirror clone - " + spec, Options: o,
+		return a.sess.Jobs.Start(jobs.Spec{Kind: "clone", Args: req.commandLine("ferry mirror clone - " + spec), Options: o,
 			Run: func(ctx context.Context, j *jobs.Job) error {
 				_, err := mirror.Clone(ctx, a.env(cfg, j), o)
 				return err

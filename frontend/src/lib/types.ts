@@ -270,6 +270,8 @@ export interface TransferRequest {
   hwm: number;
   checkpoint: string;
   volumeSize: string;
+  /** The equivalent command line, recorded in history (set when starting). */
+  commandLine?: string;
 }
 
 /** What a transfer will do, asked of the backend before Start. */

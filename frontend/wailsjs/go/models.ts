@@ -289,6 +289,7 @@ export namespace main {
 	    hwm: number;
 	    checkpoint: string;
 	    volumeSize: string;
+	    commandLine?: string;
 	
 	    static createFrom(source: any = {}) {
 	        return new TransferRequest(source);
@@ -320,6 +321,7 @@ export namespace main {
 	        this.hwm = source["hwm"];
 	        this.checkpoint = source["checkpoint"];
 	        this.volumeSize = source["volumeSize"];
+	        this.commandLine = source["commandLine"];
 	    }
 	}
 
