@@ -77,6 +77,33 @@ func TestGatherAgainstRealRegistryIsRecorded(t *testing.T) {
 	}
 }
 
+// When progress and the result share one output (a terminal, or 2>&1), the
+// result comes after the last progress line, not in the middle of it.
+func TestResultFollowsProgress(t *testing.T) {
+	host := registrytest.InProcess(t)
+	registrytest.PushImage(t, host+"/app/web:1")
+	home := t.TempDir()
+	list := writeFile(t, home, "sources.list", host+"/app/web:1\n")
+	t.Setenv("XDG_DATA_HOME", filepath.Join(home, "data"))
+	t.Setenv("XDG_CONFIG_HOME", filepath.Join(home, "config"))
+	t.Setenv("ACE_DT_CONFIG", "")
+	t.Setenv("FERRY_DB", "")
+	var both bytes.Buffer
+	root := NewRoot(Options{Stdout: &both, Stderr: &both})
+	root.SetArgs([]string{"mirror", "gather", list, host + "/transfer/g:1"})
+	if err := root.ExecuteContext(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(both.String()), "\n")
+	last := lines[len(lines)-1]
+	if !strings.HasPrefix(last, "Gathered 1 images") || strings.Count(both.String(), "Gathered") != 1 {
+		t.Errorf("the result is not the last line:\n%s", both.String())
+	}
+	if !strings.HasPrefix(lines[len(lines)-2], "[") {
+		t.Errorf("no progress line before the result:\n%s", both.String())
+	}
+}
+
 func TestBadSourcesListReportsEveryLine(t *testing.T) {
 	home := t.TempDir()
 	list := writeFile(t, home, "sources.list", "reg.example/ok:1\nnginx:1.25\nreg.example/a:1,bad label=x\n\nreg.example/UPPER:1\n")

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -30,6 +31,15 @@ func (g *globals) runJob(cmd *cobra.Command, build func(*session.Session) (jobs.
 		return err
 	}
 	defer sess.Close()
+	// What the job prints (its summary) waits until progress is done with
+	// the terminal: otherwise it lands in the middle of the bar's line.
+	stdout := cmd.OutOrStdout()
+	var results lockedBuffer
+	cmd.SetOut(&results)
+	defer func() {
+		cmd.SetOut(nil)
+		results.writeTo(stdout)
+	}()
 	spec, err := build(sess)
 	if err != nil {
 		return err
@@ -95,6 +105,25 @@ type reporter struct {
 	phase    string
 	lastLine time.Time
 	started  time.Time
+}
+
+// lockedBuffer collects a job's output, which is written from the job's
+// goroutine, until the command prints it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) writeTo(w io.Writer) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.buf.WriteTo(w)
 }
 
 func newReporter(w io.Writer, terminal bool) *reporter {

@@ -33,7 +33,7 @@ func addSerializeFlags(f *pflag.FlagSet, o *mirror.SerializeOptions, m *mediaFla
 	f.StringVar(&o.CheckpointFile, "checkpoint", "", "write the checkpoint ledger (one JSON line per blob the medium confirmed) to this file")
 	f.StringSliceVar(&o.ExistingFromCheckpoint, "existing-from-checkpoint", nil, "FILE:OFFSET: blobs a ledger records below OFFSET are on the far side already (repeatable)")
 	f.StringVar(&o.Compression, "compression", "", "compress the whole stream: gzip or zstd (default none)")
-	f.BoolVar(&o.ManifestJSON, "manifest-json", false, "also write DEST.manifest.json in the `docker load` format")
+	f.BoolVar(&o.ManifestJSON, "manifest-json", false, "also write DEST.manifest.json in the format docker load reads")
 	f.StringVarP(&m.bufferSize, "buffer-size", "m", "64Mi", "memory between the registry and the medium (e.g. 1Gi for tapes)")
 	f.StringVarP(&m.blockSize, "block-size", "b", "1Mi", "size of every write to the medium")
 	f.IntVar(&o.HWM, "hwm", 0, fmt.Sprintf("percent the buffer fills before the medium is written (0: %d for a tape drive, none for files)", mirror.DefaultHWM))
