@@ -106,13 +106,14 @@ func serializeOptions(req TransferRequest) (mirror.SerializeOptions, error) {
 	return o, nil
 }
 
-// sizeOf reads 1Mi, 1MiB or 1M; "" is 0 (the operation's default).
+// sizeOf reads sizes as the CLI does (1Mi, 1MiB, 1M); "" is 0 (the
+// operation's default).
 func sizeOf(s string) (int, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return 0, nil
 	}
-	n, err := config.ParseSize(strings.TrimSuffix(s, "B"))
+	n, err := config.ParseSize(s)
 	return int(n), err
 }
 
