@@ -7,7 +7,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/static"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"ferry/backend/mapping"
 	"ferry/backend/registrytest"
@@ -152,4 +157,39 @@ func TestCloneToRealRegistry(t *testing.T) {
 	if res.Destinations != 4 {
 		t.Errorf("destinations = %d, want 4", res.Destinations)
 	}
+}
+
+// Foreign (non-distributable) layers cross like any other: the far side of
+// an air gap cannot fetch them from their URLs. (Distribution refuses
+// foreign layers without allowed URLs, so two in-process registries stand
+// in for the two sides.)
+func TestForeignLayersAreCopied(t *testing.T) {
+	from, to := registrytest.InProcess(t), registrytest.InProcess(t)
+	foreign := static.NewLayer([]byte("a windows base layer"), types.DockerForeignLayer)
+	img, err := mutate.AppendLayers(empty.Image, foreign, registrytest.Layer(t, 41, 256))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := from + "/app/win:1"
+	if err := remote.Write(mustRef(t, src), img, remote.WithNondistributable); err != nil {
+		t.Fatal(err)
+	}
+	m := mustMapper(t, mapping.KindLongestPrefix, from+"/app/,"+to+"/prod/\n")
+	if _, err := Clone(context.Background(), testEnv(), CloneOptions{Sources: []sources.Source{{Line: 1, Ref: src}}, Mapper: m}); err != nil {
+		t.Fatal(err)
+	}
+	fd, _ := foreign.Digest()
+	repo, err := name.NewRepository(to + "/prod/win")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blob, err := remote.Layer(repo.Digest(fd.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := blob.Compressed()
+	if err != nil {
+		t.Fatalf("the foreign layer did not cross: %v", err)
+	}
+	rc.Close()
 }

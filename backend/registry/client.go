@@ -244,6 +244,10 @@ func (c *Client) newTarget(ref name.Reference, endpoint string, ec config.Endpoi
 		remote.WithRetryStatusCodes(retryStatusCodes...),
 		remote.WithRetryPredicate(retryable),
 		remote.WithJobs(c.limit),
+		// Foreign (non-distributable) layers, such as Windows base layers,
+		// are copied like any other: the far side of an air gap cannot
+		// fetch them from their URLs.
+		remote.WithNondistributable,
 	}
 	mode := ec.SupportsReferrers.OrAuto()
 	if mode == config.ReferrersAPI {
