@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strings"
 
 	"github.com/docker/cli/cli/config"
 	"github.com/docker/cli/cli/config/types"
@@ -42,16 +43,35 @@ func (k authFileKeychain) Resolve(target authn.Resource) (authn.Authenticator, e
 		if err != nil {
 			return nil, fmt.Errorf("registry credentials file %s, %s: %w", k.path, key, err)
 		}
-		ac.ServerAddress = "" // set by GetAuthConfig; not a credential
-		if ac != (types.AuthConfig{}) {
-			return authn.FromConfig(authn.AuthConfig{
-				Username:      ac.Username,
-				Password:      ac.Password,
-				Auth:          ac.Auth,
-				IdentityToken: ac.IdentityToken,
-				RegistryToken: ac.RegistryToken,
-			}), nil
+		if a := authenticator(ac); a != nil {
+			return a, nil
+		}
+	}
+	// podman and skopeo keep Docker Hub's under docker.io, which docker's
+	// lookup maps back to the v1 URL: read those entries as written.
+	if target.RegistryStr() == name.DefaultRegistry {
+		repo := strings.TrimPrefix(target.String(), name.DefaultRegistry)
+		for _, key := range []string{"docker.io" + repo, "docker.io"} {
+			if a := authenticator(cf.AuthConfigs[key]); a != nil {
+				return a, nil
+			}
 		}
 	}
 	return authn.Anonymous, nil
+}
+
+// authenticator turns stored credentials into an Authenticator; nil when
+// there are none.
+func authenticator(ac types.AuthConfig) authn.Authenticator {
+	ac.ServerAddress = "" // set by lookups; not a credential
+	if ac == (types.AuthConfig{}) {
+		return nil
+	}
+	return authn.FromConfig(authn.AuthConfig{
+		Username:      ac.Username,
+		Password:      ac.Password,
+		Auth:          ac.Auth,
+		IdentityToken: ac.IdentityToken,
+		RegistryToken: ac.RegistryToken,
+	})
 }

@@ -539,3 +539,27 @@ func TestAcquireLimitsEachHost(t *testing.T) {
 		t.Errorf("Limit() = %d", c.Limit())
 	}
 }
+
+// Docker Hub credentials are found under docker's key and under podman's
+// and skopeo's docker.io.
+func TestAuthFileDockerHubKeys(t *testing.T) {
+	for _, key := range []string{"https://index.docker.io/v1/", "docker.io", "docker.io/library/alpine"} {
+		path := filepath.Join(t.TempDir(), "auth.json")
+		auth := base64.StdEncoding.EncodeToString([]byte("hub-user:pw"))
+		if err := os.WriteFile(path, fmt.Appendf(nil, `{"auths":{%q:{"auth":%q}}}`, key, auth), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		repo, err := name.NewRepository("alpine")
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := authFileKeychain{path: path}.Resolve(repo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := a.Authorization()
+		if err != nil || cfg.Username != "hub-user" {
+			t.Errorf("key %s: got %+v, %v; want the hub-user credentials", key, cfg, err)
+		}
+	}
+}
