@@ -96,9 +96,10 @@ ratio() { echo "scale=2; $1 / $2" | bc -l; }
 } | tee "$OUT/report.txt"
 
 # The buffered block writer next to dd bs=1M moving the same bytes (hot in
-# the page cache) to the same places, with the settings serialize uses there
-# (64 MiB buffer, 1 MiB blocks, no high water mark for files and non-tape
-# devices). To /dev/null a pass over the archive lasts some 50 ms, in which
+# the page cache) to the same places, with serialize's settings there (1 MiB
+# blocks, no high water mark for files and non-tape devices) and a 64 MiB
+# buffer (serialize's default budget, three quarters of which it gives the
+# writer; with one or two chunks in use either way, the size does not show). To /dev/null a pass over the archive lasts some 50 ms, in which
 # the buffer's first page faults and thread start-up weigh; the archive four
 # times over (same bytes for both) shows the sustained rate. The tape
 # setting (75 % mark) is shown too.

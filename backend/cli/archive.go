@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"ferry/backend/jobs"
+	"ferry/backend/medium"
 	"ferry/backend/mirror"
 	"ferry/backend/session"
 )
@@ -46,6 +47,7 @@ images whose blobs the far side has. An interrupted archive resumes with
 				if o.StoreDir == "" {
 					o.StoreDir = s.Paths.Store
 				}
+				g.resultsToStderr = o.Serialize.Dest == medium.Stdio
 				return jobs.Spec{Kind: "archive", Args: commandLine(cmd, args), Options: o, Run: func(ctx context.Context, j *jobs.Job) error {
 					res, err := mirror.Archive(ctx, cliEnv(cmd, jobs.MirrorEnv(cfg, j)), o)
 					if res.Serialize.Root.Digest.Hex == "" {

@@ -3,7 +3,9 @@ package cli
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,6 +13,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
+	"ferry/backend/mirror"
 	"ferry/backend/registrytest"
 	"ferry/backend/store"
 )
@@ -157,4 +160,48 @@ func mustRef(t *testing.T, s string) name.Reference {
 		t.Fatal(err)
 	}
 	return r
+}
+
+// With "-" as the medium the archive is standard output, so the result line
+// goes to standard error: a reader of the stream gets the archive and
+// nothing after it. The CLI runs in a child process to own its stdout.
+func TestSerializeToStdoutKeepsTheStreamClean(t *testing.T) {
+	if args := os.Getenv("FERRY_CLI_CHILD_ARGS"); args != "" {
+		root := NewRoot(Options{Stdout: os.Stdout, Stderr: os.Stderr})
+		root.SetArgs(strings.Split(args, "\n"))
+		if err := root.ExecuteContext(context.Background()); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	host := registrytest.InProcess(t)
+	registrytest.PushImage(t, host+"/app/web:1")
+	home := t.TempDir()
+	list := writeFile(t, home, "sources.list", host+"/app/web:1\n")
+	if _, errOut, err := run(t, home, "mirror", "gather", list, host+"/transfer/g:1"); err != nil {
+		t.Fatalf("gather: %v\n%s", err, errOut)
+	}
+	tarPath := filepath.Join(home, "stream.tar")
+	stream, err := os.Create(tarPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stream.Close()
+	var stderr bytes.Buffer
+	child := exec.Command(os.Args[0], "-test.run=^TestSerializeToStdoutKeepsTheStreamClean$")
+	child.Env = append(os.Environ(), "FERRY_CLI_CHILD_ARGS="+strings.Join([]string{"mirror", "serialize", host + "/transfer/g:1", "-"}, "\n"))
+	child.Stdout, child.Stderr = stream, &stderr
+	if err := child.Run(); err != nil {
+		t.Fatalf("serialize to -: %v\n%s", err, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "Serialized "+host+"/transfer/g:1") {
+		t.Errorf("no result line on standard error:\n%s", stderr.String())
+	}
+	if _, err := mirror.VerifyMedium(context.Background(), mirror.Env{}, mirror.VerifyOptions{Source: tarPath, Strict: true}); err != nil {
+		t.Errorf("the stream is not exactly the archive: %v", err)
+	}
+	if data, _ := os.ReadFile(tarPath); bytes.Contains(data, []byte("Serialized")) {
+		t.Error("the result line is in the archive stream")
+	}
 }

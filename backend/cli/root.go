@@ -37,6 +37,9 @@ type globals struct {
 	db          string
 	verbosity   int
 	opts        Options
+	// resultsToStderr sends a job's result lines to standard error, for a
+	// job whose medium is standard output.
+	resultsToStderr bool
 }
 
 // Execute runs the CLI with os.Args and returns the process exit code.

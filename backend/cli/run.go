@@ -32,19 +32,25 @@ func (g *globals) runJob(cmd *cobra.Command, build func(*session.Session) (jobs.
 	}
 	defer sess.Close()
 	// What the job prints (its summary) waits until progress is done with
-	// the terminal: otherwise it lands in the middle of the bar's line.
-	stdout := cmd.OutOrStdout()
+	// the terminal: otherwise it lands in the middle of the bar's line. It
+	// goes to standard error when the medium is standard output.
+	stdout, out := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	var results lockedBuffer
 	cmd.SetOut(&results)
+	jobEnded := false
 	defer func() {
-		cmd.SetOut(nil)
+		if jobEnded { // one still running after the cancel grace may yet print
+			cmd.SetOut(nil)
+		}
+		if g.resultsToStderr {
+			stdout = out
+		}
 		results.writeTo(stdout)
 	}()
 	spec, err := build(sess)
 	if err != nil {
 		return err
 	}
-	out := cmd.ErrOrStderr()
 	rep := newReporter(out, isTerminal(out))
 	unsub := sess.Jobs.Subscribe(rep.handle)
 	defer unsub()
@@ -74,6 +80,7 @@ func (g *globals) runJob(cmd *cobra.Command, build func(*session.Session) (jobs.
 		}
 	}()
 	snap, err := sess.Jobs.Wait(waitCtx, id)
+	jobEnded = err == nil
 	if err != nil {
 		return exitError{code: 130, err: fmt.Errorf("%s did not stop within %s of the cancel; run %s will show as interrupted", spec.Kind, cancelGrace, id)}
 	}

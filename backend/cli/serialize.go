@@ -17,6 +17,7 @@ import (
 
 	"ferry/backend/config"
 	"ferry/backend/jobs"
+	"ferry/backend/medium"
 	"ferry/backend/mirror"
 	"ferry/backend/session"
 	"ferry/backend/store"
@@ -36,7 +37,7 @@ func addSerializeFlags(f *pflag.FlagSet, o *mirror.SerializeOptions, m *mediaFla
 	f.BoolVar(&o.ManifestJSON, "manifest-json", false, "also write DEST.manifest.json in the format docker load reads")
 	f.StringVarP(&m.bufferSize, "buffer-size", "m", "64Mi", "memory between the registry and the medium (e.g. 1Gi for tapes)")
 	f.StringVarP(&m.blockSize, "block-size", "b", "1Mi", "size of every write to the medium")
-	f.IntVar(&o.HWM, "hwm", 0, fmt.Sprintf("percent the buffer fills before the medium is written (0: %d for a tape drive, none for files)", mirror.DefaultHWM))
+	f.IntVar(&o.HWM, "hwm", 0, fmt.Sprintf("percent the buffer fills before the medium is written (0: %d for a tape drive, none for files; 1 starts a tape almost at once)", mirror.DefaultHWM))
 	f.BoolVarP(&o.Referrers, "recursive", "r", false, "also send the referrers (signatures, SBOMs) of every manifest")
 	f.BoolVar(&o.Force, "force", false, "overwrite an existing DEST file (nothing is ever appended)")
 	f.StringVar(&m.volumeSize, "volume-size", "", "split into files of at most this size, DEST with .001, .002, ... before .tar, each a complete archive (e.g. 4.7G for DVDs)")
@@ -215,6 +216,7 @@ variable-size records of --block-size; --pad-final-block writes fixed-size block
 					o, spec.ResumedFrom = ro, resume
 				}
 				spec.Options = o
+				g.resultsToStderr = o.Dest == medium.Stdio
 				spec.Run = func(ctx context.Context, j *jobs.Job) error {
 					res, err := mirror.Serialize(ctx, cliEnv(cmd, jobs.MirrorEnv(cfg, j)), o)
 					return reportSerialize(cmd.OutOrStdout(), o, res, err, j.ID())

@@ -254,8 +254,7 @@ func (b *BlockWriter) free(limit int64) ([]byte, error) {
 			cur.filled, cur.drained = 0, 0
 		} else {
 			// Fresh memory, allocated without the lock (the drain never
-			// looks past the queue); its pages are touched only as the
-			// stream reaches them.
+			// looks past the queue), its pages mapped at once by prefault.
 			b.allocated++
 			b.mu.Unlock()
 			cur = &chunk{buf: make([]byte, b.chunkSize)}

@@ -285,6 +285,9 @@ func TestUnderrunReported(t *testing.T) {
 		for w.Confirmed() < want && time.Now().Before(deadline) {
 			time.Sleep(time.Millisecond)
 		}
+		if c := w.Confirmed(); c < want {
+			t.Fatalf("confirmed %d, want %d", c, want)
+		}
 		time.Sleep(10 * time.Millisecond) // the drain goes idle after its last confirmation
 	}
 	w.Write(pattern(3 * 1024)) // below the mark: nothing written, no underrun
