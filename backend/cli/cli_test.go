@@ -21,15 +21,20 @@ import (
 // run executes the CLI in-process with an isolated data and config home.
 func run(t *testing.T, home string, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
-	t.Setenv("XDG_DATA_HOME", filepath.Join(home, "data"))
-	t.Setenv("XDG_CONFIG_HOME", filepath.Join(home, "config"))
-	t.Setenv("ACE_DT_CONFIG", "")
-	t.Setenv("FERRY_DB", "")
+	isolate(t, home)
 	var out, errb bytes.Buffer
 	root := NewRoot(Options{Stdout: &out, Stderr: &errb})
 	root.SetArgs(args)
 	err = root.ExecuteContext(context.Background())
 	return out.String(), errb.String(), err
+}
+
+// isolate points the CLI's data and configuration at home.
+func isolate(t *testing.T, home string) {
+	t.Setenv("XDG_DATA_HOME", filepath.Join(home, "data"))
+	t.Setenv("XDG_CONFIG_HOME", filepath.Join(home, "config"))
+	t.Setenv("ACE_DT_CONFIG", "")
+	t.Setenv("FERRY_DB", "")
 }
 
 func writeFile(t *testing.T, dir, name, content string) string {
@@ -87,10 +92,7 @@ func TestResultFollowsProgress(t *testing.T) {
 	registrytest.PushImage(t, host+"/app/web:1")
 	home := t.TempDir()
 	list := writeFile(t, home, "sources.list", host+"/app/web:1\n")
-	t.Setenv("XDG_DATA_HOME", filepath.Join(home, "data"))
-	t.Setenv("XDG_CONFIG_HOME", filepath.Join(home, "config"))
-	t.Setenv("ACE_DT_CONFIG", "")
-	t.Setenv("FERRY_DB", "")
+	isolate(t, home)
 	var both bytes.Buffer
 	root := NewRoot(Options{Stdout: &both, Stderr: &both})
 	root.SetArgs([]string{"mirror", "gather", list, host + "/transfer/g:1"})
