@@ -59,6 +59,19 @@ func pattern(n int) []byte {
 	return b
 }
 
+// waitConfirmed waits up to 5 s for want bytes to be confirmed; exact also
+// fails on more.
+func waitConfirmed(t *testing.T, w *BlockWriter, want int64, exact bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for w.Confirmed() < want && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if c := w.Confirmed(); c < want || exact && c != want {
+		t.Fatalf("confirmed %d, want %d", c, want)
+	}
+}
+
 func newWriter(t *testing.T, dst io.Writer, opts ...BlockOption) *BlockWriter {
 	t.Helper()
 	w, err := NewBlockWriter(context.Background(), dst, opts...)
@@ -225,29 +238,19 @@ func TestPartlyWrittenChunkDoesNotStall(t *testing.T) {
 		close(dev.gate) // every later device write goes through
 		w.Close()
 	}()
-	waitConfirmed := func(want int64) {
-		t.Helper()
-		deadline := time.Now().Add(5 * time.Second)
-		for w.Confirmed() < want && time.Now().Before(deadline) {
-			time.Sleep(time.Millisecond)
-		}
-		if c := w.Confirmed(); c != want {
-			t.Fatalf("confirmed %d, want %d", c, want)
-		}
-	}
 	if _, err := w.Write(pattern(8 * 1024)); err != nil { // the mark: the drain starts
 		t.Fatal(err)
 	}
 	for range 7 {
 		dev.gate <- struct{}{}
 	}
-	waitConfirmed(7 * 1024)
+	waitConfirmed(t, w, 7*1024, true)
 	if _, err := w.Write(pattern(1024)); err != nil { // half of a reused chunk
 		t.Fatal(err)
 	}
 	dev.gate <- struct{}{}
 	dev.gate <- struct{}{}
-	waitConfirmed(9 * 1024) // the drain caught up inside that chunk and waits for the mark
+	waitConfirmed(t, w, 9*1024, true) // the drain caught up inside that chunk and waits for the mark
 	done := make(chan error, 1)
 	go func() {
 		_, err := w.Write(pattern(8 * 1024)) // fills the buffer below the mark, then needs room
@@ -279,29 +282,20 @@ func TestUnderrunReported(t *testing.T) {
 	dev := &recorder{}
 	w := newWriter(t, dev, WithBlockSize(1024), WithBufferSize(8*1024), WithHighWaterMark(50),
 		WithUnderrun(func() { underruns.Add(1) }))
-	waitConfirmed := func(want int64) {
-		t.Helper()
-		deadline := time.Now().Add(5 * time.Second)
-		for w.Confirmed() < want && time.Now().Before(deadline) {
-			time.Sleep(time.Millisecond)
-		}
-		if c := w.Confirmed(); c < want {
-			t.Fatalf("confirmed %d, want %d", c, want)
-		}
-		time.Sleep(10 * time.Millisecond) // the drain goes idle after its last confirmation
-	}
 	w.Write(pattern(3 * 1024)) // below the mark: nothing written, no underrun
 	time.Sleep(20 * time.Millisecond)
 	if n := underruns.Load(); n != 0 || w.Confirmed() != 0 {
 		t.Fatalf("below the mark: %d underruns, %d bytes confirmed", n, w.Confirmed())
 	}
 	w.Write(pattern(1024)) // the mark: four blocks go out, then the buffer is dry
-	waitConfirmed(4 * 1024)
+	waitConfirmed(t, w, 4*1024, false)
+	time.Sleep(10 * time.Millisecond) // the drain goes idle after its last confirmation
 	if n := underruns.Load(); n != 1 {
 		t.Fatalf("after the first run: %d underruns, want 1", n)
 	}
 	w.Write(pattern(4*1024 + 10))
-	waitConfirmed(8 * 1024)
+	waitConfirmed(t, w, 8*1024, false)
+	time.Sleep(10 * time.Millisecond)
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
