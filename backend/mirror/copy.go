@@ -1,6 +1,7 @@
 package mirror
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -68,10 +69,14 @@ func (c *Copier) report(msg string) {
 }
 
 // Copy pushes every node of g that dst lacks: blobs first (concurrently),
-// then manifests in an order the registry accepts. Tags are the caller's.
+// then manifests in an order the registry accepts. A digest that the graph
+// reaches both as a blob and as a manifest is pushed both ways. Tags are the
+// caller's. It ends by proving that dst holds every node of the graph: a
+// copy that leaves anything out fails with an *IncompleteCopyError.
 func (c *Copier) Copy(ctx context.Context, g *Graph, src, dst Repo) (CopyStats, error) {
 	var st CopyStats
 	var mu sync.Mutex
+	confirmed := newConfirmedSet()
 	eg, ectx := errgroup.WithContext(ctx)
 	eg.SetLimit(max(c.Concurrency, 1))
 	for _, n := range g.Nodes {
@@ -80,10 +85,11 @@ func (c *Copier) Copy(ctx context.Context, g *Graph, src, dst Repo) (CopyStats, 
 		}
 		d := n.Desc
 		eg.Go(func() error {
-			one, err := c.copyBlob(ectx, src, dst, n)
+			one, err := c.copyBlob(ectx, src, dst, n, g.BytesOf(d.Digest))
 			if err != nil {
 				return fmt.Errorf("copy blob %s from %s to %s: %w", d.Digest, src, dst, err)
 			}
+			confirmed.add(d)
 			mu.Lock()
 			st.add(one)
 			mu.Unlock()
@@ -103,12 +109,15 @@ func (c *Copier) Copy(ctx context.Context, g *Graph, src, dst Repo) (CopyStats, 
 				return st, fmt.Errorf("push manifest %s to %s: %w", n.Desc.Digest, dst, err)
 			}
 		}
+		confirmed.add(n.Desc)
 		st.Manifests++
 	}
-	return st, nil
+	return st, checkComplete(ctx, g, dst, confirmed, c.Concurrency)
 }
 
-func (c *Copier) copyBlob(ctx context.Context, src, dst Repo, n *Node) (CopyStats, error) {
+// copyBlob copies one blob node; raw, when set, is its content already at
+// hand (the bytes of a manifest also used as a blob), sent without a fetch.
+func (c *Copier) copyBlob(ctx context.Context, src, dst Repo, n *Node, raw []byte) (CopyStats, error) {
 	d := n.Desc
 	st := CopyStats{Blobs: 1}
 	has, err := dst.Has(ctx, d)
@@ -121,7 +130,7 @@ func (c *Copier) copyBlob(ctx context.Context, src, dst Repo, n *Node) (CopyStat
 		c.report("")
 		return st, nil
 	}
-	if bc, ok := dst.(BlobCopier); ok {
+	if bc, ok := dst.(BlobCopier); ok && raw == nil {
 		mounted, err := bc.CopyBlobFrom(ctx, src, d)
 		if err != nil {
 			return st, err
@@ -133,9 +142,11 @@ func (c *Copier) copyBlob(ctx context.Context, src, dst Repo, n *Node) (CopyStat
 			return st, nil
 		}
 	}
-	rc, err := src.Blob(ctx, d)
-	if err != nil {
-		return st, err
+	var rc io.ReadCloser = io.NopCloser(bytes.NewReader(raw))
+	if raw == nil {
+		if rc, err = src.Blob(ctx, d); err != nil {
+			return st, err
+		}
 	}
 	defer rc.Close()
 	cr := &countingReader{r: rc, add: func(k int) { c.done.Add(int64(k)); c.report("") }}

@@ -232,10 +232,16 @@ type mediumScan struct {
 	archiveFinal bool
 	listed       map[v1.Hash]v1.Descriptor // union of every index.json copy
 	order        []v1.Hash                 // listed, in first-seen order
-	known        map[v1.Hash]v1.Descriptor // descriptors learned from parents
+	known        map[NodeKey]v1.Descriptor // descriptors learned from parents, per role
 	manifests    map[v1.Hash]*mediumManifest
-	annots       map[string]string // of the last index.json read
-	entries      int
+	// stash holds the bytes of received blobs that parse as manifests but
+	// are not (yet) wanted as one: a manifest's bytes reached first as a
+	// layer, or a referrer that only the final index.json lists. They are
+	// held as manifests once something wants them so (promote).
+	stash      map[v1.Hash][]byte
+	stashBytes int64
+	annots     map[string]string // of the last index.json read
+	entries    int
 	// streamChecks counts final index.json copies whose stream digest was
 	// compared; streamBad lists those that did not match.
 	streamChecks int
@@ -243,8 +249,8 @@ type mediumScan struct {
 }
 
 func newMediumScan() *mediumScan {
-	return &mediumScan{indexes: map[int]int{}, listed: map[v1.Hash]v1.Descriptor{}, known: map[v1.Hash]v1.Descriptor{},
-		manifests: map[v1.Hash]*mediumManifest{}}
+	return &mediumScan{indexes: map[int]int{}, listed: map[v1.Hash]v1.Descriptor{}, known: map[NodeKey]v1.Descriptor{},
+		manifests: map[v1.Hash]*mediumManifest{}, stash: map[v1.Hash][]byte{}}
 }
 
 // startVolume prepares to read the next volume of a transfer: its
@@ -289,6 +295,9 @@ func (s *mediumScan) addIndex(e *archive.Entry) error {
 			s.listed[d.Digest] = d
 			s.order = append(s.order, d.Digest)
 		}
+		if err := s.promote(d.Digest); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -307,39 +316,64 @@ func (s *mediumScan) finalSeen() bool {
 	return s.archiveFinal
 }
 
-// classify says whether a blob entry is a manifest, when its parent or an
-// index.json told; ok is false when nothing is known about it yet.
-func (s *mediumScan) classify(h v1.Hash) (manifest, ok bool) {
-	if d, found := s.known[h]; found {
-		return IsManifest(d.MediaType), true
+// wantsManifest reports whether the medium's graph needs h as a manifest:
+// the root, listed in an index.json, or a manifest child of a held manifest.
+func (s *mediumScan) wantsManifest(h v1.Hash) bool {
+	if _, ok := s.known[NodeKey{h, RoleManifest}]; ok {
+		return true
 	}
-	if _, found := s.listed[h]; found {
-		return true, true
+	if _, ok := s.listed[h]; ok {
+		return true
 	}
-	if s.root != nil && s.root.Digest == h {
-		return true, true
-	}
-	return false, false
+	return s.root != nil && s.root.Digest == h
 }
 
-// descriptor returns the best descriptor known for a received entry.
-func (s *mediumScan) descriptor(h v1.Hash, size int64, raw []byte) v1.Descriptor {
-	if d, ok := s.known[h]; ok {
+// blobDesc is the descriptor a received entry is pushed under as a blob.
+func (s *mediumScan) blobDesc(h v1.Hash, size int64) v1.Descriptor {
+	d := v1.Descriptor{MediaType: "application/octet-stream", Digest: h, Size: size}
+	if k, ok := s.known[NodeKey{h, RoleBlob}]; ok {
+		d.MediaType = k.MediaType
+	}
+	return d
+}
+
+// manifestDesc returns the best manifest descriptor known for h.
+func (s *mediumScan) manifestDesc(h v1.Hash, size int64, raw []byte) v1.Descriptor {
+	if d, ok := s.known[NodeKey{h, RoleManifest}]; ok {
 		return v1.Descriptor{MediaType: d.MediaType, Digest: h, Size: size, ArtifactType: d.ArtifactType, Platform: d.Platform}
 	}
-	if d, ok := s.listed[h]; ok {
+	if d, ok := s.listed[h]; ok && IsManifest(d.MediaType) {
 		return v1.Descriptor{MediaType: d.MediaType, Digest: h, Size: size, ArtifactType: d.ArtifactType, Platform: d.Platform}
 	}
-	if s.root != nil && s.root.Digest == h {
+	if s.root != nil && s.root.Digest == h && IsManifest(s.root.MediaType) {
 		return v1.Descriptor{MediaType: s.root.MediaType, Digest: h, Size: size}
 	}
-	mt := types.MediaType("application/octet-stream")
-	if raw != nil {
-		if m := sniffManifest(raw); m != "" {
-			mt = m
-		}
+	return v1.Descriptor{MediaType: sniffManifest(raw), Digest: h, Size: size}
+}
+
+// stashLimit bounds the bytes kept in the stash; beyond it a manifest
+// wanted later is read back from the target, where it was pushed as a blob.
+const stashLimit = 64 << 20
+
+// keep stashes received bytes that parse as a manifest nobody wants yet.
+func (s *mediumScan) keep(h v1.Hash, raw []byte) {
+	if _, ok := s.stash[h]; ok || s.stashBytes+int64(len(raw)) > stashLimit {
+		return
 	}
-	return v1.Descriptor{MediaType: mt, Digest: h, Size: size}
+	s.stash[h] = raw
+	s.stashBytes += int64(len(raw))
+}
+
+// promote holds stashed bytes as a manifest once the graph wants them so.
+func (s *mediumScan) promote(h v1.Hash) error {
+	raw, ok := s.stash[h]
+	if !ok || s.manifests[h] != nil || !s.wantsManifest(h) {
+		return nil
+	}
+	delete(s.stash, h)
+	s.stashBytes -= int64(len(raw))
+	_, err := s.addManifest(s.manifestDesc(h, int64(len(raw)), raw), raw)
+	return err
 }
 
 // addManifest records a received manifest and learns its children.
@@ -360,13 +394,16 @@ func (s *mediumScan) addManifest(d v1.Descriptor, raw []byte) (*mediumManifest, 
 	if err != nil {
 		return nil, fmt.Errorf("manifest %s: %w", d.Digest, err)
 	}
-	for _, c := range children {
-		if _, ok := s.known[c.Digest]; !ok {
-			s.known[c.Digest] = c
-		}
-	}
 	m := &mediumManifest{desc: d, raw: raw, children: children}
 	s.manifests[d.Digest] = m
+	for _, c := range children {
+		if _, ok := s.known[KeyOf(c)]; !ok {
+			s.known[KeyOf(c)] = c
+		}
+		if err := s.promote(c.Digest); err != nil {
+			return nil, err
+		}
+	}
 	return m, nil
 }
 
@@ -403,8 +440,11 @@ type deserializer struct {
 	dst  Repo // nil for a dry run
 	scan *mediumScan
 
-	mu        sync.Mutex
-	present   map[v1.Hash]bool
+	mu sync.Mutex
+	// present is what the target holds, per (digest, role); got is every
+	// entry received and verified.
+	present   map[NodeKey]bool
+	got       map[v1.Hash]bool
 	pushed    int
 	found     int
 	blobs     int
@@ -432,7 +472,7 @@ const (
 func newDeserializer(ctx context.Context, env Env, dst Repo, ar *archive.Reader) *deserializer {
 	eg, egCtx := errgroup.WithContext(ctx)
 	eg.SetLimit(env.concurrency())
-	d := &deserializer{env: env, dst: dst, scan: newMediumScan(), present: map[v1.Hash]bool{},
+	d := &deserializer{env: env, dst: dst, scan: newMediumScan(), present: map[NodeKey]bool{}, got: map[v1.Hash]bool{},
 		budget: semaphore.NewWeighted(stagedBlobBudget), eg: eg, egCtx: egCtx}
 	d.useReader(ar, 1)
 	return d
@@ -640,7 +680,7 @@ func (d *deserializer) recordEntries(res DeserializeResult) {
 	}
 	for _, e := range gatherEntriesOf(root.raw) {
 		it := Item{Source: e.Annotations[AnnotationSource], Destination: res.Tag, Digest: e.Digest.String(), Status: ItemDone}
-		if !d.isPresent(e.Digest) {
+		if !d.isPresent(NodeKey{e.Digest, RoleManifest}) {
 			it.Status, it.Error = ItemFailed, "not complete in the target yet"
 		}
 		d.env.item(it)
@@ -681,32 +721,51 @@ func (d *deserializer) readAll(ctx context.Context, ar *archive.Reader) error {
 	}
 }
 
-// blob handles one blob entry.
+// blob handles one blob entry. Every entry is pushed as a blob, manifests
+// included (as the reference does): a medium cut short then leaves in the
+// target every manifest it carried, and a later medium that leaves them out
+// still completes the transfer. A manifest is also held until its children
+// are present and then pushed as a manifest (settle).
 func (d *deserializer) blob(ctx context.Context, ar *archive.Reader, e *archive.Entry) error {
 	s := d.scan
-	if d.isPresent(e.Digest) || s.manifests[e.Digest] != nil {
+	if d.hasEntry(e.Digest) {
 		return nil // a duplicate entry
 	}
-	isManifest, known := s.classify(e.Digest)
+	isManifest := s.wantsManifest(e.Digest)
 	if isManifest && e.Size > maxKnownManifestSize {
 		return fmt.Errorf("manifest %s at offset %d is %d bytes, larger than the %d bytes accepted for a manifest", e.Digest, e.Offset, e.Size, maxKnownManifestSize)
 	}
-	if isManifest || (!known && e.Size <= maxManifestSize) {
-		raw, err := d.readVerified(ar, e)
-		if err != nil || raw == nil {
-			return err
-		}
-		if isManifest || (!known && sniffManifest(raw) != "") {
-			if _, err := s.addManifest(s.descriptor(e.Digest, e.Size, raw), raw); err != nil {
+	desc := s.blobDesc(e.Digest, e.Size)
+	if isManifest || e.Size <= stagedBlobMax {
+		// Manifests are bounded above and held anyway; other entries share
+		// the staging budget.
+		staged := !isManifest
+		if staged {
+			if err := d.budget.Acquire(ctx, e.Size); err != nil {
 				return err
 			}
-			d.received(e)
-			d.markDirty()
-			return nil
 		}
-		return d.pushStaged(s.descriptor(e.Digest, e.Size, nil), raw, e, false)
+		raw, err := d.readVerified(ar, e)
+		if err != nil || raw == nil {
+			if staged {
+				d.budget.Release(e.Size)
+			}
+			return err
+		}
+		switch {
+		case isManifest:
+			if _, err := s.addManifest(s.manifestDesc(e.Digest, e.Size, raw), raw); err != nil {
+				if staged {
+					d.budget.Release(e.Size)
+				}
+				return err
+			}
+			d.markDirty()
+		case e.Size <= maxManifestSize && sniffManifest(raw) != "":
+			s.keep(e.Digest, raw)
+		}
+		return d.pushStaged(desc, raw, e, staged)
 	}
-	desc := s.descriptor(e.Digest, e.Size, nil)
 	if d.dst == nil {
 		// Nothing to push: the content is only hashed (the archive reader
 		// verifies it at its end), never held whole in memory.
@@ -721,17 +780,6 @@ func (d *deserializer) blob(ctx context.Context, ar *archive.Reader, e *archive.
 		d.received(e)
 		d.setPresent(desc, e, false)
 		return nil
-	}
-	if e.Size <= stagedBlobMax {
-		if err := d.budget.Acquire(ctx, e.Size); err != nil {
-			return err
-		}
-		raw, err := d.readVerified(ar, e)
-		if err != nil || raw == nil {
-			d.budget.Release(e.Size)
-			return err
-		}
-		return d.pushStaged(desc, raw, e, true)
 	}
 	// A large blob: streamed from the medium into the target.
 	if has, err := d.dst.Has(ctx, desc); err != nil {
@@ -806,6 +854,7 @@ func (d *deserializer) pushStaged(desc v1.Descriptor, raw []byte, e *archive.Ent
 
 func (d *deserializer) received(e *archive.Entry) {
 	d.mu.Lock()
+	d.got[e.Digest] = true
 	d.blobs++
 	d.bytes += e.Size
 	d.mu.Unlock()
@@ -818,11 +867,14 @@ func (d *deserializer) reject(e *archive.Entry) {
 	d.env.logf("rejected %s at offset %d: its content does not match its name", e.Digest, e.Offset)
 }
 
+// setPresent records that the target holds desc in its role; pushed says
+// whether this run sent it. Pushed and found count blobs, not manifests.
 func (d *deserializer) setPresent(desc v1.Descriptor, e *archive.Entry, pushed bool) {
+	k := KeyOf(desc)
 	d.mu.Lock()
-	d.present[desc.Digest] = true
+	d.present[k] = true
 	d.dirty = true
-	if d.dst != nil {
+	if d.dst != nil && k.Role == RoleBlob {
 		if pushed {
 			d.pushed++
 		} else {
@@ -835,10 +887,16 @@ func (d *deserializer) setPresent(desc v1.Descriptor, e *archive.Entry, pushed b
 	}
 }
 
-func (d *deserializer) isPresent(h v1.Hash) bool {
+func (d *deserializer) isPresent(k NodeKey) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.present[h]
+	return d.present[k]
+}
+
+func (d *deserializer) hasEntry(h v1.Hash) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.got[h]
 }
 
 func (d *deserializer) markDirty() {
@@ -849,10 +907,12 @@ func (d *deserializer) markDirty() {
 
 // settle pushes every held manifest whose children are all present,
 // repeatedly, since each push may complete another's children. At the end
-// (final), children still absent are looked up in the target once.
+// (final), children still absent are looked up in the target once, and a
+// manifest wanted but not on this medium is read back from the target when
+// an earlier medium left it there as a blob.
 func (d *deserializer) settle(ctx context.Context, final bool) error {
 	s := d.scan
-	checked := map[v1.Hash]bool{}
+	checked := map[NodeKey]bool{}
 	for {
 		d.mu.Lock()
 		dirty := d.dirty
@@ -869,18 +929,21 @@ func (d *deserializer) settle(ctx context.Context, final bool) error {
 			}
 			ready := true
 			for _, c := range m.children {
-				if d.isPresent(c.Digest) {
+				k := KeyOf(c)
+				if d.isPresent(k) {
 					continue
 				}
-				if final && d.dst != nil && !checked[c.Digest] && s.manifests[c.Digest] == nil {
-					checked[c.Digest] = true
-					has, err := d.dst.Has(ctx, c)
+				if final && d.dst != nil && !checked[k] && (k.Role == RoleBlob || s.manifests[c.Digest] == nil) {
+					checked[k] = true
+					found, err := d.lookUp(ctx, c)
 					if err != nil {
-						return fmt.Errorf("checking %s in %s: %w", c.Digest, d.dst, err)
+						return err
 					}
-					if has {
-						d.setPresent(c, nil, false)
-						continue
+					if found {
+						progressed = true
+						if d.isPresent(k) {
+							continue
+						}
 					}
 				}
 				ready = false
@@ -916,6 +979,59 @@ func (d *deserializer) settle(ctx context.Context, final bool) error {
 	}
 }
 
+// lookUp asks the target for a node that did not come on the medium. A
+// manifest it lacks as a manifest may be there as a blob (an earlier, cut
+// medium delivered its bytes): those bytes are read back, verified and held,
+// so settle can push it. found reports whether anything changed.
+func (d *deserializer) lookUp(ctx context.Context, c v1.Descriptor) (found bool, err error) {
+	has, err := d.dst.Has(ctx, c)
+	if err != nil {
+		return false, fmt.Errorf("checking %s in %s: %w", c.Digest, d.dst, err)
+	}
+	if has {
+		d.setPresent(c, nil, false)
+		return true, nil
+	}
+	if RoleOf(c) != RoleManifest || d.scan.manifests[c.Digest] != nil {
+		return false, nil
+	}
+	raw, err := d.readBack(ctx, c)
+	if err != nil || raw == nil {
+		return false, err
+	}
+	if _, err := d.scan.addManifest(d.scan.manifestDesc(c.Digest, int64(len(raw)), raw), raw); err != nil {
+		return false, err
+	}
+	d.setPresent(d.scan.blobDesc(c.Digest, int64(len(raw))), nil, false)
+	return true, nil
+}
+
+// readBack reads a manifest's bytes from the target's blobs, verified
+// against the digest; nil when the target does not hold them as a blob.
+func (d *deserializer) readBack(ctx context.Context, c v1.Descriptor) ([]byte, error) {
+	b := d.scan.blobDesc(c.Digest, c.Size)
+	if c.Size > maxKnownManifestSize {
+		return nil, nil
+	}
+	has, err := d.dst.Has(ctx, b)
+	if err != nil || !has {
+		return nil, err
+	}
+	rc, err := d.dst.Blob(ctx, b)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s back from %s: %w", c.Digest, d.dst, err)
+	}
+	defer rc.Close()
+	raw, err := io.ReadAll(io.LimitReader(rc, maxKnownManifestSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading %s back from %s: %w", c.Digest, d.dst, err)
+	}
+	if h, _, err := v1.SHA256(bytes.NewReader(raw)); err != nil || h != c.Digest {
+		return nil, nil // not what it claims: leave it missing
+	}
+	return raw, nil
+}
+
 // heldOrder lists held manifests in a stable order (children first is not
 // required: settle repeats until nothing more can be pushed).
 func (d *deserializer) heldOrder() []v1.Hash {
@@ -928,46 +1044,57 @@ func (d *deserializer) heldOrder() []v1.Hash {
 }
 
 // lookUpListed checks the target for listed manifests that did not come
-// on the medium (an earlier part may have delivered them).
+// on the medium (an earlier part may have delivered them), then settles
+// what that made ready.
 func (d *deserializer) lookUpListed(ctx context.Context) error {
 	if d.dst == nil {
 		return nil
 	}
+	changed := false
 	for _, h := range d.scan.order {
-		if d.isPresent(h) || d.scan.manifests[h] != nil {
-			continue
+		desc := d.scan.listed[h]
+		if !IsManifest(desc.MediaType) || d.isPresent(KeyOf(desc)) || d.scan.manifests[h] != nil {
+			continue // a listing without a manifest media type cannot be asked for as one
 		}
-		has, err := d.dst.Has(ctx, d.scan.listed[h])
+		found, err := d.lookUp(ctx, desc)
 		if err != nil {
-			return fmt.Errorf("checking %s in %s: %w", h, d.dst, err)
+			return err
 		}
-		if has {
-			d.setPresent(d.scan.listed[h], nil, false)
-		}
+		changed = changed || found
+	}
+	if changed {
+		return d.settle(ctx, true)
 	}
 	return nil
 }
 
-// missing lists what the target lacks: listed manifests not present, and
-// the children of held manifests that never arrived.
+// missing lists what the target lacks to hold the whole transfer: a walk
+// from the root and every listed manifest through held manifests, each
+// child in its role. A manifest pushed stands for its whole graph.
 func (d *deserializer) missing() []v1.Descriptor {
 	s := d.scan
 	var out []v1.Descriptor
-	seen := map[v1.Hash]bool{}
-	add := func(desc v1.Descriptor) {
-		if seen[desc.Digest] || d.isPresent(desc.Digest) || s.manifests[desc.Digest] != nil {
+	seen := map[NodeKey]bool{}
+	var walk func(desc v1.Descriptor, role Role)
+	walk = func(desc v1.Descriptor, role Role) {
+		k := NodeKey{desc.Digest, role}
+		if seen[k] || d.isPresent(k) {
 			return
 		}
-		seen[desc.Digest] = true
+		seen[k] = true
+		if m := s.manifests[desc.Digest]; role == RoleManifest && m != nil {
+			for _, c := range m.children {
+				walk(c, RoleOf(c))
+			}
+			return
+		}
 		out = append(out, v1.Descriptor{MediaType: desc.MediaType, Digest: desc.Digest, Size: desc.Size})
 	}
-	for _, h := range s.order {
-		add(s.listed[h])
+	if s.root != nil {
+		walk(*s.root, RoleManifest)
 	}
-	for _, h := range d.heldOrder() {
-		for _, c := range s.manifests[h].children {
-			add(c)
-		}
+	for _, h := range s.order {
+		walk(s.listed[h], RoleManifest)
 	}
 	return out
 }

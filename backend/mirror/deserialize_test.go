@@ -67,7 +67,9 @@ func TestDeserializeTruncatedMediumKeepsWhatArrivedAndNamesWhatIsMissing(t *test
 	}
 	for what, cut := range cuts {
 		t.Run(what, func(t *testing.T) {
-			repo := host + "/cut/" + strings.ReplaceAll(what, " ", "-")
+			// A registry of its own: the in-process registry keeps blobs for
+			// all repositories together, so another cut's pushes would show.
+			repo := registrytest.InProcess(t) + "/cut/" + strings.ReplaceAll(what, " ", "-")
 			log := &checkpointLog{}
 			res, err := Deserialize(context.Background(), log.env(), DeserializeOptions{Source: writeTemp(t, data[:cut]), Dest: repo + ":sync-1"})
 			if what == "inside the end marker" {

@@ -22,13 +22,50 @@ type Node struct {
 // IsManifest reports whether the node is a manifest or index.
 func (n *Node) IsManifest() bool { return n.Raw != nil }
 
-// Graph is the content reachable from one or more roots, each digest once,
-// in depth-first pre-order: a manifest, then its children (subject, config,
-// layers; or subject, manifests, extra manifests), then its referrers.
-// This is the order the serialized stream uses.
+// Role is how a graph refers to a digest: as a manifest (pushed and fetched
+// through the manifests API) or as a blob (a config, a layer, a subject of a
+// blob media type). The same bytes can be reached in both roles in one graph:
+// a manifest whose bytes are also a layer of another manifest.
+type Role uint8
+
+const (
+	RoleBlob Role = iota
+	RoleManifest
+)
+
+// RoleOf is the role a descriptor gives the digest it points at.
+func RoleOf(d v1.Descriptor) Role {
+	if IsManifest(d.MediaType) {
+		return RoleManifest
+	}
+	return RoleBlob
+}
+
+func (r Role) String() string {
+	if r == RoleManifest {
+		return "manifest"
+	}
+	return "blob"
+}
+
+// NodeKey identifies a node: a digest in one role.
+type NodeKey struct {
+	Digest v1.Hash
+	Role   Role
+}
+
+// KeyOf is the node key of a descriptor.
+func KeyOf(d v1.Descriptor) NodeKey { return NodeKey{d.Digest, RoleOf(d)} }
+
+// Graph is the content reachable from one or more roots, each (digest, role)
+// once, in depth-first pre-order: a manifest, then its children (subject,
+// config, layers; or subject, manifests, extra manifests), then its
+// referrers. This is the order the serialized stream uses. A digest reached
+// both as a blob and as a manifest has two nodes, and the manifest's
+// children are walked whichever role was met first.
 type Graph struct {
 	Nodes []*Node
-	index map[v1.Hash]*Node
+	index map[NodeKey]*Node
 }
 
 // WalkOptions tune a walk.
@@ -38,10 +75,28 @@ type WalkOptions struct {
 }
 
 // NewGraph returns an empty graph.
-func NewGraph() *Graph { return &Graph{index: map[v1.Hash]*Node{}} }
+func NewGraph() *Graph { return &Graph{index: map[NodeKey]*Node{}} }
 
-// Get returns the node of a digest, or nil.
-func (g *Graph) Get(h v1.Hash) *Node { return g.index[h] }
+// Get returns the node of a digest, its manifest node when it has both, or nil.
+func (g *Graph) Get(h v1.Hash) *Node {
+	if n := g.index[NodeKey{h, RoleManifest}]; n != nil {
+		return n
+	}
+	return g.index[NodeKey{h, RoleBlob}]
+}
+
+// Manifest returns the manifest node of a digest, or nil.
+func (g *Graph) Manifest(h v1.Hash) *Node { return g.index[NodeKey{h, RoleManifest}] }
+
+// BytesOf returns the bytes of a digest when the graph holds them: a
+// manifest's. A blob node whose digest is also a manifest is sent from them,
+// so it never depends on the source serving manifest bytes as a blob.
+func (g *Graph) BytesOf(h v1.Hash) []byte {
+	if n := g.Manifest(h); n != nil {
+		return n.Raw
+	}
+	return nil
+}
 
 // Add walks root (whose manifest bytes may be given as raw, or nil to fetch)
 // in repo and appends what it has not seen yet.
@@ -58,13 +113,14 @@ func (g *Graph) visit(ctx context.Context, repo Repo, d v1.Descriptor, raw []byt
 	if depth > maxDepth {
 		return fmt.Errorf("%s: manifests nested more than %d deep", d.Digest, maxDepth)
 	}
-	if _, seen := g.index[d.Digest]; seen {
+	k := KeyOf(d)
+	if _, seen := g.index[k]; seen {
 		return nil
 	}
 	n := &Node{Desc: d, Referrer: referrer}
-	g.index[d.Digest] = n
+	g.index[k] = n
 	g.Nodes = append(g.Nodes, n)
-	if !IsManifest(d.MediaType) {
+	if k.Role == RoleBlob {
 		return nil
 	}
 	if raw == nil {
@@ -124,7 +180,7 @@ func (g *Graph) PushOrder() []*Node {
 		}
 		done[n.Desc.Digest] = true
 		for _, c := range n.Children {
-			if cn := g.index[c.Digest]; cn != nil && cn.IsManifest() {
+			if cn := g.Manifest(c.Digest); cn != nil && RoleOf(c) == RoleManifest {
 				post(cn)
 			}
 		}
@@ -156,7 +212,7 @@ func (g *Graph) Sizes(roots []v1.Descriptor) (total, dedup int64) {
 			}
 			return
 		}
-		if n := g.index[d.Digest]; n != nil {
+		if n := g.Manifest(d.Digest); n != nil {
 			for _, c := range n.Children {
 				walk(c, depth+1)
 			}
@@ -171,8 +227,9 @@ func (g *Graph) Sizes(roots []v1.Descriptor) (total, dedup int64) {
 // Merge adds the nodes of other that g has not seen.
 func (g *Graph) Merge(other *Graph) {
 	for _, n := range other.Nodes {
-		if _, ok := g.index[n.Desc.Digest]; !ok {
-			g.index[n.Desc.Digest] = n
+		k := KeyOf(n.Desc)
+		if _, ok := g.index[k]; !ok {
+			g.index[k] = n
 			g.Nodes = append(g.Nodes, n)
 		}
 	}

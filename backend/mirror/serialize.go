@@ -148,7 +148,11 @@ type serialPlan struct {
 
 type serialItem struct {
 	desc v1.Descriptor
-	raw  []byte // manifests: their bytes
+	// manifest marks a manifest's entry, listed in the final index.json.
+	manifest bool
+	// raw is the content when it is at hand: a manifest's bytes, or those of
+	// a blob that the graph also reaches as a manifest.
+	raw []byte
 	// listed are manifests visited just before this item whose bytes are
 	// not written (the far side has them); the final index.json lists them
 	// in visit order all the same.
@@ -454,7 +458,18 @@ func planSerialize(ctx context.Context, env Env, o SerializeOptions, checkpoints
 		skip[h] = true
 	}
 
+	// The stream holds each digest once: a digest the graph reaches both as
+	// a blob and as a manifest is one entry, written where it is first met,
+	// and the reader pushes it in both roles.
+	written := map[v1.Hash]bool{}
 	for _, n := range p.graph.Nodes {
+		if written[n.Desc.Digest] {
+			if n.IsManifest() { // its bytes went as a blob already
+				p.manifests = append(p.manifests, n.Desc)
+				p.listedAfter = append(p.listedAfter, n.Desc)
+			}
+			continue
+		}
 		if n.IsManifest() {
 			// Every manifest visited is listed in the final index.json. Its
 			// bytes are written unless the far side is known to hold it as a
@@ -472,7 +487,8 @@ func planSerialize(ctx context.Context, env Env, o SerializeOptions, checkpoints
 				p.listedAfter = append(p.listedAfter, n.Desc)
 				continue
 			}
-			p.items = append(p.items, &serialItem{desc: n.Desc, raw: n.Raw, listed: p.listedAfter})
+			p.items = append(p.items, &serialItem{desc: n.Desc, manifest: true, raw: n.Raw, listed: p.listedAfter})
+			written[n.Desc.Digest] = true
 			p.listedAfter = nil
 			p.total += n.Desc.Size
 			continue
@@ -482,7 +498,8 @@ func planSerialize(ctx context.Context, env Env, o SerializeOptions, checkpoints
 			p.skippedLen += n.Desc.Size
 			continue
 		}
-		p.items = append(p.items, &serialItem{desc: n.Desc, listed: p.listedAfter})
+		written[n.Desc.Digest] = true
+		p.items = append(p.items, &serialItem{desc: n.Desc, raw: p.graph.BytesOf(n.Desc.Digest), listed: p.listedAfter})
 		p.listedAfter = nil
 		p.total += n.Desc.Size
 	}
@@ -642,7 +659,7 @@ func writeVolume(ctx context.Context, env Env, plan *serialPlan, job volumeJob, 
 				for _, d := range it.listed {
 					job.reserve.Add(manifestReserve(d))
 				}
-				if it.raw != nil {
+				if it.manifest {
 					job.reserve.Add(manifestReserve(it.desc))
 				}
 			}
@@ -661,7 +678,7 @@ func writeVolume(ctx context.Context, env Env, plan *serialPlan, job volumeJob, 
 			}
 			st.blobs++
 			manifests = append(manifests, listed...)
-			if it.raw != nil {
+			if it.manifest {
 				manifests = append(manifests, it.desc)
 			}
 			conf.written(it.desc, pos)
@@ -739,7 +756,7 @@ func closeFull(env Env, plan *serialPlan, job volumeJob, manifests []v1.Descript
 }
 
 func mediaKind(it *serialItem) string {
-	if it.raw != nil {
+	if it.manifest {
 		return "manifest"
 	}
 	return "blob"
