@@ -15,7 +15,10 @@ import (
 const (
 	LayoutFile = "oci-layout"
 	IndexFile  = "index.json"
-	BlobsDir   = "blobs"
+	// DockerManifestFile is the `docker save` description written after the
+	// final index.json with --manifest-json (FORMAT.md section 2).
+	DockerManifestFile = "manifest.json"
+	BlobsDir           = "blobs"
 )
 
 // layoutJSON is the exact content of the oci-layout entry.

@@ -23,11 +23,12 @@ type Kind int
 
 // Entry kinds.
 const (
-	KindOther     Kind = iota // a file that is not part of an OCI layout
-	KindLayout                // oci-layout
-	KindIndex                 // index.json (any copy)
-	KindBlob                  // blobs/<alg>/<hex>
-	KindDirectory             // any directory entry
+	KindOther          Kind = iota // a file that is not part of an OCI layout
+	KindLayout                     // oci-layout
+	KindIndex                      // index.json (any copy)
+	KindBlob                       // blobs/<alg>/<hex>
+	KindDirectory                  // any directory entry
+	KindDockerManifest             // manifest.json after the final index.json (--manifest-json)
 )
 
 func (k Kind) String() string {
@@ -40,6 +41,8 @@ func (k Kind) String() string {
 		return "blob"
 	case KindDirectory:
 		return "directory"
+	case KindDockerManifest:
+		return "docker manifest"
 	default:
 		return "other"
 	}
@@ -117,6 +120,7 @@ const (
 	expectLayout strictStage = iota
 	expectIndex
 	expectBlobs
+	expectEnd // after manifest.json: nothing more in this archive
 )
 
 // NewReader detects compression by its magic number (gzip 1f 8b, zstd
@@ -343,6 +347,8 @@ func (r *Reader) classify(hdr *tar.Header, start int64) (*Entry, error) {
 		e.Kind = KindLayout
 	case name == IndexFile:
 		e.Kind = KindIndex
+	case name == DockerManifestFile:
+		e.Kind = KindDockerManifest
 	case strings.HasPrefix(name, BlobsDir+"/") && strings.Count(name, "/") == 2:
 		e.Kind = KindBlob
 		_, rest, _ := strings.Cut(name, "/")
@@ -385,6 +391,14 @@ func (r *Reader) checkOrder(e *Entry) error {
 		if r.stage != expectBlobs {
 			return fail("blob before " + LayoutFile + " and " + IndexFile)
 		}
+	case KindDockerManifest:
+		// Written by --manifest-json after the final index.json. The
+		// reference's own strict mode refuses the tars it writes so; Ferry
+		// accepts it there, and only there.
+		if r.stage != expectBlobs || r.indexes != 2 {
+			return fail(DockerManifestFile + " is allowed only once, right after the final " + IndexFile)
+		}
+		r.stage = expectEnd
 	default:
 		return fail("unexpected file")
 	}

@@ -41,6 +41,8 @@ type Writer struct {
 	begun       bool
 	done        bool
 	err         error
+	// dockerManifest, when set, is written as manifest.json by Finish.
+	dockerManifest []byte
 }
 
 // flushCloser is what gzip and zstd writers have in common.
@@ -144,10 +146,15 @@ func (w *Writer) WriteBlob(desc v1.Descriptor, r io.Reader) (Position, error) {
 	return w.endEntry()
 }
 
+// SetDockerManifest makes Finish write data as manifest.json after the final
+// index.json: the `docker save` description that --manifest-json adds, where
+// the reference writes it, so docker-archive readers take the tar alone.
+func (w *Writer) SetDockerManifest(data []byte) { w.dockerManifest = data }
+
 // Finish writes the final index.json copy (see Index.Final), adding the
 // sha256 of every stream byte before its header as vnd.ferry.stream.sha256,
-// then the end-of-archive marker, and flushes the compressor. It does not
-// close the underlying writer.
+// then manifest.json when set, then the end-of-archive marker, and flushes
+// the compressor. It does not close the underlying writer.
 func (w *Writer) Finish(final Index) (Position, error) {
 	if err := w.usable(); err != nil {
 		return Position{}, err
@@ -168,6 +175,11 @@ func (w *Writer) Finish(final Index) (Position, error) {
 	}
 	if err := w.writeFile(IndexFile, data); err != nil {
 		return Position{}, w.fail(err)
+	}
+	if w.dockerManifest != nil {
+		if err := w.writeFile(DockerManifestFile, w.dockerManifest); err != nil {
+			return Position{}, w.fail(err)
+		}
 	}
 	if err := w.tw.Close(); err != nil {
 		return Position{}, w.fail(fmt.Errorf("writing end of archive: %w", err))

@@ -95,9 +95,9 @@ type SerializeOptions struct {
 	// is a character device that answers tape commands. Tests pass a
 	// Simulator's Open.
 	OpenDevice OpenDeviceFunc `json:"-"`
-	// ManifestJSON also writes a `docker load` style manifest.json, next to
-	// Dest as Dest+".manifest.json": inside the stream it would break the
-	// reference reader's strict mode (FORMAT.md section 2).
+	// ManifestJSON writes a `docker save` style manifest.json inside the
+	// archive, after the final index.json, as the reference does, so
+	// docker-archive readers take the tar alone (FORMAT.md section 2).
 	ManifestJSON bool `json:"manifestJson,omitempty"`
 }
 
@@ -118,7 +118,7 @@ type SerializeResult struct {
 	// what reached the medium (they differ with compression).
 	StreamBytes  int64  `json:"streamBytes"`
 	MediumBytes  int64  `json:"mediumBytes"`
-	ManifestJSON string `json:"manifestJson,omitempty"` // path of the manifest.json written
+	ManifestJSON string `json:"manifestJson,omitempty"` // "manifest.json" when the archive holds one
 	// Volumes lists the media written, in order; a transfer that did not fit
 	// one medium has several (FORMAT.md section 7).
 	Volumes []MediumRecord `json:"volumes,omitempty"`
@@ -193,12 +193,6 @@ func Serialize(ctx context.Context, env Env, o SerializeOptions) (SerializeResul
 	if err != nil {
 		return res, err
 	}
-	if o.ManifestJSON {
-		if err := checkManifestJSONDest(o); err != nil {
-			return res, err
-		}
-	}
-
 	plan, err := planSerialize(ctx, env, o, checkpoints)
 	if err != nil {
 		return res, err
@@ -249,11 +243,7 @@ func Serialize(ctx context.Context, env Env, o SerializeOptions) (SerializeResul
 		}
 	}
 	if o.ManifestJSON {
-		p, err := writeManifestJSON(plan, o.Dest)
-		if err != nil {
-			return res, err
-		}
-		res.ManifestJSON = p
+		res.ManifestJSON = archive.DockerManifestFile
 	}
 	for _, e := range gatherEntriesOf(plan.rootRaw) {
 		env.item(Item{Source: e.Annotations[AnnotationSource], Destination: o.Dest, Digest: e.Digest.String(), Status: ItemDone})
@@ -692,6 +682,13 @@ func writeVolume(ctx context.Context, env Env, plan *serialPlan, job volumeJob, 
 		}
 		producing.Store(false)
 		manifests = append(manifests, plan.listedAfter...)
+		if o.ManifestJSON {
+			data, err := dockerManifestJSON(plan)
+			if err != nil {
+				return err
+			}
+			aw.SetDockerManifest(data)
+		}
 		end, err := aw.Finish(job.first.With(map[string]string{archive.AnnotationVolumeLast: "true"}).Final(manifests))
 		st.end = end
 		return err
@@ -819,13 +816,15 @@ func (o SerializeOptions) volumeTarget(comp archive.Compression) (volumeTarget, 
 		return nil, errors.New("--volume-size cannot be combined with --compression: a volume is cut between entries of the uncompressed stream")
 	case o.Dest == medium.Stdio:
 		return nil, errors.New("--volume-size writes numbered files; DEST must be a file name, not standard output")
-	case o.VolumeSize < int64(4*o.BlockSize)+64<<10:
-		return nil, fmt.Errorf("--volume-size %d is too small: a volume needs room for several blocks of %d bytes and its index", o.VolumeSize, o.BlockSize)
 	}
 	if fi, err := os.Stat(o.Dest); err == nil && !fi.Mode().IsRegular() {
 		return nil, fmt.Errorf("--volume-size writes numbered files next to DEST; %s is not a regular file", o.Dest)
 	}
-	return &fileVolumes{dest: o.Dest, size: o.VolumeSize, block: o.BlockSize, padded: o.PadFinalBlock, force: o.Force, reserve: &atomic.Int64{}}, nil
+	fv := &fileVolumes{dest: o.Dest, size: o.VolumeSize, block: o.BlockSize, padded: o.PadFinalBlock, force: o.Force, reserve: &atomic.Int64{}}
+	if block := fv.writeBlock(); o.VolumeSize < int64(4*block)+64<<10 {
+		return nil, fmt.Errorf("--volume-size %d is too small: a volume needs room for several writes of %d bytes and its index (at least %d bytes)", o.VolumeSize, block, 4*block+64<<10)
+	}
+	return fv, nil
 }
 
 // serializeVolumes writes the transfer as volumes, each a complete archive,
@@ -862,9 +861,11 @@ func serializeVolumes(ctx context.Context, env Env, plan *serialPlan, o Serializ
 			items = append([]*serialItem{plan.items[0]}, items...)
 			minDone = 1
 		}
+		vo := o
+		vo.BlockSize = target.writeBlock()
 		if reserve != nil {
 			b, _ := base.Final(nil).Bytes()
-			reserve.Store(int64(o.BlockSize) + 4096 + int64(len(b)))
+			reserve.Store(int64(vo.BlockSize) + 4096 + int64(len(b)))
 		}
 		// The first copy cannot know whether this volume is the last: the
 		// final copy says so (vnd.ferry.volume.last).
@@ -874,14 +875,14 @@ func serializeVolumes(ctx context.Context, env Env, plan *serialPlan, o Serializ
 		if ledgerFile != nil {
 			ledger = archive.NewLedger(ledgerFile) // lines of a cut entry die with this volume's ledger
 		}
-		cw := &cutWriter{dev: dev, block: int64(o.BlockSize)}
+		cw := &cutWriter{dev: dev, block: int64(vo.BlockSize)}
 		job := volumeJob{vol: volume{number: n, syncID: res.SyncID}, items: items, w: cw, cw: cw, cutting: target.canCut(), tape: target.isTape(),
 			first: first, comp: comp, ledger: ledger, ledgerBase: ledgerBase, bytesBefore: bytesBefore, itemsBefore: next,
 			minDone: minDone, pad: target.pad(), reserve: reserve}
 		if rate != nil {
 			job.rate = rate.text
 		}
-		st, werr := writeVolume(ctx, env, plan, job, o)
+		st, werr := writeVolume(ctx, env, plan, job, vo)
 		if werr == nil && ledger != nil {
 			werr = ledger.Err()
 		}
@@ -1207,22 +1208,6 @@ func gatherEntriesOf(raw []byte) []v1.Descriptor {
 	return es
 }
 
-// checkManifestJSONDest refuses --manifest-json where no file can sit next
-// to the destination.
-func checkManifestJSONDest(o SerializeOptions) error {
-	if o.Dest == medium.Stdio {
-		return errors.New("--manifest-json writes DEST.manifest.json next to the archive; it needs a file destination, not standard output")
-	}
-	if fi, err := os.Stat(o.Dest); err == nil && !fi.Mode().IsRegular() {
-		return fmt.Errorf("--manifest-json writes DEST.manifest.json next to the archive; %s is not a regular file", o.Dest)
-	}
-	p := o.Dest + ".manifest.json"
-	if _, err := os.Stat(p); err == nil && !o.Force {
-		return fmt.Errorf("%s: %w; refusing to overwrite it (use --force)", p, medium.ErrExists)
-	}
-	return nil
-}
-
 // dockerManifest is one entry of a `docker save` manifest.json.
 type dockerManifest struct {
 	Config   string   `json:"Config"`
@@ -1230,11 +1215,10 @@ type dockerManifest struct {
 	Layers   []string `json:"Layers"`
 }
 
-// writeManifestJSON writes the `docker load` style description of every
-// image of the gather index: one entry per source (for an index, its
-// linux/amd64 image, else its first), each blob named by its path in the
-// stream.
-func writeManifestJSON(plan *serialPlan, dest string) (string, error) {
+// dockerManifestJSON is the `docker save` style description of every image
+// of the gather index: one entry per source (for an index, its linux/amd64
+// image, else its first), each blob named by its path in the stream.
+func dockerManifestJSON(plan *serialPlan) ([]byte, error) {
 	out := []dockerManifest{}
 	byDigest := map[v1.Hash]int{}
 	blobPath := func(h v1.Hash) string { return archive.BlobsDir + "/" + h.Algorithm + "/" + h.Hex }
@@ -1275,13 +1259,5 @@ func writeManifestJSON(plan *serialPlan, dest string) (string, error) {
 		byDigest[n.Desc.Digest] = len(out)
 		out = append(out, dm)
 	}
-	data, err := json.Marshal(out)
-	if err != nil {
-		return "", err
-	}
-	p := dest + ".manifest.json"
-	if err := os.WriteFile(p, data, 0o666); err != nil {
-		return "", fmt.Errorf("manifest.json: %w", err)
-	}
-	return p, nil
+	return json.Marshal(out)
 }

@@ -147,7 +147,14 @@ type volumeTarget interface {
 	pad() bool
 	// isTape reports whether the target is a tape drive.
 	isTape() bool
+	// writeBlock is the size of every write to the medium.
+	writeBlock() int
 }
+
+// fileVolumeBlock is the write size on file volumes that are not padded to
+// the tape block size: a file takes writes of any size, so a volume's size
+// does not depend on the tape's block size (a few MiB per volume work).
+const fileVolumeBlock = 64 << 10
 
 // errVolumeFull means a file volume reached its size.
 var errVolumeFull = fmt.Errorf("the volume size is reached: %w", syscall.ENOSPC)
@@ -165,6 +172,13 @@ type fileVolumes struct {
 func (f *fileVolumes) canCut() bool { return true }
 func (f *fileVolumes) pad() bool    { return f.padded }
 func (f *fileVolumes) isTape() bool { return false }
+
+func (f *fileVolumes) writeBlock() int {
+	if f.padded {
+		return f.block // an image of a tape: blocks as the tape will have them
+	}
+	return min(f.block, fileVolumeBlock)
+}
 
 func (f *fileVolumes) open(_ context.Context, _ Env, n int, _ string) (volumeDevice, error) {
 	path := VolumeFileName(f.dest, n)
@@ -231,9 +245,10 @@ type tapeTarget struct {
 	drives tape.Drives
 }
 
-func (t *tapeTarget) canCut() bool { return t.cut }
-func (t *tapeTarget) pad() bool    { return t.fixed }
-func (t *tapeTarget) isTape() bool { return true }
+func (t *tapeTarget) canCut() bool    { return t.cut }
+func (t *tapeTarget) pad() bool       { return t.fixed }
+func (t *tapeTarget) isTape() bool    { return true }
+func (t *tapeTarget) writeBlock() int { return t.block }
 
 func (t *tapeTarget) open(ctx context.Context, env Env, n int, syncID string) (volumeDevice, error) {
 	if n == 1 {

@@ -805,3 +805,35 @@ func TestLastVolumeCutBeforeItsFinalIndexIsIncomplete(t *testing.T) {
 	f.graph, f.root = repoF, root
 	assertDelivered(t, f, repo, "sync-8")
 }
+
+// A file volume's size does not depend on the tape block size: volumes of
+// 2.5 MiB work with the default 1 MiB block, and each stays within its size.
+func TestSmallFileVolumesWithTheDefaultBlockSize(t *testing.T) {
+	host := registrytest.InProcess(t)
+	f := bigFixture(t, host)
+	dir := t.TempDir()
+	const size = 5 << 19
+	res, err := Serialize(context.Background(), testEnv(), SerializeOptions{Source: f.index, Dest: filepath.Join(dir, "s.tar"), VolumeSize: size})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Volumes) < 2 {
+		t.Fatalf("%d volumes, want several", len(res.Volumes))
+	}
+	for _, v := range res.Volumes {
+		fi, err := os.Stat(v.Device)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Size() > size {
+			t.Errorf("%s is %d bytes, over the volume size %d", v.Device, fi.Size(), size)
+		}
+	}
+	dest := host + "/landing/small:sync-1"
+	if _, err := Deserialize(context.Background(), testEnv(), DeserializeOptions{Source: res.Volumes[0].Device, Dest: dest}); err != nil {
+		t.Fatalf("deserialize: %v", err)
+	}
+	if digestAt(t, dest) != f.root.Digest.String() {
+		t.Error("the transfer was not tagged complete")
+	}
+}
