@@ -414,7 +414,9 @@ func planSerialize(ctx context.Context, env Env, o SerializeOptions, checkpoints
 	if !IsManifest(root.MediaType) {
 		return nil, fmt.Errorf("%s is a %q, not a manifest or index", o.Source, root.MediaType)
 	}
-	root.Annotations = nil // the stream's index.json gives the root its tag only
+	// The stream's index.json describes the root as the reference does:
+	// media type, digest, size, and its tag only.
+	root.Annotations, root.ArtifactType = nil, ""
 	tag := o.Tag
 	if tag == "" {
 		tag = id
