@@ -86,8 +86,17 @@ func (e exitError) Unwrap() error { return e.err }
 
 // NewRoot builds the command tree.
 func NewRoot(o Options) *cobra.Command {
+	return newRoot(newGlobals(o))
+}
+
+func newGlobals(o Options) *globals {
 	g := &globals{opts: o, verbosity: newVerbosity()}
 	g.envErr = g.verbosity.fromEnv()
+	return g
+}
+
+func newRoot(g *globals) *cobra.Command {
+	o := g.opts
 	root := &cobra.Command{
 		Use:   "ferry",
 		Short: "Move OCI images and artifacts across an air gap",
