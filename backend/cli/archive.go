@@ -35,7 +35,7 @@ images whose blobs the far side has. An interrupted archive resumes with
 				return err
 			}
 			o.Sources = srcs
-			o.Serialize.Dest, o.Serialize.Existing = args[1], args[2:]
+			o.Serialize.Dest, o.Serialize.Existing, o.Serialize.Referrers = args[1], args[2:], g.recursive
 			if err := m.apply(cmd.Flags(), &o.Serialize); err != nil {
 				return err
 			}
@@ -66,7 +66,8 @@ images whose blobs the far side has. An interrupted archive resumes with
 	f.StringToStringVarP(&o.Annotations, "annotations", "a", nil, "annotations for the gather index (key=value, repeatable)")
 	f.BoolVar(&o.IndexFallback, "index-fallback", false, "move index entries into an annotation for registries that reject nested indexes")
 	f.StringSliceVarP(&o.Platforms, "platforms", "p", nil, "keep only these platforms of multi-platform images (os/arch[/variant])")
-	f.StringArrayVarP(&selectors, "selector", "l", nil, "only sources whose labels match (comma = and; repeat for or)")
+	f.StringArrayVarP(&selectors, "selector", "l", nil, selectorHelp)
+	g.addOutputFlags(f)
 	f.StringVar(&o.Reference, "reference", "latest", "tag of the gather index in the local store and on the medium")
 	f.StringVar(&o.StoreDir, "store", "", "local OCI store (default $XDG_DATA_HOME/ferry/store)")
 	return cmd

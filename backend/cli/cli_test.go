@@ -46,6 +46,17 @@ func writeFile(t *testing.T, dir, name, content string) string {
 	return p
 }
 
+// gatherOne pushes one image and gathers it into index; it returns the sources list.
+func gatherOne(t *testing.T, home, image, index string) string {
+	t.Helper()
+	registrytest.PushImage(t, image)
+	list := writeFile(t, home, "sources.list", image+"\n")
+	if _, errOut, err := run(t, home, "mirror", "gather", list, index); err != nil {
+		t.Fatalf("gather: %v\n%s", err, errOut)
+	}
+	return list
+}
+
 func history(t *testing.T, home string) []store.Run {
 	t.Helper()
 	st, err := store.Open(filepath.Join(home, "data", "ferry", "ferry.db"))
@@ -178,12 +189,8 @@ func TestSerializeToStdoutKeepsTheStreamClean(t *testing.T) {
 		os.Exit(0)
 	}
 	host := registrytest.InProcess(t)
-	registrytest.PushImage(t, host+"/app/web:1")
 	home := t.TempDir()
-	list := writeFile(t, home, "sources.list", host+"/app/web:1\n")
-	if _, errOut, err := run(t, home, "mirror", "gather", list, host+"/transfer/g:1"); err != nil {
-		t.Fatalf("gather: %v\n%s", err, errOut)
-	}
+	gatherOne(t, home, host+"/app/web:1", host+"/transfer/g:1")
 	tarPath := filepath.Join(home, "stream.tar")
 	stream, err := os.Create(tarPath)
 	if err != nil {

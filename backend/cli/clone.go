@@ -14,6 +14,7 @@ func init() { mirrorVerbs = append(mirrorVerbs, newCloneCmd) }
 
 func newCloneCmd(g *globals) *cobra.Command {
 	var o mirror.CloneOptions
+	var partial continued
 	cmd := &cobra.Command{
 		Use:   "clone SOURCES-FILE MAPPER",
 		Short: "Copy every image of a sources list straight to the destinations MAPPER gives",
@@ -31,7 +32,7 @@ SOURCES-FILE has one fully qualified reference per line, optionally followed by
   ferry mirror clone sources.list go-template=dest.tmpl -p linux/amd64 -l component=core --continue`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			m, err := parseMapper(args[1], o.Selectors)
+			m, err := parseMapper(cmd, args[1], o.Selectors)
 			if err != nil {
 				return err
 			}
@@ -39,25 +40,26 @@ SOURCES-FILE has one fully qualified reference per line, optionally followed by
 			if err != nil {
 				return err
 			}
-			o.Sources, o.Mapping, o.Mapper = srcs, args[1], m
+			o.Sources, o.Mapping, o.Mapper, o.Referrers = srcs, args[1], m, g.recursive
 			cfg, err := g.config()
 			if err != nil {
 				return err
 			}
-			return g.runJob(cmd, func(s *session.Session) (jobs.Spec, error) {
+			return partial.exit(cmd, g.runJob(cmd, func(s *session.Session) (jobs.Spec, error) {
 				return jobs.Spec{Kind: "clone", Args: commandLine(cmd, args), Options: o, Run: func(ctx context.Context, j *jobs.Job) error {
 					res, err := mirror.Clone(ctx, jobs.MirrorEnv(cfg, j), o)
 					printDelivery(cmd.OutOrStdout(), "Cloned", res, o.Check)
+					partial.note(o.Continue, res, err)
 					return err
 				}}, nil
-			})
+			}))
 		},
 	}
 	f := cmd.Flags()
 	f.BoolVar(&o.Check, "check", false, "print every destination and push nothing")
-	f.BoolVar(&o.Continue, "continue", false, "deliver what can be delivered and report every failure at the end")
+	f.BoolVar(&o.Continue, "continue", false, continueHelp)
 	f.StringSliceVarP(&o.Platforms, "platforms", "p", nil, "keep only these platforms of multi-platform images (os/arch[/variant]); the copied index gets a new digest")
-	f.StringArrayVarP(&o.Selectors, "selector", "l", nil, "only sources whose labels match (comma = and; repeat for or)")
-	f.BoolVarP(&o.Referrers, "recursive", "r", false, "also copy the referrers (signatures, SBOMs) of every manifest")
+	f.StringArrayVarP(&o.Selectors, "selector", "l", nil, selectorHelp)
+	g.addOutputFlags(f)
 	return cmd
 }

@@ -40,7 +40,7 @@ func newConfigCmd(g *globals) *cobra.Command {
 			return err
 		},
 	}
-	cmd.Flags().BoolVar(&sample, "sample", false, "print a valid, commented sample configuration")
+	cmd.Flags().BoolVarP(&sample, "sample", "s", false, "print a valid, commented sample configuration")
 	return cmd
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"ferry/backend/config"
 	"ferry/backend/jobs"
 	"ferry/backend/mirror"
 	"ferry/backend/session"
@@ -16,7 +17,7 @@ func init() { mirrorVerbs = append(mirrorVerbs, newDeserializeCmd) }
 
 func newDeserializeCmd(g *globals) *cobra.Command {
 	var o mirror.DeserializeOptions
-	var blockSize string
+	var blockSize config.Size
 	cmd := &cobra.Command{
 		Use:   "deserialize SOURCE [MORE-VOLUMES...] IMAGE",
 		Short: "Read a tar file or tape and push its images into a repository",
@@ -43,12 +44,9 @@ and named.`,
 		Args: cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Source, o.Volumes, o.Dest = args[0], args[1:len(args)-1], args[len(args)-1]
-			if blockSize != "" {
-				n, err := parseSize(blockSize)
-				if err != nil {
-					return fmt.Errorf("--block-size: %w", err)
-				}
-				o.BlockSize = n
+			var err error
+			if o.BlockSize, err = sizeInt("block-size", blockSize, 0); err != nil {
+				return err
 			}
 			cfg, err := g.config()
 			if err != nil {
@@ -66,7 +64,8 @@ and named.`,
 	f := cmd.Flags()
 	f.BoolVar(&o.Strict, "strict", false, "require the reference's entry order (oci-layout, index.json, blobs, index.json)")
 	f.BoolVar(&o.DryRun, "dry-run", false, "read and verify the whole medium; push nothing")
-	f.StringVar(&blockSize, "block-size", "", "first read size on a tape, or read size on other devices (e.g. 1Mi)")
+	f.Var(&blockSize, "block-size", readBlockHelp)
+	g.addOutputFlags(f)
 	return cmd
 }
 

@@ -343,7 +343,7 @@ func TestDrivesSetBlockBadSize(t *testing.T) {
 	sys, dev := fakeDrives(t)
 	for _, tc := range []struct{ size, want string }{
 		{"abc", "not a size"},
-		{"64KB", "not a size"},
+		{"64XB", "unknown unit"},
 		{"32Mi", "limit of 16777215 bytes"},
 	} {
 		_, err := runFerry(t, drivesArgs(sys, dev, "setblk", "nst0", tc.size)...)

@@ -32,7 +32,7 @@ func newGatherCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			o.Sources, o.Dest, o.Annotations = srcs, args[1], annotations
+			o.Sources, o.Dest, o.Annotations, o.Referrers = srcs, args[1], annotations, g.recursive
 			cfg, err := g.config()
 			if err != nil {
 				return err
@@ -55,8 +55,8 @@ func newGatherCmd(g *globals) *cobra.Command {
 	f.StringToStringVarP(&annotations, "annotations", "a", nil, "annotations for the gather index (key=value, repeatable)")
 	f.BoolVar(&o.IndexFallback, "index-fallback", false, "move index entries into an annotation for registries that reject nested indexes")
 	f.StringSliceVarP(&o.Platforms, "platforms", "p", nil, "keep only these platforms of multi-platform images (os/arch[/variant])")
-	f.BoolVarP(&o.Referrers, "recursive", "r", false, "also gather the referrers (signatures, SBOMs) of every manifest")
-	f.StringArrayVarP(&selectors, "selector", "l", nil, "only sources whose labels match (comma = and; repeat for or)")
+	f.StringArrayVarP(&selectors, "selector", "l", nil, selectorHelp)
+	g.addOutputFlags(f)
 	return cmd
 }
 
@@ -75,10 +75,13 @@ func readSources(cmd *cobra.Command, path string, selectors []string) ([]sources
 	for _, w := range warnings {
 		fmt.Fprintf(cmd.ErrOrStderr(), "%s:%s\n", path, w)
 	}
-	if len(selectors) > 0 {
-		return sources.Select(srcs, selectors)
+	if len(selectors) == 0 {
+		return srcs, nil
 	}
-	return srcs, nil
+	if _, err := checkSelectors(cmd, selectors); err != nil {
+		return nil, err
+	}
+	return sources.Select(srcs, selectors)
 }
 
 // commandLine renders the verb's command line for history.

@@ -20,10 +20,10 @@ import (
 func init() { register(newMappingCmd) }
 
 func newMappingCmd(g *globals) *cobra.Command {
-	cmd := &cobra.Command{
+	cmd := groupCommand(&cobra.Command{
 		Use:   "mapping",
 		Short: "Work with mapping rules (where scatter, clone and unarchive put each image)",
-	}
+	})
 	cmd.AddCommand(newMappingPreviewCmd(g))
 	return cmd
 }
@@ -54,7 +54,7 @@ gather index (--index) to see exactly what scatter will do.`,
 			if err != nil {
 				return err
 			}
-			sel, err := sources.ParseSelector(selectors)
+			sel, err := checkSelectors(cmd, selectors)
 			if err != nil {
 				return err
 			}
@@ -85,7 +85,7 @@ gather index (--index) to see exactly what scatter will do.`,
 	f := cmd.Flags()
 	f.StringVar(&sourcesFile, "sources", "", "preview the lines of this sources list")
 	f.StringVar(&index, "index", "", "preview the entries of this gather index (repository:tag or @digest)")
-	f.StringArrayVarP(&selectors, "selector", "l", nil, "only entries whose labels match (comma = and; repeat for or)")
+	f.StringArrayVarP(&selectors, "selector", "l", nil, selectorHelp)
 	return cmd
 }
 

@@ -163,17 +163,6 @@ func TestPartName(t *testing.T) {
 	}
 }
 
-func TestParseSizeForms(t *testing.T) {
-	for in, want := range map[string]int{"1Mi": 1 << 20, "1MiB": 1 << 20, "1M": 1000000, "512Ki": 512 << 10, "4096": 4096} {
-		if got, err := parseSize(in); err != nil || got != want {
-			t.Errorf("parseSize(%s) = %d, %v", in, got, err)
-		}
-	}
-	if _, err := parseSize("lots"); err == nil {
-		t.Error("a bad size was accepted")
-	}
-}
-
 func digestAt(t *testing.T, ref string) string {
 	t.Helper()
 	d, err := remoteHead(ref)

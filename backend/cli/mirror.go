@@ -1,6 +1,9 @@
 package cli
 
 import (
+	"fmt"
+	"strings"
+
 	"github.com/spf13/cobra"
 )
 
@@ -10,12 +13,73 @@ func init() { register(newMirrorCmd) }
 var mirrorVerbs []func(*globals) *cobra.Command
 
 func newMirrorCmd(g *globals) *cobra.Command {
-	cmd := &cobra.Command{
+	cmd := groupCommand(&cobra.Command{
 		Use:   "mirror",
 		Short: "Move images: gather, serialize, deserialize, scatter, clone, archive, unarchive, verify",
-	}
+	})
+	// Persistent, as in the reference: `mirror -r gather` and `mirror gather -r`
+	// both work, and every verb takes it.
+	cmd.PersistentFlags().BoolVarP(&g.recursive, "recursive", "r", false,
+		"also copy the referrers (signatures, SBOMs) of every manifest; deserialize, verify and diff accept it and need nothing more (a medium's referrers are always read)")
 	for _, v := range mirrorVerbs {
 		cmd.AddCommand(v(g))
 	}
+	cmd.AddCommand(notYetCommand(g, "batch-serialize BATCH-LIST SYNC-DIRECTORY",
+		"Serialize several gather artifacts to one folder, sending each blob once (not available yet)",
+		`run "ferry mirror serialize IMAGE DEST EXISTING-IMAGE..." for each artifact, naming the artifacts already sent as EXISTING-IMAGEs`,
+		func(c *cobra.Command) {
+			c.Flags().String("compression", "", "as for serialize")
+			c.Flags().Bool("manifest-json", false, "as for serialize")
+			c.Flags().String("tracker-filename", "record-keeping.csv", "the reference's tracker file name")
+		}))
+	cmd.AddCommand(notYetCommand(g, "batch-deserialize SYNC-DIRECTORY DESTINATION",
+		"Deserialize every tar file of a folder into one repository (not available yet)",
+		`run "ferry mirror deserialize FILE REPOSITORY:TAG" for each tar file, in the order they were written`,
+		func(c *cobra.Command) {
+			c.Flags().String("sync-filename", "successful-syncs.csv", "the reference's sync file name")
+		}))
 	return cmd
+}
+
+// groupCommand makes a command that only holds subcommands fail, instead of
+// printing its usage and succeeding, when the subcommand is missing or
+// unknown: a scheduled job must not "succeed" having done nothing.
+func groupCommand(cmd *cobra.Command) *cobra.Command {
+	cmd.Args = cobra.ArbitraryArgs
+	cmd.RunE = func(c *cobra.Command, args []string) error {
+		var names []string
+		for _, sub := range c.Commands() {
+			if sub.IsAvailableCommand() {
+				names = append(names, sub.Name())
+			}
+		}
+		if len(args) == 0 {
+			return fmt.Errorf("%s needs a subcommand: %s (see %s --help)", c.CommandPath(), strings.Join(names, ", "), c.CommandPath())
+		}
+		msg := fmt.Sprintf("unknown command %q for %q", args[0], c.CommandPath())
+		if c.SuggestionsMinimumDistance <= 0 {
+			c.SuggestionsMinimumDistance = 2
+		}
+		if s := c.SuggestionsFor(args[0]); len(s) > 0 {
+			msg += "; did you mean " + strings.Join(s, " or ") + "?"
+		}
+		return fmt.Errorf("%s (available: %s)", msg, strings.Join(names, ", "))
+	}
+	return cmd
+}
+
+// notYetCommand is a reference verb Ferry does not have yet: it takes the
+// reference's arguments and flags, and always fails, naming what to use instead.
+func notYetCommand(g *globals, use, short, instead string, flags func(*cobra.Command)) *cobra.Command {
+	c := &cobra.Command{
+		Use:   use,
+		Short: short,
+		Args:  cobra.ArbitraryArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			return fmt.Errorf("ferry mirror %s is not available yet; %s", c.Name(), instead)
+		},
+	}
+	g.addOutputFlags(c.Flags())
+	flags(c)
+	return c
 }

@@ -13,7 +13,6 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/sirupsen/logrus"
 	"github.com/spf13/cobra"
 
 	"ferry/backend/session"
@@ -35,8 +34,13 @@ type Options struct {
 type globals struct {
 	configFiles []string
 	db          string
-	verbosity   int
-	opts        Options
+	verbosity   *verbosity
+	// envErr is a bad ACE_DT_VERBOSITY, reported when a verb starts.
+	envErr error
+	// recursive is `mirror -r`, which every mirror verb shares.
+	recursive bool
+	output    outputFlags
+	opts      Options
 	// resultsToStderr sends a job's result lines to standard error, for a
 	// job whose medium is standard output.
 	resultsToStderr bool
@@ -82,7 +86,17 @@ func (e exitError) Unwrap() error { return e.err }
 
 // NewRoot builds the command tree.
 func NewRoot(o Options) *cobra.Command {
-	g := &globals{opts: o}
+	return newRoot(newGlobals(o))
+}
+
+func newGlobals(o Options) *globals {
+	g := &globals{opts: o, verbosity: newVerbosity()}
+	g.envErr = g.verbosity.fromEnv()
+	return g
+}
+
+func newRoot(g *globals) *cobra.Command {
+	o := g.opts
 	root := &cobra.Command{
 		Use:   "ferry",
 		Short: "Move OCI images and artifacts across an air gap",
@@ -92,13 +106,18 @@ scatter them to their final repositories. Run without arguments to open the wind
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       version.Version,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			return g.envErr
+		},
 	}
 	root.SetOut(o.Stdout)
 	root.SetErr(o.Stderr)
 	pf := root.PersistentFlags()
 	pf.StringArrayVar(&g.configFiles, "config", nil, "configuration file (repeatable; the first that exists is used)")
 	pf.StringVar(&g.db, "db", "", "history database (default $XDG_DATA_HOME/ferry/ferry.db, or FERRY_DB)")
-	pf.IntVarP(&g.verbosity, "verbosity", "v", envInt("ACE_DT_VERBOSITY", 0), "logging verbosity: 0 warnings, 1 info, 2 debug, 3 trace")
+	pf.VarP(g.verbosity, "verbosity", "v", "logging verbosity (also the environment variable "+EnvVerbosity+"): error, warn, info, debug, trace,\n"+
+		"or a number as for ace-dt: error=0, warn=4, info=8, debug=12, trace=16; the most verbose of several values wins")
+	pf.Lookup("verbosity").NoOptDefVal = "warn"
 
 	root.AddCommand(newVersionCmd(g), newUICmd(g))
 	for _, add := range extraCommands {
@@ -112,34 +131,13 @@ var extraCommands []func(*globals) *cobra.Command
 
 func register(f func(*globals) *cobra.Command) { extraCommands = append(extraCommands, f) }
 
-func envInt(name string, def int) int {
-	var v int
-	if _, err := fmt.Sscan(os.Getenv(name), &v); err == nil {
-		return v
-	}
-	return def
-}
-
-func (g *globals) logLevel() logrus.Level {
-	switch {
-	case g.verbosity <= 0:
-		return logrus.WarnLevel
-	case g.verbosity == 1:
-		return logrus.InfoLevel
-	case g.verbosity == 2:
-		return logrus.DebugLevel
-	default:
-		return logrus.TraceLevel
-	}
-}
-
 // openSession opens the database and log for a verb that records history.
 func (g *globals) openSession() (*session.Session, error) {
 	p := session.DefaultPaths()
 	if g.db != "" {
 		p.DB = g.db
 	}
-	return session.Open(session.Options{Paths: p, LogLevel: g.logLevel(), Console: g.opts.Stderr})
+	return session.Open(session.Options{Paths: p, LogLevel: g.verbosity.logLevel(), Console: g.opts.Stderr})
 }
 
 func newVersionCmd(g *globals) *cobra.Command {

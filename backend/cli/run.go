@@ -25,7 +25,7 @@ const cancelGrace = 30 * time.Second
 // runJob runs one operation as a job in a new session: it records history,
 // shows progress on stderr (a bar on a terminal, plain lines when piped) and
 // cancels the job on Ctrl-C.
-func (g *globals) runJob(cmd *cobra.Command, build func(*session.Session) (jobs.Spec, error)) error {
+func (g *globals) runJob(cmd *cobra.Command, build func(*session.Session) (jobs.Spec, error)) (rerr error) {
 	sess, err := g.openSession()
 	if err != nil {
 		return err
@@ -45,15 +45,30 @@ func (g *globals) runJob(cmd *cobra.Command, build func(*session.Session) (jobs.
 		if g.resultsToStderr {
 			stdout = out
 		}
-		results.writeTo(stdout)
+		if !g.output.quiet {
+			results.writeTo(stdout)
+		}
 	}()
 	spec, err := build(sess)
 	if err != nil {
 		return err
 	}
-	rep := newReporter(out, isTerminal(out))
+	rep := newReporter(g.output.progressWriter(out), !g.output.noTerm && isTerminal(out))
 	unsub := sess.Jobs.Subscribe(rep.handle)
 	defer unsub()
+	if g.output.debug != "" {
+		events, err := openEventLog(g.output.debug)
+		if err != nil {
+			return err
+		}
+		unsubEvents := sess.Jobs.Subscribe(events.handle)
+		defer func() {
+			unsubEvents()
+			if cerr := events.close(); rerr == nil {
+				rerr = cerr
+			}
+		}()
+	}
 	id, err := sess.Jobs.Start(spec)
 	if err != nil {
 		return err

@@ -11,7 +11,6 @@ import (
 	"ferry/backend/mapping"
 	"ferry/backend/mirror"
 	"ferry/backend/session"
-	"ferry/backend/sources"
 )
 
 func init() { mirrorVerbs = append(mirrorVerbs, newScatterCmd) }
@@ -32,6 +31,7 @@ reported and skipped. Preview with "ferry mapping preview".`
 func newScatterCmd(g *globals) *cobra.Command {
 	var o mirror.ScatterOptions
 	var subset string
+	var partial continued
 	cmd := &cobra.Command{
 		Use:   "scatter IMAGE MAPPER",
 		Short: "Push every image of a gather index to the destinations MAPPER gives",
@@ -44,33 +44,34 @@ deserialize) to the repositories MAPPER maps it to, and tags it there.
   ferry mirror scatter reg.high.example/transfer:sync-45 go-template=dest.tmpl -l component=core --continue`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			m, err := parseMapper(args[1], o.Selectors)
+			m, err := parseMapper(cmd, args[1], o.Selectors)
 			if err != nil {
 				return err
 			}
 			if o.Subset, err = readSubset(cmd, subset); err != nil {
 				return err
 			}
-			o.Source, o.Mapping, o.Mapper = args[0], args[1], m
+			o.Source, o.Mapping, o.Mapper, o.Referrers = args[0], args[1], m, g.recursive
 			cfg, err := g.config()
 			if err != nil {
 				return err
 			}
-			return g.runJob(cmd, func(s *session.Session) (jobs.Spec, error) {
+			return partial.exit(cmd, g.runJob(cmd, func(s *session.Session) (jobs.Spec, error) {
 				return jobs.Spec{Kind: "scatter", Args: commandLine(cmd, args), Options: o, Run: func(ctx context.Context, j *jobs.Job) error {
 					res, err := mirror.Scatter(ctx, jobs.MirrorEnv(cfg, j), o)
 					printDelivery(cmd.OutOrStdout(), "Scattered", res, o.Check)
+					partial.note(o.Continue, res, err)
 					return err
 				}}, nil
-			})
+			}))
 		},
 	}
 	f := cmd.Flags()
 	f.BoolVar(&o.Check, "check", false, "print every destination and push nothing")
 	f.StringVar(&subset, "subset", "", "scatter only the images listed in this sources list")
-	f.StringArrayVarP(&o.Selectors, "selector", "l", nil, "only images whose labels match (comma = and; repeat for or)")
-	f.BoolVar(&o.Continue, "continue", false, "deliver what can be delivered and report every failure at the end")
-	f.BoolVarP(&o.Referrers, "recursive", "r", false, "also copy the referrers (signatures, SBOMs) of every manifest")
+	f.StringArrayVarP(&o.Selectors, "selector", "l", nil, selectorHelp)
+	f.BoolVar(&o.Continue, "continue", false, continueHelp)
+	g.addOutputFlags(f)
 	return cmd
 }
 
@@ -109,12 +110,12 @@ func printDelivery(w io.Writer, verb string, res mirror.ScatterResult, check boo
 
 // parseMapper reads MAPPER and checks the label selectors, so bad input is
 // refused before a job starts.
-func parseMapper(spec string, selectors []string) (mapping.Mapper, error) {
+func parseMapper(cmd *cobra.Command, spec string, selectors []string) (mapping.Mapper, error) {
 	m, err := mapping.Parse(spec)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := sources.ParseSelector(selectors); err != nil {
+	if _, err := checkSelectors(cmd, selectors); err != nil {
 		return nil, err
 	}
 	return m, nil

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -27,68 +26,46 @@ func init() { mirrorVerbs = append(mirrorVerbs, newSerializeCmd) }
 
 // mediaFlags are the serialize flags that serialize and archive share.
 type mediaFlags struct {
-	bufferSize, blockSize, volumeSize string
+	bufferSize, blockSize, volumeSize config.Size
 }
 
 func addSerializeFlags(f *pflag.FlagSet, o *mirror.SerializeOptions, m *mediaFlags) {
+	m.bufferSize, m.blockSize = mirror.DefaultBufferSize, mirror.DefaultBlockSize
 	f.StringVar(&o.CheckpointFile, "checkpoint", "", "write the checkpoint ledger (one JSON line per blob the medium confirmed) to this file")
-	f.StringSliceVar(&o.ExistingFromCheckpoint, "existing-from-checkpoint", nil, "FILE:OFFSET: blobs a ledger records below OFFSET are on the far side already (repeatable)")
+	f.StringSliceVar(&o.ExistingFromCheckpoint, "existing-from-checkpoint", nil, "FILE:OFFSET: blobs a ledger records below OFFSET are on the far side already (comma-separated or repeated)")
 	f.StringVar(&o.Compression, "compression", "", "compress the whole stream: gzip or zstd (default none)")
 	f.BoolVar(&o.ManifestJSON, "manifest-json", false, "also write DEST.manifest.json in the format docker load reads")
-	f.StringVarP(&m.bufferSize, "buffer-size", "m", "64Mi", "memory between the registry and the medium (e.g. 1Gi for tapes)")
-	f.StringVarP(&m.blockSize, "block-size", "b", "1Mi", "size of every write to the medium")
+	f.VarP(&m.bufferSize, "buffer-size", "m", "memory between the registry and the medium (e.g. 1Gi for tapes); 0: the least, one block")
+	f.VarP(&m.blockSize, "block-size", "b", "size of every write to the medium")
 	f.IntVar(&o.HWM, "hwm", 0, fmt.Sprintf("percent the buffer fills before the medium is written (0: %d for a tape drive, none for files; 1 starts a tape almost at once)", mirror.DefaultHWM))
-	f.BoolVarP(&o.Referrers, "recursive", "r", false, "also send the referrers (signatures, SBOMs) of every manifest")
 	f.BoolVar(&o.Force, "force", false, "overwrite an existing DEST file (nothing is ever appended)")
-	f.StringVar(&m.volumeSize, "volume-size", "", "split into files of at most this size, DEST with .001, .002, ... before .tar, each a complete archive (e.g. 4.7G for DVDs)")
+	f.Var(&m.volumeSize, "volume-size", "split into files of at most this size, DEST with .001, .002, ... before .tar, each a complete archive (e.g. 4.7G for DVDs)")
 	f.BoolVar(&o.PadFinalBlock, "pad-final-block", false, "zero-pad the last block to the block size; on a tape, write in fixed-size blocks")
 }
 
-// apply parses the size flags into o; a size kept from a resumed run
-// changes only when its flag is given.
+// apply copies the size flags into o; a size kept from a resumed run
+// changes only when its flag is given. Sizes follow the reference: 1MB is
+// 10^6 bytes, 1MiB 2^20, and -m 0 (its default, no buffer) is the smallest
+// buffer Ferry can write through: one block.
 func (m mediaFlags) apply(f *pflag.FlagSet, o *mirror.SerializeOptions) error {
-	if f.Changed("buffer-size") || o.BufferSize == 0 {
-		n, err := parseSize(m.bufferSize)
-		if err != nil {
-			return fmt.Errorf("--buffer-size: %w", err)
-		}
-		o.BufferSize = n
-	}
+	var err error
 	if f.Changed("block-size") || o.BlockSize == 0 {
-		n, err := parseSize(m.blockSize)
-		if err != nil {
-			return fmt.Errorf("--block-size: %w", err)
+		if o.BlockSize, err = sizeInt("block-size", m.blockSize, 1); err != nil {
+			return err
 		}
-		o.BlockSize = n
 	}
-	if f.Changed("volume-size") && m.volumeSize != "" {
-		n, err := parseVolumeSize(m.volumeSize)
-		if err != nil {
-			return fmt.Errorf("--volume-size: %w", err)
+	if f.Changed("buffer-size") || o.BufferSize == 0 {
+		if o.BufferSize, err = sizeInt("buffer-size", m.bufferSize, 0); err != nil {
+			return err
 		}
-		o.VolumeSize = n
+		if o.BufferSize == 0 {
+			o.BufferSize = o.BlockSize
+		}
+	}
+	if f.Changed("volume-size") {
+		o.VolumeSize = int64(m.volumeSize)
 	}
 	return nil
-}
-
-// parseVolumeSize accepts sizes as parseSize does, plus decimal fractions
-// with SI units as media are sold: 4.7G (a DVD) is 4.7 * 10^9 bytes.
-func parseVolumeSize(s string) (int64, error) {
-	t := strings.TrimSpace(s)
-	if n, err := parseSize(t); err == nil {
-		return int64(n), nil
-	}
-	units := map[string]float64{"K": 1e3, "KB": 1e3, "M": 1e6, "MB": 1e6, "G": 1e9, "GB": 1e9, "T": 1e12, "TB": 1e12}
-	for _, u := range []string{"KB", "MB", "GB", "TB", "K", "M", "G", "T"} {
-		if num, ok := strings.CutSuffix(strings.ToUpper(t), u); ok {
-			v, err := strconv.ParseFloat(num, 64)
-			if err == nil && v > 0 && v*units[u] < 1<<62 {
-				return int64(v * units[u]), nil
-			}
-			break
-		}
-	}
-	return 0, fmt.Errorf("%q is not a size (e.g. 4.7G, 25GB, 700Mi)", s)
 }
 
 // stdinTerminal reports whether standard input is a terminal; tests replace it.
@@ -140,18 +117,6 @@ func cliEnv(cmd *cobra.Command, env mirror.Env) mirror.Env {
 	return env
 }
 
-// parseSize accepts 4096, 512Ki, 1Mi, 1MiB, 1M and the like.
-func parseSize(s string) (int, error) {
-	n, err := config.ParseSize(s)
-	if err != nil {
-		return 0, err
-	}
-	if int64(n) > int64(^uint(0)>>1) || n <= 0 {
-		return 0, fmt.Errorf("%q is out of range", s)
-	}
-	return int(n), nil
-}
-
 func newSerializeCmd(g *globals) *cobra.Command {
 	var o mirror.SerializeOptions
 	var m mediaFlags
@@ -194,7 +159,7 @@ variable-size records of --block-size; --pad-final-block writes fixed-size block
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if resume == "" {
-				o.Source, o.Dest, o.Existing = args[0], args[1], args[2:]
+				o.Source, o.Dest, o.Existing, o.Referrers = args[0], args[1], args[2:], g.recursive
 				if err := m.apply(cmd.Flags(), &o); err != nil {
 					return err
 				}
@@ -227,6 +192,7 @@ variable-size records of --block-size; --pad-final-block writes fixed-size block
 	}
 	f := cmd.Flags()
 	addSerializeFlags(f, &o, &m)
+	g.addOutputFlags(f)
 	f.StringVar(&resume, "resume", "", "continue the interrupted run RUN-ID: write what it did not deliver to a new DEST")
 	return cmd
 }

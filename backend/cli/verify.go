@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"ferry/backend/config"
 	"ferry/backend/jobs"
 	"ferry/backend/mirror"
 	"ferry/backend/session"
@@ -16,7 +17,7 @@ func init() { mirrorVerbs = append(mirrorVerbs, newVerifyCmd) }
 
 func newVerifyCmd(g *globals) *cobra.Command {
 	var o mirror.VerifyOptions
-	var blockSize string
+	var blockSize config.Size
 	cmd := &cobra.Command{
 		Use:   "verify SOURCE [MORE-VOLUMES...]",
 		Short: "Check a tar file or tape without any registry",
@@ -34,12 +35,9 @@ non-zero on any problem.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Source = args[0]
-			if blockSize != "" {
-				n, err := parseSize(blockSize)
-				if err != nil {
-					return fmt.Errorf("--block-size: %w", err)
-				}
-				o.BlockSize = n
+			var err error
+			if o.BlockSize, err = sizeInt("block-size", blockSize, 0); err != nil {
+				return err
 			}
 			cfg, err := g.config()
 			if err != nil {
@@ -56,7 +54,8 @@ non-zero on any problem.`,
 	}
 	f := cmd.Flags()
 	f.BoolVar(&o.Strict, "strict", false, "require the reference's entry order")
-	f.StringVar(&blockSize, "block-size", "", "first read size on a tape, or read size on other devices")
+	f.Var(&blockSize, "block-size", readBlockHelp)
+	g.addOutputFlags(f)
 	f.BoolVar(&o.AllowMissing, "allow-missing", false, "list, but accept, blobs left out because the far side has them (EXISTING-IMAGE, resumed runs)")
 	return cmd
 }

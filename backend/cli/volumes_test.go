@@ -56,13 +56,13 @@ func TestSerializeVolumeSizeThenDeserializeTheSet(t *testing.T) {
 
 func TestVolumeSizeFlagForms(t *testing.T) {
 	for in, want := range map[string]int64{"4.7G": 4_700_000_000, "25GB": 25_000_000_000, "700Mi": 700 << 20, "1048576": 1 << 20} {
-		if got, err := parseVolumeSize(in); err != nil || got != want {
-			t.Errorf("parseVolumeSize(%q) = %d, %v; want %d", in, got, err, want)
+		if o, err := serializeFlags("--volume-size", in); err != nil || o.VolumeSize != want {
+			t.Errorf("--volume-size %s = %d, %v; want %d", in, o.VolumeSize, err, want)
 		}
 	}
 	for _, bad := range []string{"", "abc", "-1G", "4.7X"} {
-		if _, err := parseVolumeSize(bad); err == nil {
-			t.Errorf("parseVolumeSize(%q): no error", bad)
+		if _, err := serializeFlags("--volume-size", bad); err == nil {
+			t.Errorf("--volume-size %q: no error", bad)
 		}
 	}
 }

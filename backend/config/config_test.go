@@ -356,7 +356,7 @@ func TestParseSize(t *testing.T) {
 			t.Errorf("ParseSize(%q) = %d, %v; want %d", in, got, err, want)
 		}
 	}
-	for _, in := range []string{"", "-1", "1MB", "1 Mi", "Mi", "9Ei"} {
+	for _, in := range []string{"", "-1", "Mi", "9Ei", "1e6", "1 000", "1Zi", "1MiBs"} {
 		if got, err := ParseSize(in); err == nil {
 			t.Errorf("ParseSize(%q) = %d, want an error", in, got)
 		}
@@ -368,13 +368,20 @@ func TestParseSize(t *testing.T) {
 	}
 }
 
-func TestParseSizeAcceptsByteSuffixSpellings(t *testing.T) {
-	for in, want := range map[string]Size{"1MiB": 1 << 20, " 1Mi ": 1 << 20, "2GiB": 2 << 30, "4096": 4096} {
+// The reference's size flags read MB as 10^6 and MiB as 2^20, in any case,
+// with an optional space and thousands separators (measured with its
+// `util mbuffer -b`: 1MB writes 1000000-byte blocks, 1MiB 1048576).
+func TestParseSizeAcceptsTheReferenceSpellings(t *testing.T) {
+	for in, want := range map[string]Size{
+		"1MiB": 1 << 20, " 1Mi ": 1 << 20, "2GiB": 2 << 30, "4096": 4096, "1 MiB": 1 << 20, "1mib": 1 << 20,
+		"1MB": 1e6, "1mb": 1e6, "1 MB": 1e6, "1M": 1e6, "512KB": 512e3, "512kb": 512e3, "1Kb": 1000, "1.5MB": 15e5,
+		"1,000,000": 1e6, "1B": 1, "0": 0, "1GB": 1e9, "1Gi": 1 << 30, "1TB": 1e12,
+	} {
 		if got, err := ParseSize(in); err != nil || got != want {
 			t.Errorf("ParseSize(%q) = %d, %v; want %d", in, got, err, want)
 		}
 	}
-	for _, bad := range []string{"1B", "MiB", "1iB", "1 MiB"} {
+	for _, bad := range []string{"MiB", "1iB", "1  MiB", "1XB", "-5"} {
 		if _, err := ParseSize(bad); err == nil {
 			t.Errorf("ParseSize(%q) accepted", bad)
 		}

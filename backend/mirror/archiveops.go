@@ -95,6 +95,10 @@ type UnarchiveOptions struct {
 	Mapper    mapping.Mapper `json:"-"`
 	Strict    bool           `json:"strict,omitempty"`
 	BlockSize int            `json:"blockSize,omitempty"`
+	// Reference tags the gather index in the store (default: the medium's own tag).
+	Reference string `json:"reference,omitempty"`
+	// Check plans the scatter and pushes nothing to the destinations.
+	Check bool `json:"check,omitempty"`
 	// Scatter options.
 	Subset    []string `json:"subset,omitempty"`
 	Selectors []string `json:"selectors,omitempty"`
@@ -121,7 +125,7 @@ func Unarchive(ctx context.Context, env Env, o UnarchiveOptions) (UnarchiveResul
 		return res, errors.New("unarchive needs a mapping, e.g. nest=reg.example/mirror")
 	}
 	var err error
-	res.Deserialize, err = Deserialize(ctx, env, DeserializeOptions{Source: o.Source, DestLayout: o.StoreDir, Strict: o.Strict, BlockSize: o.BlockSize})
+	res.Deserialize, err = Deserialize(ctx, env, DeserializeOptions{Source: o.Source, Dest: o.Reference, DestLayout: o.StoreDir, Strict: o.Strict, BlockSize: o.BlockSize})
 	if err != nil {
 		return res, err
 	}
@@ -131,7 +135,7 @@ func Unarchive(ctx context.Context, env Env, o UnarchiveOptions) (UnarchiveResul
 	}
 	res.Scatter, err = ScatterFrom(ctx, env, store, res.Deserialize.Root.Digest.String(), ScatterOptions{
 		Source: o.Source, Mapping: o.Mapping, Mapper: o.Mapper, Subset: o.Subset, Selectors: o.Selectors,
-		Continue: o.Continue, Referrers: o.Referrers,
+		Continue: o.Continue, Referrers: o.Referrers, Check: o.Check,
 	})
 	return res, err
 }
