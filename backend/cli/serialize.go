@@ -34,7 +34,7 @@ func addSerializeFlags(f *pflag.FlagSet, o *mirror.SerializeOptions, m *mediaFla
 	f.StringVar(&o.CheckpointFile, "checkpoint", "", "write the checkpoint ledger (one JSON line per blob the medium confirmed) to this file")
 	f.StringSliceVar(&o.ExistingFromCheckpoint, "existing-from-checkpoint", nil, "FILE:OFFSET: blobs a ledger records below OFFSET are on the far side already (comma-separated or repeated)")
 	f.StringVar(&o.Compression, "compression", "", "compress the whole stream: gzip or zstd (default none)")
-	f.BoolVar(&o.ManifestJSON, "manifest-json", false, "also write DEST.manifest.json in the format docker load reads")
+	f.BoolVar(&o.ManifestJSON, "manifest-json", false, "also write manifest.json inside the archive, after the final index.json, in the format docker load reads")
 	f.VarP(&m.bufferSize, "buffer-size", "m", "memory between the registry and the medium (e.g. 1Gi for tapes); 0: the least, one block")
 	f.VarP(&m.blockSize, "block-size", "b", "size of every write to the medium")
 	f.IntVar(&o.HWM, "hwm", 0, fmt.Sprintf("percent the buffer fills before the medium is written (0: %d for a tape drive, none for files; 1 starts a tape almost at once)", mirror.DefaultHWM))
@@ -225,7 +225,7 @@ func reportSerialize(w io.Writer, o mirror.SerializeOptions, res mirror.Serializ
 		}
 	}
 	if res.ManifestJSON != "" {
-		fmt.Fprintf(w, "Wrote %s\n", res.ManifestJSON)
+		fmt.Fprintf(w, "The archive holds %s for docker-archive readers\n", res.ManifestJSON)
 	}
 	return nil
 }
