@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -40,6 +41,7 @@ func newGatherCmd(g *globals) *cobra.Command {
 			return g.runJob(cmd, func(s *session.Session) (jobs.Spec, error) {
 				return jobs.Spec{Kind: "gather", Args: commandLine(cmd, args), Options: o, Run: func(ctx context.Context, j *jobs.Job) error {
 					res, err := mirror.Gather(ctx, jobs.MirrorEnv(cfg, j), o)
+					printWarnings(cmd.OutOrStdout(), res.Warnings)
 					if err != nil {
 						return err
 					}
@@ -58,6 +60,13 @@ func newGatherCmd(g *globals) *cobra.Command {
 	f.BoolVarP(&o.Referrers, "recursive", "r", false, "also gather the referrers (signatures, SBOMs) of every manifest")
 	f.StringArrayVarP(&selectors, "selector", "l", nil, "only sources whose labels match (comma = and; repeat for or)")
 	return cmd
+}
+
+// printWarnings prints what an operation left out, one "warning:" line each.
+func printWarnings(w io.Writer, warnings []string) {
+	for _, m := range warnings {
+		fmt.Fprintf(w, "warning: %s\n", m)
+	}
 }
 
 // readSources parses a sources list, reporting every bad line at once, and
