@@ -56,7 +56,7 @@ func newGatherCmd(g *globals) *cobra.Command {
 	f := cmd.Flags()
 	f.StringToStringVarP(&annotations, "annotations", "a", nil, "annotations for the gather index (key=value, repeatable)")
 	f.BoolVar(&o.IndexFallback, "index-fallback", false, "move index entries into an annotation for registries that reject nested indexes")
-	f.StringSliceVarP(&o.Platforms, "platforms", "p", nil, "keep only these platforms of multi-platform images (os/arch[/variant])")
+	f.StringSliceVarP(&o.Platforms, "platforms", "p", nil, "gather only these platforms (os/arch[/variant][:os.version]): an index gives its matching manifests; a source with none is left out with a warning")
 	f.BoolVarP(&o.Referrers, "recursive", "r", false, "also gather the referrers (signatures, SBOMs) of every manifest")
 	f.StringArrayVarP(&selectors, "selector", "l", nil, "only sources whose labels match (comma = and; repeat for or)")
 	return cmd

@@ -94,7 +94,7 @@ func Gather(ctx context.Context, env Env, o GatherOptions) (GatherResult, error)
 			continue
 		}
 		if len(es) == 0 {
-			w := fmt.Sprintf("%s (line %d) left out: nothing for platform %s (%s)", s.Ref, s.Line, formatPlatforms(platforms), why)
+			w := leftOut(s, platforms, why)
 			res.Warnings = append(res.Warnings, w)
 			env.item(Item{Source: s.Ref, Destination: o.Dest, Status: ItemSkipped, Error: w})
 			env.logf("warning: %s", w)
@@ -140,6 +140,37 @@ func Gather(ctx context.Context, env Env, o GatherOptions) (GatherResult, error)
 	res.Images = len(entries)
 	env.logf("gathered %d images into %s (%s)", res.Images, o.Dest, res.Index.Digest)
 	return res, nil
+}
+
+// leftOut is the warning for a source that platform filtering leaves out.
+func leftOut(s sources.Source, platforms []ocispec.Platform, why string) string {
+	return fmt.Sprintf("%s (line %d) left out: nothing for platform %s (%s)", s.Ref, s.Line, formatPlatforms(platforms), why)
+}
+
+// PlatformWarnings tells, before a gather, which sources its platforms
+// would leave out, in the words Gather will use. Sources that cannot be
+// read are not reported here: Inspect reports them.
+func PlatformWarnings(ctx context.Context, env Env, srcs []sources.Source, platforms []string) ([]string, error) {
+	want, err := parsePlatforms(platforms)
+	if err != nil || len(want) == 0 {
+		return nil, err
+	}
+	var out []string
+	for _, s := range sortedSources(srcs) {
+		ref, err := refs.Parse(s.Ref)
+		if err != nil {
+			continue
+		}
+		repo := env.repoOf(ref.Name())
+		desc, raw, err := repo.Resolve(ctx, ref.Name().Identifier())
+		if err != nil {
+			continue
+		}
+		if picks, why, err := pickPlatforms(ctx, repo, desc, raw, want); err == nil && len(picks) == 0 {
+			out = append(out, leftOut(s, want, why))
+		}
+	}
+	return out, ctx.Err()
 }
 
 // sortedSources orders sources by reference, as the reference tool orders

@@ -15,13 +15,20 @@ import (
 )
 
 // parsePlatforms reads os/arch[/variant][:os.version] platforms; each flag
-// value may list several, separated by commas.
+// value may list several, separated by commas. "all" means every platform:
+// no filtering (the reference tool then keeps only manifests without a
+// platform, which is never what was asked).
 func parsePlatforms(ps []string) ([]ocispec.Platform, error) {
 	var out []ocispec.Platform
+	all := false
 	for _, p := range ps {
 		for _, one := range strings.Split(p, ",") {
 			one = strings.TrimSpace(one)
 			if one == "" {
+				continue
+			}
+			if one == "all" {
+				all = true
 				continue
 			}
 			spec, osVersion, _ := strings.Cut(one, ":")
@@ -35,6 +42,9 @@ func parsePlatforms(ps []string) ([]ocispec.Platform, error) {
 			}
 			out = append(out, pl)
 		}
+	}
+	if all {
+		return nil, nil
 	}
 	return out, nil
 }
