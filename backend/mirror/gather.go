@@ -112,19 +112,27 @@ func Gather(ctx context.Context, env Env, o GatherOptions) (GatherResult, error)
 
 	all := NewGraph()
 	copier = &Copier{Concurrency: env.concurrency(), Progress: env.Progress, Phase: "copy"}
+	// A manifest listed twice (from one repository) is copied once.
+	first := map[string]bool{}
 	for _, e := range entries {
 		all.Merge(e.graph)
-		copier.Expect(graphBytes(e.graph), 1)
+		if k := e.repo.String() + "@" + e.desc.Digest.String(); !first[k] {
+			first[k] = true
+			copier.Expect(graphBytes(e.graph), 1)
+		}
 	}
 	for _, e := range entries {
 		dgst := e.desc.Digest.String()
-		st, err := copier.Copy(ctx, e.graph, e.repo, dst)
-		if err != nil {
-			env.item(Item{Source: e.src.Ref, Destination: o.Dest, Digest: dgst, Status: ItemFailed, Error: err.Error()})
-			return res, fmt.Errorf("%s (line %d): %w", e.src.Ref, e.src.Line, err)
+		var st CopyStats
+		if k := e.repo.String() + "@" + dgst; first[k] {
+			delete(first, k)
+			if st, err = copier.Copy(ctx, e.graph, e.repo, dst); err != nil {
+				env.item(Item{Source: e.src.Ref, Destination: o.Dest, Digest: dgst, Status: ItemFailed, Error: err.Error()})
+				return res, fmt.Errorf("%s (line %d): %w", e.src.Ref, e.src.Line, err)
+			}
+			res.Stats.add(st)
+			copier.ItemDone(e.src.Ref)
 		}
-		res.Stats.add(st)
-		copier.ItemDone(e.src.Ref)
 		env.item(Item{Source: e.src.Ref, Destination: o.Dest, Digest: dgst, Status: ItemDone, Bytes: st.BytesSent + st.BytesMounted})
 	}
 

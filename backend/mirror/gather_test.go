@@ -81,6 +81,9 @@ func TestGatherIndexShapeSizesAndDeterminism(t *testing.T) {
 	if res.Images != 3 {
 		t.Errorf("images = %d, want 3 (one per line)", res.Images)
 	}
+	if res.Stats.Manifests != 4 || res.Stats.Blobs != 7 { // the image, the index and its two images
+		t.Errorf("the image listed twice was not copied once: %+v", res.Stats)
+	}
 	gref, _ := name.ParseReference(o.Dest)
 	desc, err := remote.Get(gref)
 	if err != nil {
