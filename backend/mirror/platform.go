@@ -169,8 +169,8 @@ func pickFromIndex(ctx context.Context, repo Repo, raw []byte, want []ocispec.Pl
 	if err := json.Unmarshal(raw, &entries); err != nil {
 		return nil, fmt.Errorf("parse index: %w", err)
 	}
-	if err := json.Unmarshal(raw, &descs); err != nil || len(descs.Manifests) != len(entries.Manifests) {
-		return nil, fmt.Errorf("parse index: %v", err)
+	if err := json.Unmarshal(raw, &descs); err != nil {
+		return nil, fmt.Errorf("parse index: %w", err)
 	}
 	var picks []platformPick
 	for i, e := range entries.Manifests {
