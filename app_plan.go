@@ -59,6 +59,13 @@ func (a *App) PlanTransfer(req TransferRequest) (TransferPlan, error) {
 			p.BytesTotal += in.Size
 		}
 		p.BytesDedup = p.BytesTotal // per image; shared layers are counted once by gather itself
+		if req.Kind != "clone" {
+			drops, err := mirror.PlatformWarnings(ctx, env, srcs, req.Platforms)
+			if err != nil {
+				return p, err
+			}
+			p.Warnings = append(p.Warnings, drops...)
+		}
 		switch req.Kind {
 		case "gather":
 			p.Destination = "registry " + req.Image

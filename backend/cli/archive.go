@@ -50,6 +50,7 @@ images whose blobs the far side has. An interrupted archive resumes with
 				g.resultsToStderr = o.Serialize.Dest == medium.Stdio
 				return jobs.Spec{Kind: "archive", Args: commandLine(cmd, args), Options: o, Run: func(ctx context.Context, j *jobs.Job) error {
 					res, err := mirror.Archive(ctx, cliEnv(cmd, jobs.MirrorEnv(cfg, j)), o)
+					printWarnings(cmd.OutOrStdout(), res.Gather.Warnings)
 					if res.Serialize.Root.Digest.Hex == "" {
 						return err // failed before serializing
 					}

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -40,6 +41,7 @@ func newGatherCmd(g *globals) *cobra.Command {
 			return g.runJob(cmd, func(s *session.Session) (jobs.Spec, error) {
 				return jobs.Spec{Kind: "gather", Args: commandLine(cmd, args), Options: o, Run: func(ctx context.Context, j *jobs.Job) error {
 					res, err := mirror.Gather(ctx, jobs.MirrorEnv(cfg, j), o)
+					printWarnings(cmd.OutOrStdout(), res.Warnings)
 					if err != nil {
 						return err
 					}
@@ -54,10 +56,17 @@ func newGatherCmd(g *globals) *cobra.Command {
 	f := cmd.Flags()
 	f.StringToStringVarP(&annotations, "annotations", "a", nil, "annotations for the gather index (key=value, repeatable)")
 	f.BoolVar(&o.IndexFallback, "index-fallback", false, "move index entries into an annotation for registries that reject nested indexes")
-	f.StringSliceVarP(&o.Platforms, "platforms", "p", nil, "keep only these platforms of multi-platform images (os/arch[/variant])")
+	f.StringSliceVarP(&o.Platforms, "platforms", "p", nil, "gather only these platforms (os/arch[/variant][:os.version]): an index gives its matching manifests; a source with none is left out with a warning")
 	f.StringArrayVarP(&selectors, "selector", "l", nil, selectorHelp)
 	g.addOutputFlags(f)
 	return cmd
+}
+
+// printWarnings prints what an operation left out, one "warning:" line each.
+func printWarnings(w io.Writer, warnings []string) {
+	for _, m := range warnings {
+		fmt.Fprintf(w, "warning: %s\n", m)
+	}
 }
 
 // readSources parses a sources list, reporting every bad line at once, and

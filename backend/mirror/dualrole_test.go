@@ -20,15 +20,6 @@ import (
 	"ferry/backend/sources"
 )
 
-// rawPut is a manifest given as bytes, for pushing any shape with remote.Put.
-type rawPut struct {
-	raw []byte
-	mt  types.MediaType
-}
-
-func (m rawPut) RawManifest() ([]byte, error)        { return m.raw, nil }
-func (m rawPut) MediaType() (types.MediaType, error) { return m.mt, nil }
-
 // putBlob uploads bytes as a blob of repo and returns their descriptor.
 func putBlob(t *testing.T, repo string, mt types.MediaType, data []byte) v1.Descriptor {
 	t.Helper()
@@ -44,23 +35,15 @@ func putBlob(t *testing.T, repo string, mt types.MediaType, data []byte) v1.Desc
 	return v1.Descriptor{MediaType: mt, Digest: h, Size: size}
 }
 
-// putManifest pushes a manifest (any JSON value) to ref and returns its
+// putJSON pushes a manifest (any JSON value) to ref and returns its
 // descriptor and bytes.
-func putManifest(t *testing.T, ref string, mt types.MediaType, m any) (v1.Descriptor, []byte) {
+func putJSON(t *testing.T, ref string, mt types.MediaType, m any) (v1.Descriptor, []byte) {
 	t.Helper()
 	raw, err := json.Marshal(m)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := name.ParseReference(ref)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := remote.Put(r, rawPut{raw, mt}); err != nil {
-		t.Fatalf("manifest to %s: %v", ref, err)
-	}
-	h, size, _ := v1.SHA256(bytes.NewReader(raw))
-	return v1.Descriptor{MediaType: mt, Digest: h, Size: size}, raw
+	return putManifest(t, ref, mt, raw), raw
 }
 
 // dualRoleGraph pushes the shape whose walk once lost data: image A, image
@@ -81,14 +64,14 @@ func newDualRoleGraph(t *testing.T, host string) *dualRoleGraph {
 		c := putBlob(t, repo, types.OCIConfigJSON, cfg)
 		l := putBlob(t, repo, types.OCILayer, []byte("layer of A"))
 		g.aChild = []v1.Descriptor{c, l}
-		g.aDesc, _ = putManifest(t, repo+":1", types.OCIManifestSchema1, v1.Manifest{SchemaVersion: 2, MediaType: types.OCIManifestSchema1, Config: c, Layers: []v1.Descriptor{l}})
+		g.aDesc, _ = putJSON(t, repo+":1", types.OCIManifestSchema1, v1.Manifest{SchemaVersion: 2, MediaType: types.OCIManifestSchema1, Config: c, Layers: []v1.Descriptor{l}})
 	}
-	_, aRaw := putManifest(t, g.a, types.OCIManifestSchema1, v1.Manifest{SchemaVersion: 2, MediaType: types.OCIManifestSchema1, Config: g.aChild[0], Layers: []v1.Descriptor{g.aChild[1]}})
+	_, aRaw := putJSON(t, g.a, types.OCIManifestSchema1, v1.Manifest{SchemaVersion: 2, MediaType: types.OCIManifestSchema1, Config: g.aChild[0], Layers: []v1.Descriptor{g.aChild[1]}})
 	bc := putBlob(t, host+"/dual/b", types.OCIConfigJSON, []byte(`{"architecture":"arm64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}`))
 	asLayer := putBlob(t, host+"/dual/b", types.OCILayer, aRaw)
 	bl := putBlob(t, host+"/dual/b", types.OCILayer, []byte("layer of B"))
-	putManifest(t, g.b, types.OCIManifestSchema1, v1.Manifest{SchemaVersion: 2, MediaType: types.OCIManifestSchema1, Config: bc, Layers: []v1.Descriptor{asLayer, bl}})
-	putManifest(t, g.i, types.OCIImageIndex, v1.IndexManifest{SchemaVersion: 2, MediaType: types.OCIImageIndex, Manifests: []v1.Descriptor{g.aDesc}})
+	putJSON(t, g.b, types.OCIManifestSchema1, v1.Manifest{SchemaVersion: 2, MediaType: types.OCIManifestSchema1, Config: bc, Layers: []v1.Descriptor{asLayer, bl}})
+	putJSON(t, g.i, types.OCIImageIndex, v1.IndexManifest{SchemaVersion: 2, MediaType: types.OCIImageIndex, Manifests: []v1.Descriptor{g.aDesc}})
 	return g
 }
 

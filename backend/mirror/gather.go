@@ -11,7 +11,6 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
-	digest "github.com/opencontainers/go-digest"
 	"github.com/opencontainers/image-spec/specs-go"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
@@ -36,22 +35,28 @@ type GatherResult struct {
 	SizeTotal int64         `json:"sizeTotal"`
 	SizeDedup int64         `json:"sizeDedup"`
 	Stats     CopyStats     `json:"stats"`
+	// Warnings name each source that platform filtering left out.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
-// resolvedSource is a source with what it points at.
+// resolvedSource is one entry of the gather index: a source, or under
+// platform filtering one manifest a source contributes.
 type resolvedSource struct {
-	src   sources.Source
+	src sources.Source
+	// entry is the descriptor as the gather index writes it, before
+	// annotations; desc is the same manifest as the graph walks it.
+	entry ocispec.Descriptor
 	desc  v1.Descriptor
-	raw   []byte
-	graph *Graph
-	repo  Repo
-	// sourceIndex holds the original index when platform filtering replaced it.
+	raw   []byte // the manifest's bytes, or nil to fetch them
+	// sourceIndex holds the source's index when entry is one of its children.
 	sourceIndex []byte
+	graph       *Graph
+	repo        Repo
 }
 
 // Gather copies every source into one repository and pushes a gather index
-// that lists them (FORMAT.md section 1). Identical inputs give a
-// byte-identical index.
+// that lists them (FORMAT.md section 1), byte for byte as the reference
+// tool writes it. Identical inputs give a byte-identical index.
 func Gather(ctx context.Context, env Env, o GatherOptions) (GatherResult, error) {
 	var res GatherResult
 	dest, err := refs.Parse(o.Dest)
@@ -65,7 +70,10 @@ func Gather(ctx context.Context, env Env, o GatherOptions) (GatherResult, error)
 	if err != nil {
 		return res, err
 	}
-	srcs := dedupSources(o.Sources)
+	// Every line is an entry, a reference listed twice too (the sources
+	// parser warns of it): the reference tool does so, and each line's
+	// labels reach the index.
+	srcs := sortedSources(o.Sources)
 	if len(srcs) == 0 {
 		return res, errors.New("the sources list names no images")
 	}
@@ -73,10 +81,10 @@ func Gather(ctx context.Context, env Env, o GatherOptions) (GatherResult, error)
 	copier := &Copier{Concurrency: env.concurrency(), Progress: env.Progress, Phase: "resolve"}
 	copier.Expect(0, len(srcs))
 
-	resolved := make([]*resolvedSource, 0, len(srcs))
+	var entries []*resolvedSource
 	var failures []string
 	for _, s := range srcs {
-		r, err := resolveSource(ctx, env, s, platforms, o.Referrers)
+		es, why, err := resolveEntries(ctx, env, s, platforms, o.Referrers)
 		if err != nil {
 			if ctx.Err() != nil {
 				return res, ctx.Err()
@@ -85,32 +93,50 @@ func Gather(ctx context.Context, env Env, o GatherOptions) (GatherResult, error)
 			failures = append(failures, fmt.Sprintf("line %d: %v", s.Line, err))
 			continue
 		}
-		resolved = append(resolved, r)
+		if len(es) == 0 {
+			w := leftOut(s, platforms, why)
+			res.Warnings = append(res.Warnings, w)
+			env.item(Item{Source: s.Ref, Destination: o.Dest, Status: ItemSkipped, Error: w})
+			env.logf("warning: %s", w)
+		}
+		entries = append(entries, es...)
 		copier.ItemDone(s.Ref)
 	}
 	if len(failures) > 0 {
 		return res, fmt.Errorf("%d of %d sources could not be resolved; nothing was gathered:\n  %s",
 			len(failures), len(srcs), strings.Join(failures, "\n  "))
 	}
+	if len(entries) == 0 {
+		return res, fmt.Errorf("no source has a manifest for platform %s; nothing was gathered", formatPlatforms(platforms))
+	}
 
 	all := NewGraph()
 	copier = &Copier{Concurrency: env.concurrency(), Progress: env.Progress, Phase: "copy"}
-	for _, r := range resolved {
-		all.Merge(r.graph)
-		copier.Expect(graphBytes(r.graph), 1)
-	}
-	for _, r := range resolved {
-		st, err := copier.Copy(ctx, r.graph, r.repo, dst)
-		if err != nil {
-			env.item(Item{Source: r.src.Ref, Destination: o.Dest, Digest: r.desc.Digest.String(), Status: ItemFailed, Error: err.Error()})
-			return res, fmt.Errorf("%s (line %d): %w", r.src.Ref, r.src.Line, err)
+	// A manifest listed twice (from one repository) is copied once.
+	first := map[string]bool{}
+	for _, e := range entries {
+		all.Merge(e.graph)
+		if k := e.repo.String() + "@" + e.desc.Digest.String(); !first[k] {
+			first[k] = true
+			copier.Expect(graphBytes(e.graph), 1)
 		}
-		res.Stats.add(st)
-		copier.ItemDone(r.src.Ref)
-		env.item(Item{Source: r.src.Ref, Destination: o.Dest, Digest: r.desc.Digest.String(), Status: ItemDone, Bytes: st.BytesSent + st.BytesMounted})
+	}
+	for _, e := range entries {
+		dgst := e.desc.Digest.String()
+		var st CopyStats
+		if k := e.repo.String() + "@" + dgst; first[k] {
+			delete(first, k)
+			if st, err = copier.Copy(ctx, e.graph, e.repo, dst); err != nil {
+				env.item(Item{Source: e.src.Ref, Destination: o.Dest, Digest: dgst, Status: ItemFailed, Error: err.Error()})
+				return res, fmt.Errorf("%s (line %d): %w", e.src.Ref, e.src.Line, err)
+			}
+			res.Stats.add(st)
+			copier.ItemDone(e.src.Ref)
+		}
+		env.item(Item{Source: e.src.Ref, Destination: o.Dest, Digest: dgst, Status: ItemDone, Bytes: st.BytesSent + st.BytesMounted})
 	}
 
-	raw, total, dedup, err := buildGatherIndex(resolved, o, all, env.Version)
+	raw, total, dedup, err := buildGatherIndex(entries, o, all, env.Version)
 	if err != nil {
 		return res, err
 	}
@@ -119,16 +145,54 @@ func Gather(ctx context.Context, env Env, o GatherOptions) (GatherResult, error)
 	if err := dst.PushManifest(ctx, res.Index, raw, dest.Tag()); err != nil {
 		return res, fmt.Errorf("push gather index: %w", err)
 	}
-	res.Images = len(resolved)
+	res.Images = len(entries)
 	env.logf("gathered %d images into %s (%s)", res.Images, o.Dest, res.Index.Digest)
 	return res, nil
 }
 
-// dedupSources sorts by reference (stable) and drops repeated references;
-// the first line's labels win.
-func dedupSources(in []sources.Source) []sources.Source {
+// leftOut is the warning for a source that platform filtering leaves out.
+func leftOut(s sources.Source, platforms []ocispec.Platform, why string) string {
+	return fmt.Sprintf("%s (line %d) left out: nothing for platform %s (%s)", s.Ref, s.Line, formatPlatforms(platforms), why)
+}
+
+// PlatformWarnings tells, before a gather, which sources its platforms
+// would leave out, in the words Gather will use. Sources that cannot be
+// read are not reported here: Inspect reports them.
+func PlatformWarnings(ctx context.Context, env Env, srcs []sources.Source, platforms []string) ([]string, error) {
+	want, err := parsePlatforms(platforms)
+	if err != nil || len(want) == 0 {
+		return nil, err
+	}
+	var out []string
+	for _, s := range sortedSources(srcs) {
+		ref, err := refs.Parse(s.Ref)
+		if err != nil {
+			continue
+		}
+		repo := env.repoOf(ref.Name())
+		desc, raw, err := repo.Resolve(ctx, ref.Name().Identifier())
+		if err != nil {
+			continue
+		}
+		if picks, why, err := pickPlatforms(ctx, repo, desc, raw, want); err == nil && len(picks) == 0 {
+			out = append(out, leftOut(s, want, why))
+		}
+	}
+	return out, ctx.Err()
+}
+
+// sortedSources orders sources by reference, as the reference tool orders
+// gather entries; lines naming the same reference keep their file order.
+func sortedSources(in []sources.Source) []sources.Source {
 	out := append([]sources.Source(nil), in...)
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Ref < out[j].Ref })
+	return out
+}
+
+// dedupSources sorts by reference and drops repeated references; the first
+// line's labels win.
+func dedupSources(in []sources.Source) []sources.Source {
+	out := sortedSources(in)
 	n := 0
 	for i, s := range out {
 		if i > 0 && s.Ref == out[n-1].Ref {
@@ -140,95 +204,39 @@ func dedupSources(in []sources.Source) []sources.Source {
 	return out[:n]
 }
 
-func parsePlatforms(ps []string) ([]v1.Platform, error) {
-	var out []v1.Platform
-	for _, p := range ps {
-		for _, one := range strings.Split(p, ",") {
-			one = strings.TrimSpace(one)
-			if one == "" {
-				continue
-			}
-			pl, err := v1.ParsePlatform(one)
-			if err != nil || pl.OS == "" || pl.Architecture == "" {
-				return nil, fmt.Errorf("invalid platform %q: write os/arch[/variant], e.g. linux/amd64", one)
-			}
-			out = append(out, *pl)
-		}
-	}
-	return out, nil
-}
-
-func resolveSource(ctx context.Context, env Env, s sources.Source, platforms []v1.Platform, referrers bool) (*resolvedSource, error) {
+// resolveEntries resolves a source and walks what it contributes: itself,
+// or with platforms the manifests pickPlatforms chooses (none, with why).
+func resolveEntries(ctx context.Context, env Env, s sources.Source, platforms []ocispec.Platform, referrers bool) ([]*resolvedSource, string, error) {
 	ref, err := refs.Parse(s.Ref)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	repo := env.repoOf(ref.Name())
 	desc, raw, err := repo.Resolve(ctx, ref.Name().Identifier())
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	r := &resolvedSource{src: s, desc: desc, raw: raw, repo: repo}
-	if len(platforms) > 0 && IsIndex(desc.MediaType) {
-		if err := r.filterPlatforms(platforms); err != nil {
-			return nil, err
+	picks := []platformPick{{entry: ociDescriptor(desc), desc: desc}}
+	if len(platforms) > 0 {
+		var why string
+		if picks, why, err = pickPlatforms(ctx, repo, desc, raw, platforms); err != nil || len(picks) == 0 {
+			return nil, why, err
 		}
 	}
-	r.graph = NewGraph()
-	if err := r.graph.Add(ctx, repo, r.desc, r.raw, WalkOptions{Referrers: referrers}); err != nil {
-		return nil, err
-	}
-	return r, nil
-}
-
-// filterPlatforms keeps only the index's manifests for the wanted
-// platforms; the original index is kept in the entry's source-index
-// annotation so the far side can still prove where the image came from.
-func (r *resolvedSource) filterPlatforms(want []v1.Platform) error {
-	var idx map[string]json.RawMessage
-	if err := json.Unmarshal(r.raw, &idx); err != nil {
-		return fmt.Errorf("%s: parse index: %w", r.src.Ref, err)
-	}
-	var manifests []v1.Descriptor
-	if err := json.Unmarshal(idx["manifests"], &manifests); err != nil {
-		return fmt.Errorf("%s: parse index: %w", r.src.Ref, err)
-	}
-	var kept []v1.Descriptor
-	for _, m := range manifests {
-		for _, w := range want {
-			if m.Platform != nil && m.Platform.Satisfies(w) {
-				kept = append(kept, m)
-				break
-			}
+	var out []*resolvedSource
+	for _, p := range picks {
+		e := &resolvedSource{src: s, entry: p.entry, desc: p.desc, repo: repo, graph: NewGraph()}
+		if p.desc.Digest == desc.Digest {
+			e.raw = raw
+		} else {
+			e.sourceIndex = raw
 		}
+		if err := e.graph.Add(ctx, repo, e.desc, e.raw, WalkOptions{Referrers: referrers}); err != nil {
+			return nil, "", err
+		}
+		out = append(out, e)
 	}
-	if len(kept) == 0 {
-		return fmt.Errorf("%s: no manifest for platform %s", r.src.Ref, platformList(want))
-	}
-	if len(kept) == len(manifests) {
-		return nil
-	}
-	b, err := json.Marshal(kept)
-	if err != nil {
-		return err
-	}
-	idx["manifests"] = b
-	raw, err := json.Marshal(idx)
-	if err != nil {
-		return err
-	}
-	r.sourceIndex = r.raw
-	r.raw = raw
-	r.desc = v1.Descriptor{MediaType: r.desc.MediaType, Digest: sha256Of(raw), Size: int64(len(raw))}
-	return nil
-}
-
-func platformList(ps []v1.Platform) string {
-	var s []string
-	for _, p := range ps {
-		s = append(s, p.String())
-	}
-	return strings.Join(s, ", ")
+	return out, "", nil
 }
 
 func graphBytes(g *Graph) int64 {
@@ -241,33 +249,26 @@ func graphBytes(g *Graph) int64 {
 	return n
 }
 
-// buildGatherIndex renders the gather index: entries sorted by source,
-// annotations replaced by Ferry's, user annotations then version and sizes.
-// It returns the sizes it wrote (total and deduplicated) too.
-func buildGatherIndex(rs []*resolvedSource, o GatherOptions, all *Graph, version string) (raw []byte, total, dedup int64, err error) {
-	var entries, extra []ocispec.Descriptor
+// buildGatherIndex renders the gather index as the reference does: entries
+// in source order, each with its descriptor and the annotations the
+// reference writes (source, ref name, labels, source index); the user's
+// annotations, then version and sizes; with index fallback, index entries
+// moved into an annotation. It returns the sizes it wrote too.
+func buildGatherIndex(es []*resolvedSource, o GatherOptions, all *Graph, version string) (raw []byte, total, dedup int64, err error) {
+	entries, extra := []ocispec.Descriptor{}, []ocispec.Descriptor{}
 	var roots []v1.Descriptor
-	for _, r := range rs {
-		ann := map[string]string{AnnotationSource: r.src.Ref, AnnotationRefName: r.src.Ref}
-		if len(r.src.Labels) > 0 {
-			ann[AnnotationLabels] = sources.EncodeLabels(r.src.Labels)
+	for _, e := range es {
+		ann := map[string]string{AnnotationSource: e.src.Ref, AnnotationRefName: e.src.Ref}
+		if len(e.src.Labels) > 0 {
+			ann[AnnotationLabels] = sources.EncodeLabels(e.src.Labels)
 		}
-		if r.sourceIndex != nil {
-			ann[AnnotationSourceIndex] = string(r.sourceIndex)
+		if e.sourceIndex != nil {
+			ann[AnnotationSourceIndex] = string(e.sourceIndex)
 		}
-		d := ocispec.Descriptor{
-			MediaType:    string(r.desc.MediaType),
-			Digest:       digest.Digest(r.desc.Digest.String()),
-			Size:         r.desc.Size,
-			Annotations:  ann,
-			ArtifactType: r.desc.ArtifactType,
-		}
-		if r.desc.Platform != nil {
-			d.Platform = &ocispec.Platform{OS: r.desc.Platform.OS, Architecture: r.desc.Platform.Architecture,
-				Variant: r.desc.Platform.Variant, OSVersion: r.desc.Platform.OSVersion, OSFeatures: r.desc.Platform.OSFeatures}
-		}
-		roots = append(roots, r.desc)
-		if o.IndexFallback && IsIndex(r.desc.MediaType) {
+		d := e.entry
+		d.Annotations = ann
+		roots = append(roots, e.desc)
+		if o.IndexFallback && IsIndex(e.desc.MediaType) {
 			extra = append(extra, d)
 		} else {
 			entries = append(entries, d)
@@ -287,9 +288,6 @@ func buildGatherIndex(rs []*resolvedSource, o GatherOptions, all *Graph, version
 			return nil, 0, 0, err
 		}
 		ann[AnnotationExtraManifests] = string(b)
-	}
-	if entries == nil {
-		entries = []ocispec.Descriptor{}
 	}
 	idx := ocispec.Index{
 		Versioned:    specs.Versioned{SchemaVersion: 2},
