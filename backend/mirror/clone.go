@@ -60,6 +60,13 @@ func Clone(ctx context.Context, env Env, o CloneOptions) (ScatterResult, error) 
 	var failures []Failure
 	for _, s := range srcs {
 		r, err := resolveSource(ctx, env, s, platforms, o.Referrers)
+		var skip *noPlatformError
+		if errors.As(err, &skip) {
+			env.logf("warning: %s", skip.warning)
+			env.item(Item{Source: s.Ref, Status: ItemSkipped, Error: skip.warning})
+			copier.ItemDone(s.Ref)
+			continue
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return res, ctx.Err()
@@ -73,6 +80,9 @@ func Clone(ctx context.Context, env Env, o CloneOptions) (ScatterResult, error) 
 		copier.ItemDone(s.Ref)
 	}
 	res.Failures = failures
+	if len(resolved) == 0 && len(failures) == 0 && len(srcs) > 0 {
+		return res, fmt.Errorf("no source has a manifest for platform %s; nothing was cloned", formatPlatforms(platforms))
+	}
 	if len(failures) > 0 && (!o.Continue || len(resolved) == 0) {
 		return res, &DeliveryError{Op: "clone", Failures: failures, Planning: true, Stopped: !o.Continue}
 	}

@@ -96,13 +96,58 @@ func TestClonePlatformsSelectorsAndCheck(t *testing.T) {
 	if digestAt(t, host+"/arm/"+nested(one)) != "" {
 		t.Error("selector did not exclude the unlabelled source")
 	}
-	idx, err := remote.Index(mustRef(t, host+"/arm/"+nested(multi)))
+	// One match: the arm64 manifest itself is cloned and tagged, as the
+	// reference clones it.
+	src, err := remote.Index(mustRef(t, multi))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sm, _ := src.IndexManifest()
+	var arm, amd string
+	for _, m := range sm.Manifests {
+		switch m.Platform.Architecture {
+		case "arm64":
+			arm = m.Digest.String()
+		case "amd64":
+			amd = m.Digest.String()
+		}
+	}
+	if got := digestAt(t, host+"/arm/"+nested(multi)); got != arm {
+		t.Errorf("clone -p linux/arm64 tagged %s, want the arm64 manifest %s", got, arm)
+	}
+
+	// Several matches of one index: a new index of just those, so no
+	// platform is lost to another's tag.
+	if _, err := Clone(ctx, testEnv(), CloneOptions{Sources: srcs[:1], Platforms: []string{"linux/arm64", "linux/amd64"},
+		Mapper: mustMapper(t, mapping.KindNest, host+"/both")}); err != nil {
+		t.Fatal(err)
+	}
+	idx, err := remote.Index(mustRef(t, host+"/both/"+nested(multi)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	im, _ := idx.IndexManifest()
-	if len(im.Manifests) != 1 || im.Manifests[0].Platform.Architecture != "arm64" {
-		t.Errorf("platform filter: %+v", im.Manifests)
+	var got []string
+	for _, m := range im.Manifests {
+		got = append(got, m.Digest.String())
+	}
+	if !slices.Contains(got, arm) || !slices.Contains(got, amd) || len(got) != 2 {
+		t.Errorf("two platforms: %v, want %s and %s", got, arm, amd)
+	}
+
+	// A source with nothing for the platform is left out with a warning,
+	// not a failure that stops the rest; when nothing is left, clone fails.
+	rec = &recorder{}
+	if _, err := Clone(ctx, rec.env(), CloneOptions{Sources: srcs, Platforms: []string{"linux/arm64"},
+		Mapper: mustMapper(t, mapping.KindNest, host+"/some")}); err != nil {
+		t.Fatalf("clone with one match: %v", err)
+	}
+	if skipped := rec.with(ItemSkipped); len(skipped) != 1 || skipped[0].Source != one || !strings.Contains(skipped[0].Error, "left out") {
+		t.Errorf("skipped items %+v", rec.items)
+	}
+	if _, err := Clone(ctx, testEnv(), CloneOptions{Sources: srcs, Platforms: []string{"linux/s390x"},
+		Mapper: mustMapper(t, mapping.KindNest, host+"/none")}); err == nil || !strings.Contains(err.Error(), "nothing was cloned") {
+		t.Errorf("clone with no match: %v", err)
 	}
 }
 
