@@ -1113,10 +1113,18 @@ func (f *flagReader) Read(p []byte) (int, error) {
 	case errors.Is(err, archive.ErrDigestMismatch):
 		f.mismatch = true
 	default:
+		// The medium failed, not the network: the upload must not be
+		// retried (a cut medium has nothing more to give), so the uploader
+		// sees an error that no retry rule matches; the cause is kept.
 		f.cut = err
+		return n, errMediumRead
 	}
 	return n, err
 }
+
+// errMediumRead is what an upload streamed from the medium sees when the
+// medium fails under it (flagReader keeps the real cause).
+var errMediumRead = errors.New("reading the medium failed")
 
 // errMoreVolumes means the transfer continues on a volume that was not read.
 var errMoreVolumes = errors.New("the transfer continues on a volume that was not read")
