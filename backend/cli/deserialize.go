@@ -79,6 +79,8 @@ func printDeserialize(w io.Writer, dest string, res mirror.DeserializeResult, dr
 	case res.Complete:
 		fmt.Fprintf(w, "Deserialized %s (%s): %d blobs received (%s), %d pushed, %d already present, %d manifests\n",
 			dest, res.Root.Digest, res.Blobs, HumanBytes(res.Bytes), res.Pushed, res.Present, res.Manifests)
+	case len(res.Missing) == 0:
+		fmt.Fprintf(w, "Incomplete: %d blobs received (%s) and kept in %s; none of what it lists is missing, but it was not tagged (see the error)\n", res.Blobs, HumanBytes(res.Bytes), dest)
 	default:
 		fmt.Fprintf(w, "Incomplete: %d blobs received (%s) and kept in %s; %d missing\n", res.Blobs, HumanBytes(res.Bytes), dest, len(res.Missing))
 	}

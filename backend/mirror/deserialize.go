@@ -105,6 +105,12 @@ func (e *IncompleteError) Error() string {
 	if len(e.Rejected) > 0 {
 		parts = append(parts, fmt.Sprintf("%d blobs rejected because their content does not match their name: %s", len(e.Rejected), strings.Join(e.Rejected, ", ")))
 	}
+	if len(e.Missing) == 0 && len(e.Rejected) == 0 && (e.NoFinalIndex || e.Cause != nil) {
+		// Nothing it lists is missing, yet it cannot be tagged: what only a
+		// final index.json lists (referrers) is unknown.
+		parts = append(parts, "everything it lists is in the target, but it lacks its final index.json, which lists the referrers; "+
+			"read the medium that completes this transfer (again, if it was read first) to tag it")
+	}
 	if len(e.Missing) > 0 {
 		ds := make([]string, len(e.Missing))
 		for i, d := range e.Missing {

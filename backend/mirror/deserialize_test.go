@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -293,5 +294,43 @@ func TestCutMediumIsNotRetriedAsANetworkError(t *testing.T) {
 	// attempt at the big layer; a retried upload would start more.
 	if n := uploads.Load(); n > 4 {
 		t.Errorf("%d uploads started: the cut blob was retried", n)
+	}
+}
+
+// A resumed transfer read in the wrong order: the cut first part, read
+// last, cannot tag (it lacks its final index.json) but says that nothing is
+// missing and what to do; reading the resumed part again completes it.
+func TestResumedTransferReadInReverseOrder(t *testing.T) {
+	host := registrytest.InProcess(t)
+	f := newMediaFixture(t, host, true)
+	dir := t.TempDir()
+	full, ledger := filepath.Join(dir, "full.tar"), filepath.Join(dir, "ledger.jsonl")
+	if _, err := Serialize(context.Background(), testEnv(), SerializeOptions{Source: f.index, Dest: full, CheckpointFile: ledger}); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := len(data) / 2
+	part1 := writeTemp(t, data[:cut])
+	part2 := filepath.Join(dir, "part2.tar")
+	if _, err := Serialize(context.Background(), testEnv(), SerializeOptions{Source: f.index, Dest: part2,
+		ExistingFromCheckpoint: []string{fmt.Sprintf("%s:%d", ledger, cut)}}); err != nil {
+		t.Fatal(err)
+	}
+	dest := registrytest.InProcess(t) + "/landing/rev:sync-1"
+	if _, err := Deserialize(context.Background(), testEnv(), DeserializeOptions{Source: part2, Dest: dest}); !IsIncomplete(err) {
+		t.Fatalf("the resumed part alone: %v", err)
+	}
+	res, err := Deserialize(context.Background(), testEnv(), DeserializeOptions{Source: part1, Dest: dest})
+	if !IsIncomplete(err) || len(res.Missing) != 0 || !strings.Contains(err.Error(), "read the medium that completes this transfer") {
+		t.Fatalf("the cut part last: missing %v, err %v", res.Missing, err)
+	}
+	if res, err := Deserialize(context.Background(), testEnv(), DeserializeOptions{Source: part2, Dest: dest}); err != nil || !res.Complete {
+		t.Fatalf("the resumed part again: complete=%v err=%v", res.Complete, err)
+	}
+	if digestAt(t, dest) != f.root.Digest.String() {
+		t.Error("not tagged")
 	}
 }
