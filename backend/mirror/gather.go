@@ -78,6 +78,10 @@ func Gather(ctx context.Context, env Env, o GatherOptions) (GatherResult, error)
 		return res, errors.New("the sources list names no images")
 	}
 	dst := env.repoOf(dest.Name())
+	// What the tag names now: if it names something else by the time the
+	// gather index is pushed, another gather (or push) wrote it meanwhile,
+	// and tagging over it would silently lose that one.
+	tagBefore := tagDigest(ctx, dst, dest.Tag())
 	copier := &Copier{Concurrency: env.concurrency(), Progress: env.Progress, Phase: "resolve"}
 	copier.Expect(0, len(srcs))
 
@@ -142,12 +146,34 @@ func Gather(ctx context.Context, env Env, o GatherOptions) (GatherResult, error)
 	}
 	res.SizeTotal, res.SizeDedup = total, dedup
 	res.Index = v1.Descriptor{MediaType: types.OCIImageIndex, Digest: sha256Of(raw), Size: int64(len(raw)), ArtifactType: ArtifactTypeGather}
+	if now := tagDigest(ctx, dst, dest.Tag()); now != tagBefore {
+		return res, fmt.Errorf("%s changed while this gather ran (from %s to %s): another gather or push wrote it; "+
+			"the gather index %s was not tagged (the images are copied); gather again, or into another tag",
+			o.Dest, orNone(tagBefore), orNone(now), res.Index.Digest)
+	}
 	if err := dst.PushManifest(ctx, res.Index, raw, dest.Tag()); err != nil {
 		return res, fmt.Errorf("push gather index: %w", err)
 	}
 	res.Images = len(entries)
 	env.logf("gathered %d images into %s (%s)", res.Images, o.Dest, res.Index.Digest)
 	return res, nil
+}
+
+// tagDigest is the digest a tag names in repo, or "" when it names nothing
+// (or cannot be read).
+func tagDigest(ctx context.Context, repo Repo, tag string) string {
+	d, _, err := repo.Resolve(ctx, tag)
+	if err != nil {
+		return ""
+	}
+	return d.Digest.String()
+}
+
+func orNone(d string) string {
+	if d == "" {
+		return "nothing"
+	}
+	return d
 }
 
 // leftOut is the warning for a source that platform filtering leaves out.

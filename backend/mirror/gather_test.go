@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -28,6 +29,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/static"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
+	"ferry/backend/progress"
 	ferryreg "ferry/backend/registry"
 	"ferry/backend/registrytest"
 	"ferry/backend/sources"
@@ -579,5 +581,31 @@ func TestGatherIndexMatchesReference(t *testing.T) {
 				}
 			})
 		})
+	}
+}
+
+// A tag written by someone else while a gather runs is not overwritten.
+func TestGatherRefusesATagThatChangedMeanwhile(t *testing.T) {
+	host := registrytest.InProcess(t)
+	one := host + "/app/one:1"
+	registrytest.PushImage(t, one, registrytest.Layer(t, 1, 3000))
+	other := host + "/app/other:1"
+	registrytest.PushImage(t, other, registrytest.Layer(t, 2, 3000))
+	dest := host + "/transfer/gather:sync-1"
+	env := testEnv()
+	var once sync.Once
+	var theirs v1.Hash
+	env.Progress = func(e progress.Event) {
+		if e.Phase == "copy" {
+			// Another gather tags first, while this one copies.
+			once.Do(func() { theirs, _ = registrytest.PushImage(t, dest, registrytest.Layer(t, 3, 100)).Digest() })
+		}
+	}
+	_, err := Gather(context.Background(), env, GatherOptions{Sources: []sources.Source{{Line: 1, Ref: one}}, Dest: dest})
+	if err == nil || !strings.Contains(err.Error(), "changed while this gather ran") {
+		t.Fatalf("err = %v", err)
+	}
+	if got := digestAt(t, dest); got != theirs.String() {
+		t.Errorf("the tag holds %s, want the other writer's %s", got, theirs)
 	}
 }
