@@ -17,6 +17,10 @@ import (
 // ferry and acedt are the two tools under test, run as a user runs them.
 var ferry, acedt *tool
 
+// crane is go-containerregistry's command line, a third, independent reader
+// of what lands (crane validate).
+var crane string
+
 func TestMain(m *testing.M) {
 	os.Exit(run(m))
 }
@@ -42,12 +46,15 @@ func run(m *testing.M) int {
 	}
 	defer os.RemoveAll(dir)
 	bin := filepath.Join(dir, "ferry")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Dir = filepath.Join("..", "..")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "interop: building ferry:", err)
-		return 1
+	crane = filepath.Join(dir, "crane")
+	for out, pkg := range map[string]string{bin: ".", crane: "github.com/google/go-containerregistry/cmd/crane"} {
+		build := exec.Command("go", "build", "-o", out, pkg)
+		build.Dir = filepath.Join("..", "..")
+		build.Stdout, build.Stderr = os.Stderr, os.Stderr
+		if err := build.Run(); err != nil {
+			fmt.Fprintf(os.Stderr, "interop: building %s: %v\n", pkg, err)
+			return 1
+		}
 	}
 	ferry = &tool{name: "ferry", bin: bin}
 	acedt = &tool{name: "ace-dt", bin: ref}

@@ -5,6 +5,7 @@ package interop
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -197,7 +198,14 @@ func TestArchiveUnarchive(t *testing.T) {
 					for _, p := range paths {
 						want[prefix+src(p)] = w.graph.Digests[p]
 					}
-					expectLanded(t, []*tool{writer, reader}, w.host("dst"), prefix, want)
+					got := expectLanded(t, []*tool{writer, reader}, w.host("dst"), prefix, want)
+					if writer == ferry || reader == ferry {
+						for _, p := range paths {
+							if _, ok := got[prefix+src(p)]; ok && slices.Contains(craneValidates, p) {
+								craneValidate(t, w.host("dst")+"/"+prefix+src(p))
+							}
+						}
+					}
 				})
 			}
 		})

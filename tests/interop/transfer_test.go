@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"ferry/backend/registrytest"
@@ -68,6 +69,14 @@ func (x *transfer) deserialize(t *testing.T, tl *tool, writer *tool, file, dest 
 		t.Errorf("%s: root %s, gathered %s", dest, w.Root.Digest, root)
 	}
 	checkComplete(t, []*tool{tl, writer}, dest, false)
+	if tl == ferry || writer == ferry {
+		repo := dest[:strings.LastIndex(dest, ":")]
+		for _, p := range craneValidates {
+			if d := x.graph.Digests[p]; w.Manifests[d] {
+				craneValidate(t, repo+"@"+d.String())
+			}
+		}
+	}
 	return true
 }
 

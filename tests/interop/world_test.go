@@ -5,6 +5,7 @@ package interop
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -100,6 +101,21 @@ func requireComplete(t testing.TB, ref string, referrers bool) *registrytest.Wal
 		t.Errorf("%s incomplete: %s", ref, p)
 	}
 	return w
+}
+
+// craneValidates are the graph sources whose content crane validate can
+// check: it reads every layer as a tar, and the size 0 layer and the
+// manifest bytes used as layers are not tars.
+var craneValidates = without(registrytest.GraphSources, registrytest.GraphEmptyLayer, registrytest.GraphOuter)
+
+// craneValidate runs `crane validate --remote` on ref: layers against their
+// digests and the config's diff IDs.
+func craneValidate(t testing.TB, ref string) {
+	t.Helper()
+	out, err := exec.Command(crane, "validate", "--remote", ref).CombinedOutput()
+	if err != nil {
+		t.Errorf("crane validate --remote %s: %v\n%s", ref, err, out)
+	}
 }
 
 // checkComplete is requireComplete for what the tools landed. What the
@@ -203,8 +219,8 @@ func sameLanded(t *testing.T, ferryHost, refHost, prefix string, referrers bool)
 }
 
 // expectLanded fails the test unless prefix of the registry at host holds
-// exactly want, and walks every one of them.
-func expectLanded(t *testing.T, tools []*tool, host, prefix string, want map[string]v1.Hash) {
+// exactly want, and walks every one of them. It returns what landed.
+func expectLanded(t *testing.T, tools []*tool, host, prefix string, want map[string]v1.Hash) map[string]v1.Hash {
 	t.Helper()
 	got := landed(t, host, prefix)
 	for _, k := range sortedKeys(got, want) {
@@ -220,6 +236,7 @@ func expectLanded(t *testing.T, tools []*tool, host, prefix string, want map[str
 	for k := range got {
 		checkComplete(t, tools, host+"/"+k, false)
 	}
+	return got
 }
 
 func sortedKeys(ms ...map[string]v1.Hash) []string {
