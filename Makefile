@@ -5,13 +5,13 @@ SHELL := /bin/bash
 GO ?= go
 BIN := build/bin
 TAGS_DESKTOP := desktop,production,webkit2_41
-APT_PACKAGES := pkg-config gcc libgtk-3-dev libwebkit2gtk-4.1-dev xvfb xauth imagemagick chromium docker-registry mt-st time bc curl
+APT_PACKAGES := pkg-config gcc libgtk-3-dev libwebkit2gtk-4.1-dev xvfb xauth imagemagick chromium docker-registry mt-st time bc curl skopeo
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X ferry/backend/version.Version=$(VERSION)
 export DBUS_SESSION_BUS_ADDRESS := disabled:
 export NO_AT_BRIDGE := 1
 
-.PHONY: bindings-check run build deps apt-deps npm-deps frontend test go-test vet frontend-test ui-test window-test bench clean bindings
+.PHONY: bindings-check run build deps apt-deps npm-deps frontend test go-test vet frontend-test ui-test window-test interop bench clean bindings
 
 run: build
 	@if [ -n "$$DISPLAY" ] || [ -n "$$WAYLAND_DISPLAY" ]; then ./$(BIN)/ferry; \
@@ -55,6 +55,20 @@ vet:
 go-test: apt-deps
 	FERRY_REQUIRE_REGISTRY=1 $(GO) test -race -count=1 ./...
 
+# Ferry and the reference tool side by side on real registries
+# (tests/interop). ACEDT is the reference binary, relative to the
+# repository root or absolute; when it is not there the suite says so
+# and is skipped.
+ACEDT ?= ../shared/peers/ace-dt
+
+interop: apt-deps
+	@if [ -f "$(ACEDT)" ] && [ -x "$(ACEDT)" ]; then \
+		$(GO) vet -tags interop ./tests/interop/ && \
+		ACEDT="$(abspath $(ACEDT))" FERRY_REQUIRE_REGISTRY=1 $(GO) test -tags interop -count=1 -timeout 15m ./tests/interop/; \
+	else \
+		echo "interop: SKIPPED: ACEDT=$(ACEDT) is not an executable file (set ACEDT=path/to/ace-dt to run the interop suite)"; \
+	fi
+
 frontend-test: npm-deps
 	cd frontend && npm test
 
@@ -67,7 +81,7 @@ ui-test: deps frontend
 window-test: build
 	FERRY_BIN=$(CURDIR)/$(BIN)/ferry FERRY_SHOTS=$(CURDIR)/build/shots bash tests/ui/window-smoke.sh
 
-test: deps vet bindings-check go-test frontend-test ui-test window-test
+test: deps vet bindings-check go-test interop frontend-test ui-test window-test
 	@echo "make test: all suites passed"
 
 bench: deps

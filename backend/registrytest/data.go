@@ -34,7 +34,13 @@ func Layer(t testing.TB, seed, size int64) v1.Layer {
 // Image returns an OCI image for platform made of layers.
 func Image(t testing.TB, platform v1.Platform, layers ...v1.Layer) v1.Image {
 	t.Helper()
-	img := mutate.ConfigMediaType(mutate.MediaType(empty.Image, types.OCIManifestSchema1), types.OCIConfigJSON)
+	return image(t, types.OCIManifestSchema1, types.OCIConfigJSON, platform, layers...)
+}
+
+// image builds an image of the manifest and config media types given.
+func image(t testing.TB, manifest, config types.MediaType, platform v1.Platform, layers ...v1.Layer) v1.Image {
+	t.Helper()
+	img := mutate.ConfigMediaType(mutate.MediaType(empty.Image, manifest), config)
 	img, err := mutate.AppendLayers(img, layers...)
 	if err != nil {
 		t.Fatalf("building image: %v", err)
@@ -135,17 +141,20 @@ func PushReferrer(t testing.TB, subject, artifactType string) v1.Descriptor {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := remote.Put(repo.Digest(h.String()), rawManifest(raw), opts...); err != nil {
+	if err := remote.Put(repo.Digest(h.String()), rawManifest{raw, types.OCIManifestSchema1}, opts...); err != nil {
 		t.Fatalf("pushing referrer of %s: %v", subject, err)
 	}
 	return v1.Descriptor{MediaType: types.OCIManifestSchema1, Digest: h, Size: size, ArtifactType: artifactType}
 }
 
-// rawManifest is an OCI image manifest given as bytes.
-type rawManifest []byte
+// rawManifest is a manifest given as bytes, pushed exactly as they are.
+type rawManifest struct {
+	raw       []byte
+	mediaType types.MediaType
+}
 
-func (m rawManifest) RawManifest() ([]byte, error)        { return m, nil }
-func (m rawManifest) MediaType() (types.MediaType, error) { return types.OCIManifestSchema1, nil }
+func (m rawManifest) RawManifest() ([]byte, error)        { return m.raw, nil }
+func (m rawManifest) MediaType() (types.MediaType, error) { return m.mediaType, nil }
 
 func descriptor(t testing.TB, l v1.Layer) v1.Descriptor {
 	t.Helper()
