@@ -115,8 +115,9 @@ type platformPick struct {
 //     that descriptor as the index lists it; a child index whose own
 //     descriptor does not match is searched in turn (the reference tool
 //     crashes on an index of indexes);
-//   - an image whose config is an image config (OCI or Docker) is kept
-//     when the config's platform matches;
+//   - an image whose config is an OCI image config is kept when the
+//     config's platform matches (a Docker v2 image is kept, as the
+//     reference keeps it);
 //   - anything else (signatures, charts, other artifacts) is kept as is.
 //
 // No pick means the source has nothing for those platforms; why says what
@@ -205,7 +206,10 @@ func imagePlatform(ctx context.Context, repo Repo, raw []byte) (p *ocispec.Platf
 	if err != nil {
 		return nil, false, err
 	}
-	if m.Config == nil || (m.Config.MediaType != types.OCIConfigJSON && m.Config.MediaType != types.DockerConfigJSON) {
+	// Only an OCI image config is filtered on, as the reference filters: a
+	// Docker v2 image is kept whatever its platform, so the gather index is
+	// the reference's byte for byte (docs/COMPATIBILITY.md).
+	if m.Config == nil || m.Config.MediaType != types.OCIConfigJSON {
 		return nil, false, nil
 	}
 	rc, err := repo.Blob(ctx, *m.Config)
