@@ -958,18 +958,16 @@ func (d *deserializer) settle(ctx context.Context, final bool) error {
 			if !ready {
 				continue
 			}
+			// Always put, never asked first: a registry that holds the bytes
+			// as a blob (pushed so a moment ago) answers that it has the
+			// manifest, yet only a put indexes its subject for the referrers
+			// API or the sha256-<hex> tag. A put of what is there is harmless.
 			sent := false
 			if d.dst != nil {
-				has, err := d.dst.Has(ctx, m.desc)
-				if err != nil {
-					return fmt.Errorf("checking %s in %s: %w", m.desc.Digest, d.dst, err)
+				if err := d.dst.PushManifest(ctx, m.desc, m.raw); err != nil {
+					return fmt.Errorf("pushing manifest %s to %s: %w", m.desc.Digest, d.dst, err)
 				}
-				if !has {
-					if err := d.dst.PushManifest(ctx, m.desc, m.raw); err != nil {
-						return fmt.Errorf("pushing manifest %s to %s: %w", m.desc.Digest, d.dst, err)
-					}
-					sent = true
-				}
+				sent = true
 			}
 			m.pushed = true
 			progressed = true

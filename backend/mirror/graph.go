@@ -88,6 +88,9 @@ func (g *Graph) Get(h v1.Hash) *Node {
 // Manifest returns the manifest node of a digest, or nil.
 func (g *Graph) Manifest(h v1.Hash) *Node { return g.index[NodeKey{h, RoleManifest}] }
 
+// HasBlob reports whether the graph reaches a digest as a blob.
+func (g *Graph) HasBlob(h v1.Hash) bool { return g.index[NodeKey{h, RoleBlob}] != nil }
+
 // BytesOf returns the bytes of a digest when the graph holds them: a
 // manifest's. A blob node whose digest is also a manifest is sent from them,
 // so it never depends on the source serving manifest bytes as a blob.
