@@ -984,30 +984,34 @@ func (d *deserializer) settle(ctx context.Context, final bool) error {
 }
 
 // lookUp asks the target for a node that did not come on the medium. A
-// manifest it lacks as a manifest may be there as a blob (an earlier, cut
-// medium delivered its bytes): those bytes are read back, verified and held,
-// so settle can push it. found reports whether anything changed.
+// manifest is read back from the target's blobs first, where an earlier
+// (cut) medium left its bytes: then it is held, its children are checked,
+// and settle puts it as a manifest. Only when the target has no such blob
+// is it asked for as a manifest: a registry that holds a manifest's bytes as
+// a blob answers that it has the manifest, children or not. found reports
+// whether anything changed.
 func (d *deserializer) lookUp(ctx context.Context, c v1.Descriptor) (found bool, err error) {
+	if RoleOf(c) == RoleManifest && d.scan.manifests[c.Digest] == nil {
+		raw, err := d.readBack(ctx, c)
+		if err != nil {
+			return false, err
+		}
+		if raw != nil {
+			if _, err := d.scan.addManifest(d.scan.manifestDesc(c.Digest, int64(len(raw)), raw), raw); err != nil {
+				return false, err
+			}
+			d.setPresent(d.scan.blobDesc(c.Digest, int64(len(raw))), nil, false)
+			return true, nil
+		}
+	}
 	has, err := d.dst.Has(ctx, c)
 	if err != nil {
 		return false, fmt.Errorf("checking %s in %s: %w", c.Digest, d.dst, err)
 	}
 	if has {
 		d.setPresent(c, nil, false)
-		return true, nil
 	}
-	if RoleOf(c) != RoleManifest || d.scan.manifests[c.Digest] != nil {
-		return false, nil
-	}
-	raw, err := d.readBack(ctx, c)
-	if err != nil || raw == nil {
-		return false, err
-	}
-	if _, err := d.scan.addManifest(d.scan.manifestDesc(c.Digest, int64(len(raw)), raw), raw); err != nil {
-		return false, err
-	}
-	d.setPresent(d.scan.blobDesc(c.Digest, int64(len(raw))), nil, false)
-	return true, nil
+	return has, nil
 }
 
 // readBack reads a manifest's bytes from the target's blobs, verified
