@@ -11,26 +11,12 @@ import (
 	"testing"
 
 	"github.com/spf13/cobra"
+
+	"ferry/backend/registrytest"
 )
 
-// referenceTool returns the reference binary: $ACEDT, else
-// ../shared/peers/ace-dt from the repository root. It skips the test,
-// saying so, when neither exists.
-func referenceTool(t *testing.T) string {
-	t.Helper()
-	path := os.Getenv("ACEDT")
-	if path == "" {
-		path = filepath.Join("..", "..", "..", "shared", "peers", "ace-dt")
-	}
-	abs, err := filepath.Abs(path)
-	if err == nil {
-		if _, err = os.Stat(abs); err == nil {
-			return abs
-		}
-	}
-	t.Skipf("reference tool not found (%v): set ACEDT=path/to/ace-dt to compare command lines with it", err)
-	return ""
-}
+// referenceTool is the reference binary, or the test is skipped.
+func referenceTool(t *testing.T) string { return registrytest.ReferenceTool(t) }
 
 // referenceHelp runs `ace-dt ARGS --help` with a cache and home of its own.
 func referenceHelp(t *testing.T, tool string, args ...string) string {

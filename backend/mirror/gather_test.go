@@ -235,23 +235,8 @@ func mustRef(t *testing.T, s string) name.Reference {
 
 func emptyIndex() v1.ImageIndex { return empty.Index }
 
-// referenceTool returns the path of the reference ace-dt binary (ACEDT, or
-// ../shared/peers/ace-dt beside the repository), or skips the test.
-func referenceTool(t *testing.T) string {
-	t.Helper()
-	p := os.Getenv("ACEDT")
-	if p == "" {
-		p = filepath.Join("..", "..", "..", "shared", "peers", "ace-dt")
-	}
-	abs, err := filepath.Abs(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(abs); err != nil {
-		t.Skipf("reference tool not found at %s (set ACEDT to its path): %v", abs, err)
-	}
-	return abs
-}
+// referenceTool is the reference binary, or the test is skipped.
+func referenceTool(t *testing.T) string { return registrytest.ReferenceTool(t) }
 
 // rawManifestOf lets remote.Put push exact manifest bytes.
 type rawManifestOf struct {
