@@ -1,6 +1,7 @@
 // Package config loads Ferry's YAML configuration: the reference tool's
 // Configuration (apiVersion config.dt.act3-ace.io/v1alpha1), accepted as is,
-// plus Ferry's own settings under the `ferry:` key. Every problem in a file is
+// plus Ferry's own settings under `ferry:` in a second YAML document, which
+// the reference ignores. Every problem in a file is
 // reported with its file, line and column, and a file with problems is refused.
 package config
 
@@ -51,8 +52,9 @@ type Config struct {
 	// SigningKeys is the reference tool's signing key metadata.
 	SigningKeys []SigningKey `yaml:"keys,omitempty"`
 
-	// Ferry holds Ferry's own settings; the reference tool does not know this key.
-	Ferry Ferry `yaml:"ferry,omitempty"`
+	// Ferry holds Ferry's own settings, read from the file's second YAML
+	// document (the reference tool reads only the first).
+	Ferry Ferry `yaml:"-"`
 
 	// Source is the file the configuration was read from, "" for built-in defaults.
 	Source string `yaml:"-"`

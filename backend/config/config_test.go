@@ -145,16 +145,22 @@ func TestParseReportsProblemsWithPositions(t *testing.T) {
 			[]string{`f.yaml:6:26:`, `expected tag, api or auto, got "maybe"`}},
 		{"duplicate key", header + "editor: vi\neditor: vim\n",
 			[]string{`f.yaml:4:1: key "editor" appears twice (first at line 3)`}},
-		{"bad size", header + "ferry:\n  bufferSize: lots\n  blockSize: 1000\n",
-			[]string{`f.yaml:4:15: ferry.bufferSize: "lots" is not a size`, `f.yaml:5:14: ferry.blockSize: must be a multiple of 512`}},
+		{"bad size", header + "---\nferry:\n  bufferSize: lots\n  blockSize: 1000\n",
+			[]string{`f.yaml:5:15: ferry.bufferSize: "lots" is not a size`, `f.yaml:6:14: ferry.blockSize: must be a multiple of 512`}},
+		{"unknown Ferry key", header + "---\nferry:\n  blocksize: 1Mi\n",
+			[]string{`f.yaml:5:3: ferry: unknown key "blocksize" (did you mean "blockSize"?)`}},
+		{"Ferry settings in the shared document", header + "ferry:\n  blockSize: 1Mi\n",
+			[]string{`f.yaml:3:1: Ferry's settings belong in a second YAML document`, "ace-dt reads only the first document"}},
 		{"wrong apiVersion", "apiVersion: v1\nkind: Configuration\n",
 			[]string{`f.yaml:1:13: apiVersion: expected config.dt.act3-ace.io/v1alpha1, got "v1"`}},
 		{"missing apiVersion", "kind: Configuration\n",
 			[]string{`f.yaml:1:1: apiVersion is missing`}},
 		{"bad yaml", header + "registryConfig:\n  a: b\n   c: d\n",
 			[]string{`f.yaml:5: invalid YAML: mapping values are not allowed`}},
-		{"two documents", header + "---\n" + header,
-			[]string{`one YAML document`}},
+		{"shared settings in the second document", header + "---\n" + header,
+			[]string{`f.yaml:4:1: unknown key "apiVersion"`}},
+		{"three documents", header + "---\nferry: {}\n---\nferry: {}\n",
+			[]string{`f.yaml:5:1: a configuration file holds at most two YAML documents`}},
 		{"compression level", header + "compressionLevel: best\n",
 			[]string{`f.yaml:3:19: compressionLevel: expected min, normal or max`}},
 	}
@@ -206,7 +212,7 @@ func TestDefaultsAndEmptyFile(t *testing.T) {
 			t.Errorf("%q: data paths %q %q", text, f.Database, f.Store)
 		}
 	}
-	c, err := Parse("f.yaml", []byte(header+"ferry:\n  blockSize: 256Ki\n  bufferSize: 1.5Gi\n  concurrency: 8\n  store: ~/oci\n"))
+	c, err := Parse("f.yaml", []byte(header+"---\nferry:\n  blockSize: 256Ki\n  bufferSize: 1.5Gi\n  concurrency: 8\n  store: ~/oci\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,6 +229,14 @@ func TestSampleLoads(t *testing.T) {
 	}
 	if len(c.Registry("index.docker.io").Endpoints) == 0 {
 		t.Error("the sample should show a registry with endpoints")
+	}
+	// Ferry's own settings in the sample's second document are read.
+	edited := strings.Replace(Sample(), "\n  concurrency: 4 ", "\n  concurrency: 9 ", 1)
+	if edited == Sample() {
+		t.Fatal("the sample has no ferry concurrency line to edit")
+	}
+	if c, err := Parse("sample", []byte(edited)); err != nil || c.Ferry.Concurrency != 9 {
+		t.Errorf("edited sample: concurrency %v, err %v; want 9", c, err)
 	}
 }
 

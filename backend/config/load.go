@@ -97,33 +97,55 @@ func LoadFile(path string) (*Config, error) {
 	return Parse(path, data)
 }
 
-// Parse reads configuration text; name is used in error positions. Every
-// problem is returned at once as an ErrorList. Ferry's own settings that are
-// not given get their defaults.
+// Parse reads configuration text; name is used in error positions. The
+// text is one YAML document, the reference tool's Configuration, optionally
+// followed by a second holding Ferry's own settings under `ferry:`. The
+// reference reads only the first document and refuses keys it does not know,
+// so Ferry's keep out of it and one file serves both tools. Every problem is
+// returned at once as an ErrorList. Ferry's own settings that are not given
+// get their defaults.
 func Parse(name string, data []byte) (*Config, error) {
-	var root yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
-	err := dec.Decode(&root)
-	if errors.Is(err, io.EOF) || (err == nil && len(root.Content) == 0) {
+	var shared, own yaml.Node
+	if err := dec.Decode(&shared); errors.Is(err, io.EOF) {
 		// An empty file, or one with only comments, means the defaults.
 		c := Default()
 		c.Source = name
 		return c, nil
-	}
-	if err != nil {
+	} else if err != nil {
 		return nil, ErrorList{syntaxError(name, err)}
 	}
-	var extra yaml.Node
-	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
-		if err != nil {
-			return nil, ErrorList{syntaxError(name, err)}
+	err := dec.Decode(&own)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, ErrorList{syntaxError(name, err)}
+	}
+	if err == nil {
+		var third yaml.Node
+		if err := dec.Decode(&third); !errors.Is(err, io.EOF) {
+			if err != nil {
+				return nil, ErrorList{syntaxError(name, err)}
+			}
+			return nil, ErrorList{{File: name, Line: third.Line, Column: third.Column,
+				Msg: "a configuration file holds at most two YAML documents (the shared configuration, then Ferry's `ferry:` settings); remove the third"}}
 		}
-		return nil, ErrorList{{File: name, Line: extra.Line, Column: extra.Column, Msg: "a configuration file holds one YAML document; remove the second"}}
+	}
+	if len(shared.Content) == 0 && len(own.Content) == 0 {
+		c := Default()
+		c.Source = name
+		return c, nil
 	}
 
 	c := &Config{}
 	d := newDecoder(name)
-	d.decode(root.Content[0], reflect.ValueOf(c).Elem(), "")
+	if len(shared.Content) > 0 {
+		d.refuseFerryKey(shared.Content[0])
+		d.decode(shared.Content[0], reflect.ValueOf(c).Elem(), "")
+	}
+	if len(own.Content) > 0 {
+		doc := ferryDocument{}
+		d.decode(own.Content[0], reflect.ValueOf(&doc).Elem(), "")
+		c.Ferry = doc.Ferry
+	}
 	d.validate(c)
 	if len(d.errs) > 0 {
 		return nil, d.errs.sorted()
@@ -131,6 +153,27 @@ func Parse(name string, data []byte) (*Config, error) {
 	c.applyDefaults()
 	c.Source = name
 	return c, nil
+}
+
+// ferryDocument is the second document of a configuration file.
+type ferryDocument struct {
+	Ferry Ferry `yaml:"ferry"`
+}
+
+// refuseFerryKey reports a `ferry:` key in the shared document, where the
+// reference tool would refuse the whole file, and drops it so that it is
+// reported once.
+func (d *decoder) refuseFerryKey(n *yaml.Node) {
+	if n.Kind != yaml.MappingNode {
+		return
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if k := n.Content[i]; k.Kind == yaml.ScalarNode && k.Value == "ferry" {
+			d.errorAt(k, "", "Ferry's settings belong in a second YAML document: put a line `---` after the shared settings, then `ferry:`; ace-dt reads only the first document and refuses keys it does not know")
+			n.Content = append(n.Content[:i:i], n.Content[i+2:]...)
+			return
+		}
+	}
 }
 
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
@@ -216,8 +259,11 @@ func Marshal(c *Config) ([]byte, error) {
 	var b bytes.Buffer
 	enc := yaml.NewEncoder(&b)
 	enc.SetIndent(2)
-	if err := enc.Encode(&out); err != nil {
-		return nil, fmt.Errorf("writing configuration: %w", err)
+	// Two documents, as Parse reads them: the reference tool's, then Ferry's.
+	for _, doc := range []any{&out, ferryDocument{Ferry: c.Ferry}} {
+		if err := enc.Encode(doc); err != nil {
+			return nil, fmt.Errorf("writing configuration: %w", err)
+		}
 	}
 	if err := enc.Close(); err != nil {
 		return nil, fmt.Errorf("writing configuration: %w", err)

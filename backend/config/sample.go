@@ -1,13 +1,16 @@
 package config
 
-// Sample returns a commented configuration that loads as is: the reference
-// tool's settings and Ferry's, with the optional ones commented out.
+// Sample returns a commented configuration that loads as is, in Ferry and in
+// the reference tool: the shared settings, then Ferry's own in a second YAML
+// document, with the optional ones commented out.
 func Sample() string {
 	return sample
 }
 
-const sample = `# Ferry configuration. The reference tool (ace-dt) reads the same file and
-# ignores the ferry: section.
+const sample = `# Ferry configuration, shared with the reference tool: ace-dt reads this
+# file too (ace-dt --config FILE). It holds two YAML documents: the first
+# is ace-dt's configuration, which both tools read; the second, after the
+# "---" line, holds Ferry's own settings, which ace-dt does not read.
 apiVersion: config.dt.act3-ace.io/v1alpha1
 kind: Configuration
 
@@ -46,7 +49,9 @@ registryConfig:
 # concurrentHTTP: 25
 # hideProgress: false
 
-# Ferry's own settings; each shows its default.
+---
+# Ferry's own settings; each shows its default. They stay in this second
+# document because ace-dt refuses keys it does not know in the first.
 ferry:
   blockSize: 1Mi                     # every write to a tape is this size (a multiple of 512)
   bufferSize: 256Mi                  # memory between the network and the medium

@@ -83,6 +83,9 @@ func (j *Job) Logf(level logrus.Level, format string, args ...any) {
 }
 
 func (j *Job) log(level logrus.Level, msg string, fields logrus.Fields) {
+	if !j.m.log.IsLevelEnabled(level) {
+		return // nor kept in history: debug and trace lines only when asked for
+	}
 	line := store.LogLine{Time: time.Now(), Level: level.String(), Message: msg}
 	j.m.log.WithFields(fields).Log(level, msg)
 	j.mu.Lock()

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/sirupsen/logrus"
 	"github.com/sirupsen/logrus/hooks/test"
 
 	"ferry/backend/progress"
@@ -174,5 +176,36 @@ func TestFinishedJobsArePrunedButRunningOnesKept(t *testing.T) {
 	close(release)
 	if runs, _ := m.Store().ListRuns(store.RunFilter{Limit: 1000}); len(runs) != keepFinished+12 {
 		t.Errorf("history has %d runs, want every run", len(runs))
+	}
+}
+
+// Debug and trace lines reach the job's history only when the log level
+// asks for them: at trace a line per blob would otherwise fill it.
+func TestJobLogKeepsOnlyEnabledLevels(t *testing.T) {
+	for _, level := range []logrus.Level{logrus.InfoLevel, logrus.DebugLevel} {
+		m := newManager(t)
+		m.log.SetLevel(level)
+		id, err := m.Start(Spec{Kind: "demo", Run: func(ctx context.Context, j *Job) error {
+			j.Logf(logrus.InfoLevel, "info line")
+			j.Logf(logrus.DebugLevel, "debug line")
+			j.Logf(logrus.TraceLevel, "trace line")
+			return nil
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.Wait(context.Background(), id)
+		lines, _ := m.Store().Log(id)
+		var got []string
+		for _, l := range lines {
+			got = append(got, l.Message)
+		}
+		want := "info line,succeeded"
+		if level == logrus.DebugLevel {
+			want = "info line,debug line,succeeded"
+		}
+		if strings.Join(got, ",") != want {
+			t.Errorf("at %s the job log holds %q, want %q", level, got, want)
+		}
 	}
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/sirupsen/logrus"
 
 	"ferry/backend/config"
 	"ferry/backend/version"
@@ -35,6 +36,7 @@ type Client struct {
 	userAgent string
 	backoff   remote.Backoff
 	limit     int
+	log       *logrus.Entry // nil: nothing is logged
 
 	mu         sync.Mutex
 	transports map[string]http.RoundTripper // by endpoint URL
@@ -242,7 +244,7 @@ func (c *Client) newTarget(ref name.Reference, endpoint string, ec config.Endpoi
 		remote.WithUserAgent(c.userAgent),
 		remote.WithRetryBackoff(c.backoff),
 		remote.WithRetryStatusCodes(retryStatusCodes...),
-		remote.WithRetryPredicate(retryable),
+		remote.WithRetryPredicate(c.retryPredicate(endpoint)),
 		remote.WithJobs(c.limit),
 		// Foreign (non-distributable) layers, such as Windows base layers,
 		// are copied like any other: the far side of an air gap cannot
@@ -276,6 +278,9 @@ func (c *Client) transport(endpoint, host string, skipVerify, plainHTTP bool) ht
 	if !plainHTTP && !isLoopback(host) {
 		t = &httpsOnly{host: host, next: base}
 	}
+	if c.log != nil {
+		t = &logTransport{log: c.log, next: t}
+	}
 	c.transports[key] = t
 	return t
 }
@@ -308,6 +313,18 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(strings.Trim(h, "[]"))
 	return ip != nil && ip.IsLoopback()
+}
+
+// retryPredicate is retryable, saying at debug level what is retried.
+// The last try's failure is also passed here, so the line says "unless".
+func (c *Client) retryPredicate(endpoint string) func(error) bool {
+	return func(err error) bool {
+		if !retryable(err) {
+			return false
+		}
+		c.debugf("%s: %v; trying again unless out of tries", endpoint, err)
+		return true
+	}
 }
 
 // retryable says whether a failed request is worth repeating: dropped

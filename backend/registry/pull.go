@@ -25,7 +25,7 @@ func pull[T any](ctx context.Context, c *Client, ref name.Reference, f func(Targ
 		return zero, err
 	}
 	var attempts []*Error
-	for _, t := range targets {
+	for i, t := range targets {
 		v, err := f(t, append(t.Options(), remote.WithContext(ctx)))
 		if err == nil {
 			return v, nil
@@ -38,6 +38,9 @@ func pull[T any](ctx context.Context, c *Client, ref name.Reference, f func(Targ
 			return zero, err
 		}
 		attempts = append(attempts, e)
+		if i+1 < len(targets) {
+			c.debugf("%s: endpoint %s failed (%v); trying %s", ref, t.Endpoint, e, targets[i+1].Endpoint)
+		}
 	}
 	if len(attempts) == 1 {
 		return zero, attempts[0]

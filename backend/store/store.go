@@ -44,11 +44,14 @@ func Open(path string) (*Store, error) {
 		return nil, explain(path, err)
 	}
 	s := &Store{db: db, path: path}
-	if err := s.migrate(); err != nil {
-		db.Close()
-		return nil, err
-	}
-	if _, err := s.RecoverInterrupted(); err != nil {
+	err = retryBusy(func() error {
+		if err := s.migrate(); err != nil {
+			return err
+		}
+		_, err := s.RecoverInterrupted()
+		return err
+	})
+	if err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -99,49 +102,79 @@ func SchemaVersion() int {
 	return len(ms)
 }
 
+// migrate applies pending migrations in one write transaction (BEGIN
+// IMMEDIATE, from _txlock in the DSN) and reads the schema version inside
+// it, so processes opening a fresh database together apply each migration
+// once: the others wait for the lock, then find nothing left to do.
 func (s *Store) migrate() error {
 	ms, err := migrations()
 	if err != nil {
 		return err
 	}
+	tx, err := s.db.Begin()
+	if err != nil {
+		return explain(s.path, err)
+	}
+	defer tx.Rollback()
 	var current int
-	if err := s.db.QueryRow("PRAGMA user_version").Scan(&current); err != nil {
+	if err := tx.QueryRow("PRAGMA user_version").Scan(&current); err != nil {
 		return explain(s.path, err)
 	}
 	if current > len(ms) {
 		return fmt.Errorf("%w: %s has schema version %d, this Ferry knows up to %d; use a newer Ferry or another --db",
 			ErrNewerSchema, s.path, current, len(ms))
 	}
+	if current == len(ms) {
+		return nil
+	}
 	for _, m := range ms[current:] {
-		tx, err := s.db.Begin()
-		if err != nil {
-			return explain(s.path, err)
-		}
 		if _, err := tx.Exec(m.sql); err != nil {
-			tx.Rollback()
 			return fmt.Errorf("migrate %s to version %d (%s): %w", s.path, m.version, m.name, explain(s.path, err))
 		}
-		// PRAGMA does not take parameters; the version is an int we control.
-		if _, err := tx.Exec(fmt.Sprintf("PRAGMA user_version = %d", m.version)); err != nil {
-			tx.Rollback()
-			return explain(s.path, err)
-		}
-		if err := tx.Commit(); err != nil {
-			return explain(s.path, err)
-		}
 	}
-	return nil
+	// PRAGMA does not take parameters; the version is an int we control.
+	if _, err := tx.Exec(fmt.Sprintf("PRAGMA user_version = %d", len(ms))); err != nil {
+		return explain(s.path, err)
+	}
+	return explain(s.path, tx.Commit())
+}
+
+// retryBusy runs step again while SQLite reports the database busy. The
+// busy timeout already waits for ordinary locks; this covers the few cases
+// where SQLite answers busy without waiting (another connection switching
+// the file to WAL or recovering its log) during first use.
+func retryBusy(step func() error) error {
+	delay := 10 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		err := step()
+		if err == nil || !isBusy(err) || attempt == busyAttempts {
+			return err
+		}
+		time.Sleep(delay)
+		delay *= 2
+	}
+}
+
+// busyAttempts bounds retryBusy: 10 ms doubling to about 2.5 s in all.
+const busyAttempts = 9
+
+func isBusy(err error) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se) && (se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked)
 }
 
 // explain turns SQLite's terse errors into ones an operator can act on.
 func explain(path string, err error) error {
+	if err == nil {
+		return nil
+	}
 	var se sqlite3.Error
 	if errors.As(err, &se) {
 		switch se.Code {
 		case sqlite3.ErrNotADB, sqlite3.ErrCorrupt:
 			return fmt.Errorf("the database %s is damaged or is not a Ferry database (%v); move it aside or choose another with --db", path, err)
 		case sqlite3.ErrBusy, sqlite3.ErrLocked:
-			return fmt.Errorf("the database %s is locked by another process for too long (%v); try again when it finishes", path, err)
+			return fmt.Errorf("the database %s is locked by another process for too long (%w); try again when it finishes", path, err)
 		case sqlite3.ErrCantOpen, sqlite3.ErrPerm, sqlite3.ErrReadonly:
 			return fmt.Errorf("cannot open the database %s for writing (%v); check the folder's permissions", path, err)
 		}
