@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"bufio"
+	"context"
 	"encoding/csv"
 	"fmt"
 	"strings"
@@ -78,7 +79,7 @@ type prefixMapper struct {
 
 func (m *prefixMapper) Kind() string { return m.kind }
 
-func (m *prefixMapper) Map(entry v1.Descriptor) ([]string, error) {
+func (m *prefixMapper) Map(_ context.Context, entry v1.Descriptor) ([]string, error) {
 	src, err := sourceOf(entry)
 	if err != nil {
 		return nil, err
@@ -141,7 +142,7 @@ func newDigests(rows []row, file string) (Mapper, error) {
 
 func (m *digestMapper) Kind() string { return KindDigests }
 
-func (m *digestMapper) Map(entry v1.Descriptor) ([]string, error) {
+func (m *digestMapper) Map(_ context.Context, entry v1.Descriptor) ([]string, error) {
 	d := digestOf(entry)
 	if d == "" {
 		return nil, nil

@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"context"
 	"reflect"
 	"strings"
 	"testing"
@@ -75,18 +76,18 @@ func TestDigests(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, _ := m.Map(a)
+	got, _ := m.Map(context.Background(), a)
 	if want := []string{"high.example/a:1", "high.example/a-copy@" + a.Digest.String()}; !reflect.DeepEqual(got, want) {
 		t.Errorf("digests(a) = %q, want %q", got, want)
 	}
-	if got, _ := m.Map(entry("reg.example/c:1")); got != nil {
+	if got, _ := m.Map(context.Background(), entry("reg.example/c:1")); got != nil {
 		t.Errorf("unknown digest mapped to %q", got)
 	}
 	noDigest := entry("reg.example/a:1")
 	noDigest.Digest = a.Digest
 	noDigest.Digest.Hex = ""
 	noDigest.Digest.Algorithm = ""
-	if got, _ := m.Map(noDigest); got != nil {
+	if got, _ := m.Map(context.Background(), noDigest); got != nil {
 		t.Errorf("entry without digest mapped to %q", got)
 	}
 }

@@ -5,6 +5,7 @@
 package mapping
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"strings"
@@ -37,8 +38,9 @@ type Mapper interface {
 	// Kind returns the rule type, e.g. "nest".
 	Kind() string
 	// Map returns the destinations as the rules write them, not yet
-	// normalised; none means the entry is skipped.
-	Map(entry v1.Descriptor) ([]string, error)
+	// normalised; none means the entry is skipped. ctx stops a template
+	// run early.
+	Map(ctx context.Context, entry v1.Descriptor) ([]string, error)
 }
 
 // Parse builds a mapper from a CLI spec "TYPE=ARG". ARG is the repository
@@ -110,7 +112,12 @@ type RuleProblem struct {
 type RuleError struct {
 	File     string        `json:"file,omitempty"`
 	Problems []RuleProblem `json:"problems"`
+	cause    error         // what a template run failed with, for errors.Is
 }
+
+// Unwrap returns the error a template run failed with, e.g. one matching
+// ErrBudget; nil for rule text that does not compile.
+func (e *RuleError) Unwrap() error { return e.cause }
 
 // Error prints one line per problem, "file:line:column: message" or
 // "line L, column C: message" without a file.

@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -32,7 +33,7 @@ func mapOne(t *testing.T, kind, text, src string) []string {
 	if err != nil {
 		t.Fatalf("New(%s): %v", kind, err)
 	}
-	got, err := m.Map(entry(src))
+	got, err := m.Map(context.Background(), entry(src))
 	if err != nil {
 		t.Fatalf("Map(%s): %v", src, err)
 	}
@@ -49,7 +50,7 @@ func TestParseSpec(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := m.Map(entry("low.example/a:1"))
+	got, err := m.Map(context.Background(), entry("low.example/a:1"))
 	if err != nil || !reflect.DeepEqual(got, []string{"high.example/a:1"}) {
 		t.Errorf("Map = %v, %v", got, err)
 	}
@@ -165,7 +166,7 @@ func TestSourceAnnotationRequired(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := m.Map(noSource); err == nil || !strings.Contains(err.Error(), SourceAnnotation) {
+		if _, err := m.Map(context.Background(), noSource); err == nil || !strings.Contains(err.Error(), SourceAnnotation) {
 			t.Errorf("%s: error = %v, want one naming the missing annotation", kind, err)
 		}
 	}
@@ -192,7 +193,7 @@ func TestMapConcurrently(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			src := fmt.Sprintf("reg.example/app-%d:1", i)
-			got, err := m.Map(entry(src))
+			got, err := m.Map(context.Background(), entry(src))
 			if err != nil || len(got) != 1 || got[0] != fmt.Sprintf("high.example/app-%d:1", i) {
 				t.Errorf("goroutine %d: %q, %v", i, got, err)
 			}
