@@ -15,7 +15,7 @@ func TestPreviewMappingOfHostileTemplates(t *testing.T) {
 		{`{{ repeat 20000000000 "xxxx" }}`, "line 1, column 4: the template exceeds its budget: repeat would make 75 GiB"},
 		{`{{ range until 200000000 }}x{{ end }}`, "line 1, column 10: the template exceeds its budget: until would make 2 GiB"},
 		{"reg.example/a\n{{ range until 100000 }}{{ range until 100000 }}{{ range until 100000 }}{{ end }}{{ end }}{{ end }}",
-			"line 2, column 58: the template exceeds its budget: more than 20000 steps"},
+			"line 2, column 58: the template exceeds its budget: more than 10000 steps"},
 	} {
 		deadline, cancel := context.WithTimeout(context.Background(), time.Second)
 		resp, err := a.PreviewMapping(PreviewRequest{Kind: "go-template", Rules: tt.rules, SourcesText: "quay.io/a:1\nquay.io/b:1\n"})

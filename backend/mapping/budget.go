@@ -14,7 +14,8 @@ import (
 const (
 	maxTemplateOutput = 1 << 20     // bytes printed
 	maxTemplateValue  = 1 << 20     // size of the arguments or the result of one function call
-	maxTemplateSteps  = 20_000      // loop iterations, template calls and function calls
+	maxTemplateSteps  = 10_000      // loop iterations, template calls and function calls
+	maxTemplateDepth  = 1000        // templates calling templates
 	maxTemplateTime   = time.Second // wall time
 )
 
@@ -36,6 +37,7 @@ func overBudget(format string, args ...any) error {
 var (
 	errTimedOut     = overBudget("it ran longer than %v for one entry", maxTemplateTime)
 	errTooManySteps = overBudget("more than %d steps (loop iterations and calls) for one entry; is a loop too large?", maxTemplateSteps)
+	errTooDeep      = overBudget("templates call each other more than %d deep; is a template calling itself?", maxTemplateDepth)
 	errOutputFull   = overBudget("its output for one entry passes %s", bytesText(maxTemplateOutput))
 )
 
@@ -51,12 +53,28 @@ func (e *stoppedError) Unwrap() error { return e.cause }
 type run struct {
 	ctx   context.Context
 	steps int
+	depth int // of template calls
 	out   output
 }
 
 func (r *run) reset(ctx context.Context) {
-	r.ctx, r.steps = ctx, 0
+	r.ctx, r.steps, r.depth = ctx, 0, 0
 	r.out.reset()
+}
+
+// enter starts a template (the whole one or a defined one) and leave ends
+// it; an error ends the run, so they always pair up. Bounding the depth
+// keeps a recursion from growing the stack by the step budget.
+func (r *run) enter() (string, error) {
+	if r.depth++; r.depth > maxTemplateDepth {
+		return "", errTooDeep
+	}
+	return "", r.step()
+}
+
+func (r *run) leave() string {
+	r.depth--
+	return ""
 }
 
 // step is taken on every loop iteration, template call and function call,

@@ -30,6 +30,8 @@ var (
 // does not parse, as they are unknown then.
 const (
 	stepFunc  = "_ferryStep"
+	enterFunc = "_ferryEnter"
+	leaveFunc = "_ferryLeave"
 	printFunc = "_ferryPrint"
 )
 
@@ -90,6 +92,7 @@ func (m *templateMapper) executor() (*executor, error) {
 	ex := &executor{tmpl: clone}
 	fm := guardedFuncs(&ex.run)
 	fm[stepFunc] = func() (string, error) { return "", ex.run.step() }
+	fm[enterFunc], fm[leaveFunc] = ex.run.enter, ex.run.leave
 	fm[printFunc] = ex.run.checkPrint
 	clone.Funcs(fm)
 	return ex, nil
@@ -146,10 +149,10 @@ func (r *run) checkPrint(v reflect.Value) (reflect.Value, error) {
 	return v, nil
 }
 
-// instrument makes every range iteration and every template call take a
-// step, and ends every printing action with checkPrint. The added nodes
-// carry the position of the range, template or action, so that a budget
-// error names the line that spent it.
+// instrument makes every range iteration take a step, every template
+// enter and leave (entering takes a step), and ends every printing action
+// with checkPrint. The added nodes carry the position of the range,
+// template or action, so that a budget error names the line that spent it.
 func instrument(t *template.Template) {
 	for _, tt := range t.Templates() {
 		if tt.Tree == nil || tt.Tree.Root == nil {
@@ -157,7 +160,8 @@ func instrument(t *template.Template) {
 		}
 		root := tt.Tree.Root
 		instrumentList(root)
-		root.Nodes = append([]parse.Node{stepAction(root.Pos, 0)}, root.Nodes...)
+		root.Nodes = append([]parse.Node{action(enterFunc, root.Pos, 0)}, root.Nodes...)
+		root.Nodes = append(root.Nodes, action(leaveFunc, root.Pos, 0))
 	}
 }
 
@@ -180,14 +184,15 @@ func instrumentList(l *parse.ListNode) {
 		case *parse.RangeNode:
 			instrumentList(n.List)
 			instrumentList(n.ElseList)
-			n.List.Nodes = append([]parse.Node{stepAction(n.Pos, n.Line)}, n.List.Nodes...)
+			n.List.Nodes = append([]parse.Node{action(stepFunc, n.Pos, n.Line)}, n.List.Nodes...)
 		}
 	}
 }
 
-func stepAction(pos parse.Pos, line int) *parse.ActionNode {
+// action is {{ name }}, printing what the function returns, "".
+func action(name string, pos parse.Pos, line int) *parse.ActionNode {
 	return &parse.ActionNode{NodeType: parse.NodeAction, Pos: pos, Line: line,
-		Pipe: &parse.PipeNode{NodeType: parse.NodePipe, Pos: pos, Line: line, Cmds: []*parse.CommandNode{call(stepFunc, pos)}}}
+		Pipe: &parse.PipeNode{NodeType: parse.NodePipe, Pos: pos, Line: line, Cmds: []*parse.CommandNode{call(name, pos)}}}
 }
 
 func call(name string, pos parse.Pos) *parse.CommandNode {
