@@ -7,10 +7,11 @@ package mapping
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"ferry/backend/textfile"
 )
 
 // SourceAnnotation holds, on each gather-index entry, the source reference
@@ -56,7 +57,7 @@ func Parse(spec string) (Mapper, error) {
 	if kind == KindNest {
 		return newMapper(kind, arg, "")
 	}
-	text, err := os.ReadFile(arg)
+	text, err := textfile.Read(arg, textfile.Limit)
 	if err != nil {
 		return nil, fmt.Errorf("reading %s rules: %w", kind, err)
 	}
@@ -82,14 +83,17 @@ func checkKind(kind string) error {
 }
 
 func newMapper(kind, text, file string) (Mapper, error) {
-	text = strings.TrimPrefix(text, "\ufeff") // byte order mark of Windows editors
+	text, err := textfile.Clean(text)
+	if err != nil {
+		return nil, &RuleError{File: file, Problems: []RuleProblem{{Line: 1, Message: err.Error()}}}
+	}
 	switch kind {
 	case KindNest:
 		return newNest(text)
 	case KindTemplate:
 		return newTemplate(text, file)
 	}
-	rows, err := parseRows(text, file)
+	rows, err := parseRows(text, file, kind)
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -70,7 +71,15 @@ func TestParseSpecErrors(t *testing.T) {
 	if err := os.WriteFile(bad, []byte("a,b\na,b,c\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	fifo := filepath.Join(dir, "rules.fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct{ spec, want string }{
+		// Returning at all proves /dev/zero is not read to the end and
+		// the FIFO without a writer is not waited on.
+		{"go-template=/dev/zero", "reading go-template rules: /dev/zero is a device, not a regular file"},
+		{"first-prefix=" + fifo, "is a named pipe (FIFO), not a regular file"},
 		{"nest", "write TYPE=ARG"},
 		{"nest=", "write TYPE=ARG"},
 		{"shortest-prefix=x.csv", `unknown mapping type "shortest-prefix": use one of nest, first-prefix`},

@@ -10,8 +10,10 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"strconv"
 	"strings"
 	"syscall"
+	"unicode/utf8"
 )
 
 // Limit is what Read accepts by default: far above any sources list or rules
@@ -87,4 +89,21 @@ func Clean(text string) (string, error) {
 		return "", ErrUTF16
 	}
 	return strings.TrimPrefix(text, byteOrderMark), nil
+}
+
+// quoteMax is how much of an operator's text a message echoes.
+const quoteMax = 80
+
+// Quote quotes s for a message as %q would, but shortens a long s to its
+// first bytes and an ellipsis, with its length, so that a 10 MB line is
+// never echoed whole.
+func Quote(s string) string {
+	if len(s) <= quoteMax {
+		return strconv.Quote(s)
+	}
+	cut := quoteMax
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s… (%d bytes)", strconv.Quote(s[:cut]), len(s))
 }

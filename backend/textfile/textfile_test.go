@@ -86,3 +86,14 @@ func TestClean(t *testing.T) {
 		})
 	}
 }
+
+func TestQuote(t *testing.T) {
+	if got := Quote(`a"b`); got != `"a\"b"` {
+		t.Errorf("short text: %s", got)
+	}
+	long := strings.Repeat("é", 5<<20) // 10 MiB, two bytes a rune
+	got := Quote(long)
+	if want := `"` + strings.Repeat("é", 40) + `"… (10485760 bytes)`; got != want {
+		t.Errorf("long text: %s", got)
+	}
+}
