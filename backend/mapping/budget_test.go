@@ -233,3 +233,13 @@ func TestScanFormat(t *testing.T) {
 		}
 	}
 }
+
+// An estimate under a name no function has would guard nothing.
+func TestEveryEstimateNamesAFunction(t *testing.T) {
+	funcs := templateFuncs()
+	for name := range resultEstimates {
+		if _, ok := funcs[name]; !ok {
+			t.Errorf("resultEstimates[%q]: no such template function", name)
+		}
+	}
+}
