@@ -2,9 +2,9 @@ package main
 
 import (
 	"errors"
-	"os"
 
 	"ferry/backend/config"
+	"ferry/backend/textfile"
 )
 
 // ConfigView is the configuration file the Settings page edits.
@@ -31,7 +31,7 @@ func (a *App) GetConfig() (ConfigView, error) {
 	if path == "" {
 		return ConfigView{Path: config.DefaultPath(), Text: config.Sample()}, nil
 	}
-	b, err := os.ReadFile(path)
+	b, err := textfile.Read(path, textfile.Limit)
 	if err != nil {
 		return ConfigView{}, err
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"ferry/backend/textfile"
 )
 
 // Dialogs are the native file choosers; only the desktop window has them.
@@ -32,23 +34,19 @@ func (a *App) ChooseSaveFile(title, defaultName string) (string, error) {
 	return a.dialogs.SaveFile(title, defaultName)
 }
 
-// maxTextFile bounds what the editors load: sources lists and rules are small.
-const maxTextFile = 16 << 20
-
-// ReadTextFile returns a text file's content for the editors.
+// ReadTextFile returns a text file's content for the editors. Only regular
+// files are read, up to textfile.Limit: /dev/zero or a FIFO typed as a path
+// fails at once instead of growing the process or hanging the call.
 func (a *App) ReadTextFile(path string) (string, error) {
-	fi, err := os.Stat(path)
+	b, err := textfile.Read(path, textfile.Limit)
 	if err != nil {
 		return "", err
 	}
-	if fi.IsDir() {
-		return "", fmt.Errorf("%s is a folder, not a file", path)
+	text, err := textfile.Clean(string(b))
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", path, err)
 	}
-	if fi.Size() > maxTextFile {
-		return "", fmt.Errorf("%s is %d bytes; the editor opens files up to 16 MiB", path, fi.Size())
-	}
-	b, err := os.ReadFile(path)
-	return string(b), err
+	return text, nil
 }
 
 // WriteTextFile saves editor content atomically (temporary file, then rename),

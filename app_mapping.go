@@ -33,6 +33,9 @@ type PreviewResponse struct {
 	Millis       float64               `json:"millis"`
 }
 
+// previewTimeout bounds one live preview of the mapping rules.
+const previewTimeout = 10 * time.Second
+
 // PreviewMapping shows where every source would land under the rules.
 func (a *App) PreviewMapping(req PreviewRequest) (PreviewResponse, error) {
 	start := time.Now()
@@ -51,7 +54,11 @@ func (a *App) PreviewMapping(req PreviewRequest) (PreviewResponse, error) {
 		resp.InputProblem = err.Error()
 		return resp, nil
 	}
-	resp.Result = mapping.Preview(entries, m)
+	// Each entry's template run has its own budget; this bounds the whole
+	// preview, which runs on every keystroke.
+	ctx, cancel := context.WithTimeout(context.Background(), previewTimeout)
+	defer cancel()
+	resp.Result = mapping.PreviewContext(ctx, entries, m)
 	resp.Millis = float64(time.Since(start).Microseconds()) / 1000
 	return resp, nil
 }

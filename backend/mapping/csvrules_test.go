@@ -1,6 +1,8 @@
 package mapping
 
 import (
+	"context"
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -75,18 +77,82 @@ func TestDigests(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, _ := m.Map(a)
+	got, _ := m.Map(context.Background(), a)
 	if want := []string{"high.example/a:1", "high.example/a-copy@" + a.Digest.String()}; !reflect.DeepEqual(got, want) {
 		t.Errorf("digests(a) = %q, want %q", got, want)
 	}
-	if got, _ := m.Map(entry("reg.example/c:1")); got != nil {
+	if got, _ := m.Map(context.Background(), entry("reg.example/c:1")); got != nil {
 		t.Errorf("unknown digest mapped to %q", got)
 	}
 	noDigest := entry("reg.example/a:1")
 	noDigest.Digest = a.Digest
 	noDigest.Digest.Hex = ""
 	noDigest.Digest.Algorithm = ""
-	if got, _ := m.Map(noDigest); got != nil {
+	if got, _ := m.Map(context.Background(), noDigest); got != nil {
 		t.Errorf("entry without digest mapped to %q", got)
+	}
+}
+
+// A header row is refused with what to do, as a rule it would match
+// sources by the word "from" (the reference tool's reading of it).
+func TestCSVHeaderRowIsRefused(t *testing.T) {
+	for _, tt := range []struct{ kind, text string }{
+		{KindFirstPrefix, "from,to\nlow.example/,high.example/\n"},
+		{KindLongestPrefix, "# the rules\nSource, Destination\nlow.example/,high.example/\n"},
+		{KindDigests, "digest,destination\nsha256:" + strings.Repeat("a", 64) + ",high.example/a:1\n"},
+	} {
+		_, err := New(tt.kind, tt.text)
+		var rerr *RuleError
+		if !errors.As(err, &rerr) || len(rerr.Problems) != 1 {
+			t.Fatalf("%s: error %v, want one problem", tt.kind, err)
+		}
+		if p := rerr.Problems[0]; !strings.Contains(p.Message, "is a header row") || !strings.Contains(p.Message, "make it a comment, # ") {
+			t.Errorf("%s: problem %+v", tt.kind, p)
+		}
+	}
+	// The same words after the first rule are a rule like any other.
+	mustNew(t, KindFirstPrefix, "low.example/,high.example/\nfrom,to\n")
+}
+
+func TestCSVWithoutRulesIsAnError(t *testing.T) {
+	for _, text := range []string{"", "# from,to\n\n  \n"} {
+		for _, kind := range []string{KindAllPrefix, KindDigests} {
+			_, err := New(kind, text)
+			if err == nil || !strings.Contains(err.Error(), "line 1: no rules: write one ") {
+				t.Errorf("%s %q: error %v, want no rules", kind, text, err)
+			}
+		}
+	}
+}
+
+func TestCSVProblemsAreCapped(t *testing.T) {
+	var sb strings.Builder
+	for range 10_000 {
+		sb.WriteString("one-field\n")
+	}
+	_, err := New(KindFirstPrefix, sb.String())
+	var rerr *RuleError
+	if !errors.As(err, &rerr) || len(rerr.Problems) != maxProblems+1 {
+		t.Fatalf("error with %d problems, want %d", len(rerr.Problems), maxProblems+1)
+	}
+	if last := rerr.Problems[maxProblems]; last.Line != maxProblems+1 || last.Message != "and 9900 more problems from this line on (not listed)" {
+		t.Errorf("last problem %+v", last)
+	}
+}
+
+func TestCSVLongFieldIsNotEchoed(t *testing.T) {
+	long := strings.Repeat("x", 10<<20)
+	_, err := New(KindDigests, long+","+long)
+	if err == nil || len(err.Error()) > 500 || !strings.Contains(err.Error(), "… (10485760 bytes)") {
+		t.Errorf("error of %d bytes: %.300v", len(err.Error()), err)
+	}
+}
+
+func TestUTF16RulesGetAHint(t *testing.T) {
+	for _, kind := range Kinds() {
+		_, err := New(kind, "\xff\xfel\x00o\x00w\x00,\x00h\x00")
+		if err == nil || err.Error() != "line 1: the file looks like UTF-16; save it as UTF-8" {
+			t.Errorf("%s: error %v, want the UTF-16 hint", kind, err)
+		}
 	}
 }

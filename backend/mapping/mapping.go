@@ -5,11 +5,13 @@
 package mapping
 
 import (
+	"context"
 	"fmt"
-	"os"
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"ferry/backend/textfile"
 )
 
 // SourceAnnotation holds, on each gather-index entry, the source reference
@@ -37,8 +39,9 @@ type Mapper interface {
 	// Kind returns the rule type, e.g. "nest".
 	Kind() string
 	// Map returns the destinations as the rules write them, not yet
-	// normalised; none means the entry is skipped.
-	Map(entry v1.Descriptor) ([]string, error)
+	// normalised; none means the entry is skipped. ctx stops a template
+	// run early.
+	Map(ctx context.Context, entry v1.Descriptor) ([]string, error)
 }
 
 // Parse builds a mapper from a CLI spec "TYPE=ARG". ARG is the repository
@@ -54,7 +57,7 @@ func Parse(spec string) (Mapper, error) {
 	if kind == KindNest {
 		return newMapper(kind, arg, "")
 	}
-	text, err := os.ReadFile(arg)
+	text, err := textfile.Read(arg, textfile.Limit)
 	if err != nil {
 		return nil, fmt.Errorf("reading %s rules: %w", kind, err)
 	}
@@ -80,14 +83,17 @@ func checkKind(kind string) error {
 }
 
 func newMapper(kind, text, file string) (Mapper, error) {
-	text = strings.TrimPrefix(text, "\ufeff") // byte order mark of Windows editors
+	text, err := textfile.Clean(text)
+	if err != nil {
+		return nil, &RuleError{File: file, Problems: []RuleProblem{{Line: 1, Message: err.Error()}}}
+	}
 	switch kind {
 	case KindNest:
 		return newNest(text)
 	case KindTemplate:
 		return newTemplate(text, file)
 	}
-	rows, err := parseRows(text, file)
+	rows, err := parseRows(text, file, kind)
 	if err != nil {
 		return nil, err
 	}
@@ -110,7 +116,12 @@ type RuleProblem struct {
 type RuleError struct {
 	File     string        `json:"file,omitempty"`
 	Problems []RuleProblem `json:"problems"`
+	cause    error         // what a template run failed with, for errors.Is
 }
+
+// Unwrap returns the error a template run failed with, e.g. one matching
+// ErrBudget; nil for rule text that does not compile.
+func (e *RuleError) Unwrap() error { return e.cause }
 
 // Error prints one line per problem, "file:line:column: message" or
 // "line L, column C: message" without a file.

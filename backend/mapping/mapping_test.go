@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -8,6 +9,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -32,7 +34,7 @@ func mapOne(t *testing.T, kind, text, src string) []string {
 	if err != nil {
 		t.Fatalf("New(%s): %v", kind, err)
 	}
-	got, err := m.Map(entry(src))
+	got, err := m.Map(context.Background(), entry(src))
 	if err != nil {
 		t.Fatalf("Map(%s): %v", src, err)
 	}
@@ -49,7 +51,7 @@ func TestParseSpec(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := m.Map(entry("low.example/a:1"))
+	got, err := m.Map(context.Background(), entry("low.example/a:1"))
 	if err != nil || !reflect.DeepEqual(got, []string{"high.example/a:1"}) {
 		t.Errorf("Map = %v, %v", got, err)
 	}
@@ -69,7 +71,15 @@ func TestParseSpecErrors(t *testing.T) {
 	if err := os.WriteFile(bad, []byte("a,b\na,b,c\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	fifo := filepath.Join(dir, "rules.fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct{ spec, want string }{
+		// Returning at all proves /dev/zero is not read to the end and
+		// the FIFO without a writer is not waited on.
+		{"go-template=/dev/zero", "reading go-template rules: /dev/zero is a device, not a regular file"},
+		{"first-prefix=" + fifo, "is a named pipe (FIFO), not a regular file"},
 		{"nest", "write TYPE=ARG"},
 		{"nest=", "write TYPE=ARG"},
 		{"shortest-prefix=x.csv", `unknown mapping type "shortest-prefix": use one of nest, first-prefix`},
@@ -165,7 +175,7 @@ func TestSourceAnnotationRequired(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := m.Map(noSource); err == nil || !strings.Contains(err.Error(), SourceAnnotation) {
+		if _, err := m.Map(context.Background(), noSource); err == nil || !strings.Contains(err.Error(), SourceAnnotation) {
 			t.Errorf("%s: error = %v, want one naming the missing annotation", kind, err)
 		}
 	}
@@ -192,7 +202,7 @@ func TestMapConcurrently(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			src := fmt.Sprintf("reg.example/app-%d:1", i)
-			got, err := m.Map(entry(src))
+			got, err := m.Map(context.Background(), entry(src))
 			if err != nil || len(got) != 1 || got[0] != fmt.Sprintf("high.example/app-%d:1", i) {
 				t.Errorf("goroutine %d: %q, %v", i, got, err)
 			}

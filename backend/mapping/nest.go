@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"context"
 	"fmt"
 	"path"
 	"strings"
@@ -46,7 +47,7 @@ func newNest(text string) (Mapper, error) {
 
 func (m *nestMapper) Kind() string { return KindNest }
 
-func (m *nestMapper) Map(entry v1.Descriptor) ([]string, error) {
+func (m *nestMapper) Map(_ context.Context, entry v1.Descriptor) ([]string, error) {
 	src, err := sourceOf(entry)
 	if err != nil {
 		return nil, err

@@ -1,6 +1,8 @@
 package mapping
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -65,24 +67,45 @@ type Result struct {
 // OK reports whether nothing in the preview blocks the job.
 func (r Result) OK() bool { return r.Counts.Errors == 0 }
 
-// Preview applies m to every entry and reports where each image would land
-// and what is wrong with it. Destinations are normalised (":latest" added
-// when there is no tag or digest) and deduplicated within a row. Entries may
-// lack a digest when a sources list is previewed before gather; then two
-// different sources on one tag count as a collision.
+// Preview is PreviewContext without a way to stop it early; each template
+// run still has its budget.
 func Preview(entries []v1.Descriptor, m Mapper) Result {
+	return PreviewContext(context.Background(), entries, m)
+}
+
+// PreviewContext applies m to every entry and reports where each image
+// would land and what is wrong with it. Destinations are normalised
+// (":latest" added when there is no tag or digest) and deduplicated within
+// a row. Entries may lack a digest when a sources list is previewed before
+// gather; then two different sources on one tag count as a collision.
+//
+// Once ctx is done, or a template has run out of time on one entry, the
+// remaining entries are not mapped: each row says why, and a preview of
+// thousands of entries does not spend the time limit on every one.
+func PreviewContext(ctx context.Context, entries []v1.Descriptor, m Mapper) Result {
 	res := Result{Rows: make([]Row, len(entries))}
 	landings := map[string][]landing{} // destination repo:tag -> images landing there
 
+	var halt string // why the remaining entries are not mapped
 	for i, entry := range entries {
 		row := &res.Rows[i]
 		row.Source = entry.Annotations[SourceAnnotation]
 		row.Digest = digestOf(entry)
 		row.Destinations = []string{}
 
-		raw, err := m.Map(entry)
+		if halt == "" && ctx.Err() != nil {
+			halt = "not mapped: " + context.Cause(ctx).Error()
+		}
+		if halt != "" {
+			row.add(SeverityError, ProblemMappingFailed, "", halt)
+			continue
+		}
+		raw, err := m.Map(ctx, entry)
 		if err != nil {
 			row.add(SeverityError, ProblemMappingFailed, "", err.Error())
+			if errors.Is(err, errTimedOut) {
+				halt = "not mapped: the template ran out of time on " + row.Source
+			}
 			continue
 		}
 		var srcCanonical string

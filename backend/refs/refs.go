@@ -20,6 +20,11 @@ import (
 // as "library/nginx" or "nginx:1.25". Ferry never guesses Docker Hub.
 var ErrNoRegistry = errors.New("registry host is missing")
 
+// maxLength is far above any valid reference (a repository path of 255,
+// a tag of 128, a sha512 digest of 135 and a host), so that a longer text is
+// refused without being parsed or echoed in the error.
+const maxLength = 1024
+
 var tagPattern = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
 
 // Ref is a parsed, fully qualified reference. Its parts are kept exactly as
@@ -46,6 +51,9 @@ type Ref struct {
 func Parse(s string) (Ref, error) {
 	if s == "" {
 		return Ref{}, errors.New("empty reference")
+	}
+	if len(s) > maxLength {
+		return Ref{}, fmt.Errorf("a reference of %d bytes is too long; a reference has at most a few hundred", len(s))
 	}
 	if strings.Contains(s, "://") {
 		return Ref{}, fmt.Errorf("%q: a reference has no URL scheme; write host/repository[:tag][@digest]", s)

@@ -72,6 +72,7 @@ func TestParseRejects(t *testing.T) {
 		{"reg.example/a@sha256:abc", "", false},
 		{"reg.example/a@md5:" + hex64, "", false},
 		{"reg.example:port/a", "", false},
+		{"reg.example/" + strings.Repeat("a", 2000), "a reference of 2012 bytes is too long", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -79,7 +80,7 @@ func TestParseRejects(t *testing.T) {
 			if err == nil {
 				t.Fatal("Parse accepted it")
 			}
-			if !strings.Contains(err.Error(), tt.wantInMessage) {
+			if !strings.Contains(err.Error(), tt.wantInMessage) || len(err.Error()) > 600 {
 				t.Errorf("error %q does not mention %q", err, tt.wantInMessage)
 			}
 			if errors.Is(err, ErrNoRegistry) != tt.noRegistry {

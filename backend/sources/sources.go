@@ -13,10 +13,12 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	"ferry/backend/refs"
+	"ferry/backend/textfile"
 )
 
-// byteOrderMark is what some Windows editors put before the first line.
-const byteOrderMark = "\ufeff"
+// MaxProblems is how many problems Check lists; the rest are counted in
+// one last problem, so that a huge bad file gives a readable report.
+const MaxProblems = 100
 
 // Source is one reference line of a sources.list.
 type Source struct {
@@ -73,11 +75,15 @@ func (e *Error) Error() string {
 
 // Parse reads a sources.list. On success it returns every source in file
 // order and the warnings (duplicated references); if any line is bad it
-// returns an *Error listing all of them. filename only labels messages.
+// returns an *Error listing them (as Check does, the first MaxProblems and
+// a count of the rest). filename only labels messages.
 func Parse(r io.Reader, filename string) ([]Source, []Problem, error) {
-	text, err := io.ReadAll(r)
+	text, err := io.ReadAll(io.LimitReader(r, textfile.Limit+1))
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading %s: %w", filename, err)
+	}
+	if len(text) > textfile.Limit {
+		return nil, nil, fmt.Errorf("%s is larger than %d MiB; a sources list is one reference a line", filename, textfile.Limit>>20)
 	}
 	srcs, problems := Check(string(text))
 	var errs, warnings []Problem
@@ -95,16 +101,19 @@ func Parse(r io.Reader, filename string) ([]Source, []Problem, error) {
 }
 
 // Check validates sources.list text as the operator types it. It returns the
-// sources of the good lines and every problem, in line order. Duplicated
-// references (also two spellings of one image) are warnings, not errors.
-func Check(text string) ([]Source, []Problem) {
+// sources of the good lines and the problems in line order: the first
+// MaxProblems, then one that counts the rest. Duplicated references (also
+// two spellings of one image) are warnings, not errors.
+func Check(text string) (srcs []Source, problems []Problem) {
 	var (
-		srcs     []Source
-		problems []Problem
-		first    = map[string]Source{} // canonical reference -> its first line
-		buf      = bufio.NewReader(nil)
+		first = map[string]Source{} // canonical reference -> its first line
+		buf   = bufio.NewReader(nil)
 	)
-	text = strings.TrimPrefix(text, byteOrderMark)
+	text, err := textfile.Clean(text)
+	if err != nil {
+		return nil, []Problem{{Line: 1, Severity: SeverityError, Message: err.Error()}}
+	}
+	defer func() { problems = capProblems(problems) }()
 	for i, line := range strings.Split(text, "\n") {
 		lineNo := i + 1
 		line = strings.TrimSuffix(line, "\r")
@@ -125,6 +134,24 @@ func Check(text string) ([]Source, []Problem) {
 		srcs = append(srcs, src)
 	}
 	return srcs, problems
+}
+
+// capProblems keeps the first MaxProblems and replaces the rest by one
+// problem at the first omitted line, an error if any omitted one is.
+func capProblems(problems []Problem) []Problem {
+	if len(problems) <= MaxProblems {
+		return problems
+	}
+	rest := problems[MaxProblems:]
+	summary := Problem{Line: rest[0].Line, Severity: SeverityWarning,
+		Message: fmt.Sprintf("and %d more problems from this line on (not listed)", len(rest))}
+	for _, p := range rest {
+		if p.Severity == SeverityError {
+			summary.Severity = SeverityError
+			break
+		}
+	}
+	return append(problems[:MaxProblems:MaxProblems], summary)
 }
 
 func duplicateWarning(src, earlier Source) Problem {
@@ -180,21 +207,21 @@ func checkLine(buf *bufio.Reader, lineNo int, line string) (Source, string, []Pr
 		}
 		rawKey, rawValue, ok := strings.Cut(field, "=")
 		if !ok {
-			fail(col, "malformed label %q: want key=value", field)
+			fail(col, "malformed label %s: want key=value", textfile.Quote(field))
 			continue
 		}
 		key, value := strings.TrimSpace(rawKey), strings.TrimSpace(rawValue)
-		if errs := validation.IsQualifiedName(key); len(errs) > 0 {
-			fail(col, "invalid label key %q: %s", key, strings.Join(errs, "; "))
+		if errs := labelKeyErrors(key); len(errs) > 0 {
+			fail(col, "invalid label key %s: %s", textfile.Quote(key), strings.Join(errs, "; "))
 			continue
 		}
-		if errs := validation.IsValidLabelValue(value); len(errs) > 0 {
+		if errs := labelValueErrors(value); len(errs) > 0 {
 			valueCol := col + len(rawKey) + 1 + len(rawValue) - len(strings.TrimLeft(rawValue, " \t"))
-			fail(valueCol, "invalid value %q for label %q: %s", value, key, strings.Join(errs, "; "))
+			fail(valueCol, "invalid value %s for label %s: %s", textfile.Quote(value), textfile.Quote(key), strings.Join(errs, "; "))
 			continue
 		}
 		if first, dup := keyColumn[key]; dup {
-			fail(col, "duplicate label key %q, already set at column %d", key, first)
+			fail(col, "duplicate label key %s, already set at column %d", textfile.Quote(key), first)
 			continue
 		}
 		keyColumn[key] = col
@@ -204,6 +231,27 @@ func checkLine(buf *bufio.Reader, lineNo int, line string) (Source, string, []Pr
 		src.Labels[key] = value
 	}
 	return src, canonical, problems
+}
+
+// maxLabelKey is the longest qualified name: a 253-byte DNS prefix, '/' and
+// a 63-byte name.
+const maxLabelKey = validation.DNS1123SubdomainMaxLength + 1 + validation.LabelValueMaxLength
+
+// labelKeyErrors and labelValueErrors are the Kubernetes label checks,
+// refusing an overlong field by its length before the patterns, which take
+// seconds on a field of megabytes.
+func labelKeyErrors(key string) []string {
+	if len(key) > maxLabelKey {
+		return []string{fmt.Sprintf("must be no more than %d characters", maxLabelKey)}
+	}
+	return validation.IsQualifiedName(key)
+}
+
+func labelValueErrors(value string) []string {
+	if len(value) > validation.LabelValueMaxLength {
+		return []string{validation.MaxLenError(validation.LabelValueMaxLength)}
+	}
+	return validation.IsValidLabelValue(value)
 }
 
 func columnOf(cr *csv.Reader, field int) int {

@@ -169,3 +169,73 @@ func TestCheckIgnoresByteOrderMark(t *testing.T) {
 		t.Errorf("got %+v, %v", srcs, problems)
 	}
 }
+
+// A huge bad file gives a report of a hundred lines and a count, not one
+// line per bad line (100,000 bad lines printed 9 MB).
+func TestParseCapsTheReportOfAHugeBadFile(t *testing.T) {
+	var sb strings.Builder
+	for i := range 100_000 {
+		fmt.Fprintf(&sb, "not a reference %d\n", i)
+	}
+	_, _, err := Parse(strings.NewReader(sb.String()), "sources.list")
+	var serr *Error
+	if !errors.As(err, &serr) || len(serr.Problems) != MaxProblems+1 {
+		t.Fatalf("error %T with %d problems, want %d", err, len(serr.Problems), MaxProblems+1)
+	}
+	lines := strings.Split(err.Error(), "\n")
+	if len(lines) != MaxProblems+1 || len(err.Error()) > 20_000 {
+		t.Errorf("report of %d lines, %d bytes", len(lines), len(err.Error()))
+	}
+	if last := lines[len(lines)-1]; last != "sources.list:101: and 99900 more problems from this line on (not listed)" {
+		t.Errorf("last line %q", last)
+	}
+}
+
+// The count of omitted problems is an error when an omitted one is, so
+// that the editor and Parse still see a file that cannot be used.
+func TestCheckCapKeepsTheVerdict(t *testing.T) {
+	var sb strings.Builder
+	for range MaxProblems + 5 {
+		sb.WriteString("reg.example/a:1\n") // duplicates: warnings
+	}
+	srcs, problems := Check(sb.String())
+	if len(srcs) != MaxProblems+5 || len(problems) != MaxProblems+1 || problems[MaxProblems].Severity != SeverityWarning {
+		t.Fatalf("%d sources, %d problems, last %+v", len(srcs), len(problems), problems[len(problems)-1])
+	}
+	sb.WriteString("bad line\n")
+	_, problems = Check(sb.String())
+	if last := problems[MaxProblems]; last.Severity != SeverityError || last.Line != MaxProblems+2 || !strings.Contains(last.Message, "and 5 more problems") {
+		t.Errorf("last problem %+v, want an error counting 5 more from line %d", last, MaxProblems+2)
+	}
+}
+
+// A 10 MB line is never echoed whole: a field is shown by its first bytes
+// (and an ellipsis), a reference only by its length.
+func TestLongLineIsNotEchoed(t *testing.T) {
+	long := strings.Repeat("x", 10<<20)
+	for _, tt := range []struct{ text, want string }{
+		{"reg.example/" + long, "a reference of 10485772 bytes is too long"},
+		{"reg.example/a:1," + long, `malformed label "` + long[:80] + `"… (10485760 bytes): want key=value`},
+		{"reg.example/a:1,key=" + long, `invalid value "` + long[:80] + `"… (10485760 bytes) for label "key": must be no more than 63`},
+	} {
+		_, problems := Check(tt.text)
+		if len(problems) != 1 || len(problems[0].Message) > 500 || !strings.Contains(problems[0].Message, tt.want) {
+			t.Errorf("problems %.300v, want one short message saying %.200q", problems, tt.want)
+		}
+	}
+}
+
+func TestUTF16FileGetsAHint(t *testing.T) {
+	utf16 := "\xff\xfer\x00e\x00g\x00.\x00e\x00x\x00/\x00a\x00\n\x00"
+	_, _, err := Parse(strings.NewReader(utf16), "sources.list")
+	if err == nil || err.Error() != "sources.list:1: the file looks like UTF-16; save it as UTF-8" {
+		t.Errorf("error %v, want the UTF-16 hint", err)
+	}
+}
+
+func TestParseRefusesAHugeInput(t *testing.T) {
+	_, _, err := Parse(strings.NewReader(strings.Repeat("reg.example/a:1\n", 1<<20+1)), "sources.list")
+	if err == nil || !strings.Contains(err.Error(), "larger than 16 MiB") {
+		t.Errorf("error %v, want the size limit", err)
+	}
+}
