@@ -74,7 +74,7 @@ gather index (--index) to see exactly what scatter will do.`,
 			if err != nil {
 				return err
 			}
-			res := mapping.Preview(entries, m)
+			res := mapping.PreviewContext(cmd.Context(), entries, m)
 			printPlan(cmd.OutOrStdout(), res)
 			if !res.OK() {
 				return fmt.Errorf("%d errors in the mapping", res.Counts.Errors)

@@ -40,21 +40,27 @@ var hostileTemplates = []struct {
 	{"output", "reg.example/a\n{{ range until 1000 }}{{ repeat 2000 \"x\" }}\n{{ end }}", 2, 26, "its output for one entry passes 1 MiB"},
 }
 
-// Each hostile template fails within a second, at its position: the
-// caller's deadline is a second, and the error must be the template's own
-// budget, not that deadline.
+// Each hostile template fails at its position with the template's own
+// budget error, before the caller's deadline: a second for the three that
+// operators met (they take milliseconds), three for the others, some of
+// which spend their whole step budget (slow under the race detector on a
+// loaded machine).
 func TestHostileTemplatesFailWithinBudget(t *testing.T) {
-	for _, tt := range hostileTemplates {
+	for i, tt := range hostileTemplates {
 		t.Run(tt.name, func(t *testing.T) {
 			m, err := New(KindTemplate, tt.text)
 			if err != nil {
 				t.Fatal(err)
 			}
-			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			limit := time.Second
+			if i >= 3 {
+				limit = 3 * time.Second
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), limit)
 			defer cancel()
 			_, err = m.Map(ctx, entry("reg.example/x:1"))
 			if ctx.Err() != nil {
-				t.Fatalf("still running after a second; error %v", err)
+				t.Fatalf("still running after %v; error %v", limit, err)
 			}
 			checkBudgetProblem(t, err, tt.line, tt.col, tt.msg)
 		})

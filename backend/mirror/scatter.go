@@ -254,7 +254,7 @@ func deliver(ctx context.Context, env Env, entries []*deliveryEntry, o deliveryO
 		descs[i] = e.desc
 	}
 	res.Entries = len(entries)
-	res.Plan = mapping.Preview(descs, o.mapper)
+	res.Plan = mapping.PreviewContext(ctx, descs, o.mapper)
 
 	var targets [][]deliveryTarget // per entry
 	var planFailures []Failure
