@@ -646,7 +646,7 @@ func deserializeVolumes(ctx context.Context, env Env, src *volumeSource, dst Rep
 	if root == nil {
 		complete = false
 	}
-	if problems := checkMedium(s, res.Rejected); len(problems) > 0 && readErr == nil && s.finalSeen() {
+	if problems := checkMedium(s, res.Rejected); len(problems) > 0 && s.finalSeen() && (readErr == nil || errors.Is(readErr, errMoreVolumes)) {
 		return res, fmt.Errorf("%s was not tagged: %w", tag, &VerifyError{Problems: problems})
 	}
 	if complete && dst != nil {

@@ -341,11 +341,19 @@ func (c *mediumCheck) descriptors() {
 			for i, x := range a.Indexes {
 				for j, d := range x.Index.Manifests {
 					check(d, fmt.Sprintf("index.json at offset %d", x.Offset))
-					if i == 0 || j == 0 || s.manifests[d.Digest] == nil || len(asChild[d.Digest]) == 0 {
-						continue // the root, or a referrer (its parent names nothing)
+					if !IsManifest(d.MediaType) {
+						c.add("index.json at offset %d lists %s with media type %q, which is no manifest type", x.Offset, d.Digest, d.MediaType)
 					}
-					if !slices.ContainsFunc(asChild[d.Digest], func(p v1.Descriptor) bool { return reflect.DeepEqual(p, d) }) {
-						c.add("the final index.json at offset %d lists %s as %s, unlike any manifest that names it", x.Offset, d.Digest, describe(d))
+					m := s.manifests[d.Digest]
+					if i == 0 || j == 0 || m == nil {
+						continue // the root, or not on the medium
+					}
+					if parents := asChild[d.Digest]; len(parents) > 0 {
+						if !slices.ContainsFunc(parents, func(p v1.Descriptor) bool { return reflect.DeepEqual(p, d) }) {
+							c.add("the final index.json at offset %d lists %s as %s, unlike any manifest that names it", x.Offset, d.Digest, describe(d))
+						}
+					} else if why := referrerListingProblem(d, m.raw); why != "" {
+						c.add("the final index.json at offset %d lists %s, which no manifest names, but %s", x.Offset, d.Digest, why)
 					}
 				}
 			}
@@ -386,6 +394,32 @@ func manifestKindProblem(want types.MediaType, raw []byte) string {
 		return "its bytes are an image manifest, not an index"
 	case !IsIndex(want) && IsIndex(got):
 		return "its bytes are an index, not an image manifest"
+	}
+	return ""
+}
+
+// referrerListingProblem says why d, listed in a final index.json without
+// a parent naming it, is not the listing of the referrer raw, as the
+// referrers API gives it: its artifact type (or its config's media type)
+// and its annotations. A registry that leaves those out of its answer
+// leaves them out of the listing too, which is accepted.
+func referrerListingProblem(d v1.Descriptor, raw []byte) string {
+	pm, err := parseManifest(raw)
+	if err != nil || pm.Subject == nil {
+		return "it is no referrer"
+	}
+	want := pm.ArtifactType
+	if want == "" && pm.Config != nil {
+		want = string(pm.Config.MediaType)
+	}
+	if d.ArtifactType != "" && d.ArtifactType != want {
+		return fmt.Sprintf("its artifact type %q is not the referrer's %q", d.ArtifactType, want)
+	}
+	if len(d.Annotations) > 0 && !maps.Equal(d.Annotations, pm.Annotations) {
+		return fmt.Sprintf("its annotations %v are not the referrer's %v", d.Annotations, pm.Annotations)
+	}
+	if d.Platform != nil || len(d.URLs) > 0 || len(d.Data) > 0 {
+		return "it carries fields a referrer listing has not"
 	}
 	return ""
 }
