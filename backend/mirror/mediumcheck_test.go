@@ -10,6 +10,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -329,5 +330,83 @@ func TestEveryByteOfTheFinalIndexIsCovered(t *testing.T) {
 	}
 	if passed > 0 {
 		t.Errorf("%d of %d changes pass verify", passed, (padEnd-hdr)*len(flips))
+	}
+}
+
+// referenceMedium has the reference tool serialize the transfer of one
+// small image and a referrer, gathered by Ferry.
+func referenceMedium(t *testing.T) []byte {
+	t.Helper()
+	acedt := referenceTool(t)
+	host := registrytest.InProcess(t)
+	one := host + "/app/one:1"
+	registrytest.PushImage(t, one, registrytest.Layer(t, 1, 300))
+	index := host + "/transfer/gather:sync-1"
+	if _, err := Gather(context.Background(), testEnv(), GatherOptions{Sources: []sources.Source{{Line: 1, Ref: one}}, Dest: index}); err != nil {
+		t.Fatal(err)
+	}
+	home := t.TempDir()
+	cfg := filepath.Join(home, "ace-dt.yaml")
+	conf := "apiVersion: config.dt.act3-ace.io/v1alpha1\nkind: Configuration\nregistryConfig:\n  registries:\n    " + host + ":\n      endpoints:\n        - http://" + host + "\n"
+	if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dest := filepath.Join(home, "sync-1.tar")
+	cmd := exec.Command(acedt, "mirror", "serialize", index, dest)
+	cmd.Env = append(os.Environ(), "HOME="+home, "ACE_DT_CONFIG="+cfg, "ACE_DT_CACHE_PATH="+filepath.Join(home, "cache"), "XDG_CONFIG_HOME="+home, "XDG_CACHE_HOME="+home, "DOCKER_CONFIG="+home)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("ace-dt mirror serialize: %v\n%s", err, out)
+	}
+	data, err := os.ReadFile(dest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// A medium the reference wrote passes every check, but says loudly that it
+// carries no stream digest; stripped of Ferry's keys, a Ferry medium reads
+// the same way.
+func TestMediumWithoutStreamDigestPassesWithAWarning(t *testing.T) {
+	parts := takeApart(t, smallMedium(t))
+	for i, e := range parts {
+		if e.name == archive.IndexFile {
+			parts[i].body = reencode(t, e.body, func(m *v1.IndexManifest) {
+				for k := range m.Annotations {
+					if archive.IsFerryKey(k) {
+						delete(m.Annotations, k)
+					}
+				}
+			})
+		}
+	}
+	media := map[string][]byte{"Ferry's keys stripped": putTogether(t, parts, false)}
+	if _, err := os.Stat(filepath.Join("..", "..", "..", "shared", "peers", "ace-dt")); err == nil || os.Getenv("ACEDT") != "" {
+		media["written by the reference"] = referenceMedium(t)
+	}
+	for name, data := range media {
+		t.Run(name, func(t *testing.T) {
+			rep, err := verifyBytes(data)
+			if err != nil || rep.Entries < 6 || rep.StreamDigest != "absent" || len(rep.Warnings) != 1 || !strings.Contains(rep.Warnings[0], "not proven byte for byte") {
+				t.Errorf("verify: %v, stream digest %s, warnings %q", err, rep.StreamDigest, rep.Warnings)
+			}
+			if tagged, err := deserializeBytes(t, data); err != nil || !tagged {
+				t.Errorf("deserialize: tagged=%v, %v", tagged, err)
+			}
+		})
+	}
+}
+
+// A medium cut before its final index.json does not claim to be the last
+// volume: only a final copy knows.
+func TestCutMediumDoesNotClaimTheLastVolume(t *testing.T) {
+	data := smallMedium(t)
+	hdr, _, _, _ := finalIndexSpan(t, data)
+	rep, err := verifyBytes(data[:hdr])
+	if err == nil || rep.FinalIndex || rep.LastVolume != "" || rep.SyncID == "" {
+		t.Errorf("verify of a cut medium: %v, final index %v, last %q, sync %q", err, rep.FinalIndex, rep.LastVolume, rep.SyncID)
+	}
+	if rep, err := verifyBytes(data); err != nil || rep.LastVolume != "true" {
+		t.Errorf("verify of the whole medium: %v, last %q", err, rep.LastVolume)
 	}
 }
