@@ -24,6 +24,16 @@ type countingReader struct {
 
 	sawData bool  // a non-zero byte was read since the last mark
 	lastErr error // the last error of the underlying reader
+
+	// zeroFrom..zeroTo must hold zeros (an entry's tar padding); nonZero
+	// is set when a byte there was not.
+	zeroFrom, zeroTo int64
+	nonZero          bool
+	// hdr holds the first hdrN bytes of the block at hdrAt, the header
+	// being read, so it can be compared with the one Ferry writes.
+	hdrAt int64
+	hdr   [blockSize]byte
+	hdrN  int
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
@@ -31,6 +41,12 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	c.lastErr = err
 	if !c.sawData && !isZero(p[:n]) {
 		c.sawData = true
+	}
+	if lo, hi := max(c.zeroFrom, c.n), min(c.zeroTo, c.n+int64(n)); lo < hi && !isZero(p[lo-c.n:hi-c.n]) {
+		c.nonZero = true
+	}
+	if lo, hi := max(c.hdrAt, c.n), min(c.hdrAt+blockSize, c.n+int64(n)); lo < hi && lo == c.hdrAt+int64(c.hdrN) {
+		c.hdrN += copy(c.hdr[c.hdrN:], p[lo-c.n:hi-c.n])
 	}
 	if c.hash != nil && n > 0 {
 		if c.mark > c.n && c.mark <= c.n+int64(n) {
@@ -63,6 +79,26 @@ func (c *countingReader) markAt(off int64) {
 	if off == c.n {
 		c.markSum, c.mark = hex.EncodeToString(c.hash.Sum(nil)), -1
 	}
+}
+
+// watchZeros makes the reader check that the bytes from..to are zeros.
+func (c *countingReader) watchZeros(from, to int64) {
+	c.zeroFrom, c.zeroTo, c.nonZero = from, to, false
+}
+
+// captureHeader starts keeping the block at off; a block already read
+// (the first of an appended archive) is given as first.
+func (c *countingReader) captureHeader(off int64, first []byte) {
+	c.hdrAt = off
+	c.hdrN = copy(c.hdr[:], first)
+}
+
+// header returns the captured block at off, or nil when it was not read whole.
+func (c *countingReader) header(off int64) []byte {
+	if c.hdrAt != off || c.hdrN != blockSize {
+		return nil
+	}
+	return c.hdr[:]
 }
 
 // restartHash begins a new archive's digest with the block already read.

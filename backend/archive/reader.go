@@ -72,6 +72,9 @@ type Entry struct {
 	// this archive before the entry's header (compare with the final
 	// index.json's vnd.ferry.stream.sha256).
 	StreamDigest string
+	// Inventory is the Reader's account of every entry met so far; it
+	// keeps growing until the stream ends.
+	Inventory *Inventory
 }
 
 // ReaderOption configures a Reader.
@@ -112,6 +115,9 @@ type Reader struct {
 	body io.Reader
 	done bool
 	err  error
+
+	inv      *Inventory
+	freshHdr []byte // the first block of an appended archive, read to find it
 }
 
 type strictStage int
@@ -126,7 +132,7 @@ const (
 // NewReader detects compression by its magic number (gzip 1f 8b, zstd
 // 28 b5 2f fd) and returns a Reader positioned before the first entry.
 func NewReader(r io.Reader, opts ...ReaderOption) (*Reader, error) {
-	ar := &Reader{complete: true}
+	ar := &Reader{complete: true, inv: &Inventory{Archives: []*ArchiveInventory{newArchiveInventory(0, 0)}}}
 	for _, o := range opts {
 		o(ar)
 	}
@@ -167,6 +173,11 @@ func (r *Reader) Compression() Compression { return r.compression }
 // end-of-archive marker. It is false for a stream cut at an entry boundary.
 func (r *Reader) Complete() bool { return r.complete }
 
+// Inventory returns the account of every entry read so far (see Entry.Inventory).
+func (r *Reader) Inventory() *Inventory { return r.inv }
+
+func (r *Reader) archiveInventory() *ArchiveInventory { return r.inv.Archives[len(r.inv.Archives)-1] }
+
 // Offset reports how many uncompressed bytes have been consumed.
 func (r *Reader) Offset() int64 { return r.cr.n }
 
@@ -189,23 +200,38 @@ func (r *Reader) Next() (*Entry, error) {
 	if r.done {
 		return nil, io.EOF
 	}
-	prev := ""
+	prev, prevOffset := "", int64(0)
 	if r.cur != nil {
-		// Skip the rest of the body here (not in archive/tar) so the offset of
-		// the next header is known before it is read.
+		// A blob's rest is read through its verifier, so every copy of a
+		// blob is accounted for, then what is left is skipped here (not in
+		// archive/tar) so the offset of the next header is known before it
+		// is read.
+		if v, ok := r.body.(*verifier); ok {
+			if _, err := io.Copy(io.Discard, v); err != nil && !errors.Is(err, ErrDigestMismatch) {
+				return nil, r.fail(r.readError(r.cur.Name, err))
+			}
+		}
 		if _, err := io.Copy(io.Discard, r.tr); err != nil {
 			return nil, r.fail(r.readError(r.cur.Name, err))
 		}
-		prev, r.cur, r.body = r.cur.Name, nil, nil
+		prev, prevOffset, r.cur, r.body = r.cur.Name, r.cur.Offset, nil, nil
 	}
 	for {
 		start := r.archiveStart + alignBlock(r.cr.n-r.archiveStart)
+		r.cr.captureHeader(start, nil)
 		if r.freshArchive {
 			// Its first block was read to find it; nothing precedes it.
 			start, r.freshArchive = r.archiveStart, false
+			r.cr.captureHeader(start, r.freshHdr)
 		}
 		r.cr.markAt(start)
+		r.cr.watchZeros(r.cr.n, start)
 		hdr, err := r.tr.Next()
+		if r.cr.nonZero && prev != "" {
+			r.archiveInventory().badPadding(prev, prevOffset)
+		}
+		r.cr.watchZeros(0, 0)
+		prev = ""
 		if errors.Is(err, tar.ErrInsecurePath) && hdr != nil {
 			err = nil // reported below with the name
 		}
@@ -239,6 +265,7 @@ func (r *Reader) Next() (*Entry, error) {
 		if err != nil {
 			return nil, r.fail(err)
 		}
+		e.Inventory = r.inv
 		if err := r.load(e); err != nil {
 			return nil, r.fail(err)
 		}
@@ -307,6 +334,8 @@ func (r *Reader) nextArchive() (bool, error) {
 		r.archive++
 		r.archiveStart = r.cr.n - blockSize
 		r.freshArchive = true
+		r.freshHdr = append(r.freshHdr[:0], blk[:]...)
+		r.inv.Archives = append(r.inv.Archives, newArchiveInventory(r.archive, r.archiveStart))
 		r.stage, r.indexes = expectLayout, 0
 		r.cr.restartHash(blk[:])
 		r.tr = tar.NewReader(io.MultiReader(bytes.NewReader(blk[:]), r.cr))
@@ -408,8 +437,10 @@ func (r *Reader) checkOrder(e *Entry) error {
 // load prepares the body of e: small layout files are read and checked now,
 // blobs are verified as they are read.
 func (r *Reader) load(e *Entry) error {
+	inv := r.archiveInventory()
 	switch e.Kind {
 	case KindDirectory:
+		inv.add(e, nil)
 		r.body = bytes.NewReader(nil)
 	case KindLayout, KindIndex:
 		limit := int64(maxIndexSize)
@@ -427,21 +458,44 @@ func (r *Reader) load(e *Entry) error {
 			if err := checkLayout(data); err != nil {
 				return fmt.Errorf("entry %q at offset %d: %w", e.Name, e.Offset, err)
 			}
+			inv.add(e, data)
 		} else {
 			idx, err := ParseIndex(data)
 			if err != nil {
 				return fmt.Errorf("entry %q at offset %d: invalid index: %w", e.Name, e.Offset, err)
 			}
 			e.Index = idx
+			inv.add(e, nil)
+			rec := IndexRecord{Offset: e.Offset, Size: e.Size, Index: idx, StreamDigest: e.StreamDigest,
+				Canonical: IsCanonicalIndex(data, idx), HeaderCanonical: isFerryHeader(r.cr.header(e.Offset), e.Name, e.Size)}
+			_, rec.Strict = ParseIndexStrict(data)
+			inv.Indexes = append(inv.Indexes, rec)
 		}
 		r.body = bytes.NewReader(data)
 	case KindBlob:
 		h, _ := v1.Hasher(e.Digest.Algorithm) // NewHash accepted the algorithm
-		r.body = &verifier{r: r.tr, hash: h, want: e.Digest}
+		rec, offset := inv.add(e, nil), e.Offset
+		r.body = &verifier{r: r.tr, hash: h, want: e.Digest, done: func(ok bool) { rec.verified(ok, offset) }}
 	default:
+		inv.add(e, nil)
 		r.body = r.tr
 	}
 	return nil
+}
+
+// isFerryHeader reports whether block is exactly the tar header Ferry
+// writes for a file name of size bytes.
+func isFerryHeader(block []byte, name string, size int64) bool {
+	if block == nil {
+		return false
+	}
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	if err := tw.WriteHeader(fileHeader(name, size)); err != nil {
+		return false
+	}
+	tw.Flush()
+	return buf.Len() == blockSize && bytes.Equal(buf.Bytes(), block)
 }
 
 func checkLayout(data []byte) error {
@@ -518,17 +572,25 @@ func isZero(b []byte) bool {
 }
 
 // verifier passes a blob through and checks its digest at the end.
+// done, when set, is told once how the content compared.
 type verifier struct {
-	r    io.Reader
-	hash hash.Hash
-	want v1.Hash
+	r        io.Reader
+	hash     hash.Hash
+	want     v1.Hash
+	done     func(ok bool)
+	finished bool
 }
 
 func (v *verifier) Read(p []byte) (int, error) {
 	n, err := v.r.Read(p)
 	v.hash.Write(p[:n])
 	if err == io.EOF {
-		if got := hex.EncodeToString(v.hash.Sum(nil)); got != v.want.Hex {
+		got := hex.EncodeToString(v.hash.Sum(nil))
+		if !v.finished && v.done != nil {
+			v.done(got == v.want.Hex)
+		}
+		v.finished = true
+		if got != v.want.Hex {
 			return n, fmt.Errorf("blob %s: %w (content is %s:%s)", v.want, ErrDigestMismatch, v.want.Algorithm, got)
 		}
 	}

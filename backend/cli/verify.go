@@ -66,7 +66,11 @@ func printVerify(w io.Writer, r mirror.VerifyReport) {
 		fmt.Fprintf(w, "Root:         %s tagged %q\n", r.Root.Digest, r.Tag)
 	}
 	if r.SyncID != "" {
-		fmt.Fprintf(w, "Transfer:     %s, volume %s (last: %s)\n", r.SyncID, r.Volume, r.LastVolume)
+		last := r.LastVolume
+		if last == "" {
+			last = "unknown, no final index.json"
+		}
+		fmt.Fprintf(w, "Transfer:     %s, volume %s (last: %s)\n", r.SyncID, r.Volume, last)
 	}
 	fmt.Fprintf(w, "Entries:      %d; %d blobs (%s) verified; %d manifests\n", r.Entries, r.Blobs, HumanBytes(r.Bytes), len(r.Manifests))
 	fmt.Fprintf(w, "Final index:  %v; end marker: %v; stream digest: %s\n", r.FinalIndex, r.EndMarker, r.StreamDigest)
@@ -76,7 +80,14 @@ func printVerify(w io.Writer, r mirror.VerifyReport) {
 	for _, m := range r.Missing {
 		fmt.Fprintf(w, "Not on medium: %s (%s, %s)\n", m.Digest, m.MediaType, HumanBytes(m.Size))
 	}
-	if len(r.Problems) == 0 {
+	for _, warn := range r.Warnings {
+		fmt.Fprintf(w, "WARNING:      %s\n", warn)
+	}
+	switch {
+	case len(r.Problems) > 0:
+	case r.StreamDigest != "verified":
+		fmt.Fprintln(w, "OK, without a stream digest (see the warning)")
+	default:
 		fmt.Fprintln(w, "OK")
 	}
 }

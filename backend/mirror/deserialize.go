@@ -252,6 +252,9 @@ type mediumScan struct {
 	// compared; streamBad lists those that did not match.
 	streamChecks int
 	streamBad    []string
+	// inventories are the readers' accounts of every entry, one per volume
+	// read (see checkMedium).
+	inventories []*archive.Inventory
 }
 
 func newMediumScan() *mediumScan {
@@ -276,6 +279,7 @@ func (s *mediumScan) enter(e *archive.Entry) {
 // addIndex records an index.json copy.
 func (s *mediumScan) addIndex(e *archive.Entry) error {
 	idx := e.Index
+	s.linkInventory(e.Inventory)
 	s.indexes[e.Archive]++
 	if s.indexes[e.Archive] >= 2 && e.Archive == s.archive {
 		s.archiveFinal = true
@@ -647,6 +651,9 @@ func deserializeVolumes(ctx context.Context, env Env, src *volumeSource, dst Rep
 	root := s.manifests[s.root.Digest]
 	if root == nil {
 		complete = false
+	}
+	if problems := checkMedium(s, res.Rejected); len(problems) > 0 && s.finalSeen() && (readErr == nil || errors.Is(readErr, errMoreVolumes)) {
+		return res, fmt.Errorf("%s was not tagged: %w", tag, &VerifyError{Problems: problems})
 	}
 	if complete && dst != nil {
 		if err := dst.PushManifest(ctx, root.desc, root.raw, tag); err != nil {

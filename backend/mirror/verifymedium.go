@@ -52,6 +52,10 @@ type VerifyReport struct {
 	Rejected []string        `json:"rejected,omitempty"`
 	// Problems lists everything wrong; empty means the medium is sound.
 	Problems []string `json:"problems,omitempty"`
+	// Warnings are what limits the proof without being wrong: a medium
+	// without a stream digest (written by the reference) is checked entry
+	// by entry, not byte for byte.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Referrer is a manifest on the medium whose subject is another manifest.
@@ -117,15 +121,20 @@ func verifyFrom(ctx context.Context, env Env, r io.Reader, o VerifyOptions) (Ver
 	rep.Root = *s.root
 	rep.Root.Annotations = nil
 	rep.Tag = s.rootTag
+	rep.FinalIndex = s.finalSeen()
 	if s.annots != nil {
 		rep.SyncID = s.annots[archive.AnnotationSyncID]
 		rep.Volume = s.annots[archive.AnnotationVolumeNumber]
-		rep.LastVolume = s.annots[archive.AnnotationVolumeLast]
+		if rep.FinalIndex {
+			// Only a final copy knows; the first copy of a single archive
+			// says "true" before anything is written.
+			rep.LastVolume = s.annots[archive.AnnotationVolumeLast]
+		}
 	}
-	rep.FinalIndex = s.finalSeen()
 	if !rep.FinalIndex {
 		rep.Problems = append(rep.Problems, "the final index.json is missing: the medium was cut short")
 	}
+	rep.Problems = append(rep.Problems, checkMedium(s, rep.Rejected)...)
 	switch {
 	case len(s.streamBad) > 0:
 		rep.StreamDigest = "mismatch"
@@ -136,6 +145,7 @@ func verifyFrom(ctx context.Context, env Env, r io.Reader, o VerifyOptions) (Ver
 		rep.StreamDigest = "verified"
 	default:
 		rep.StreamDigest = "absent"
+		rep.Warnings = append(rep.Warnings, "no stream digest ("+archive.AnnotationStreamSHA256+"): the writer was not Ferry, so every entry, index.json and blob is checked, but the stream is not proven byte for byte (tar headers and padding before the final index.json)")
 	}
 	if s.manifests[s.root.Digest] == nil {
 		rep.Problems = append(rep.Problems, fmt.Sprintf("the root %s is not on the medium", s.root.Digest))
