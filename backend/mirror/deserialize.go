@@ -542,7 +542,9 @@ func deserializeVolumes(ctx context.Context, env Env, src *volumeSource, dst Rep
 			readErr = err
 			break
 		}
-		ar, err := archive.NewReader(vol.r, archive.Strict(o.Strict))
+		// The stream is hashed as it passes, so a Ferry medium is proven
+		// byte for byte (vnd.ferry.stream.sha256) before its root is tagged.
+		ar, err := archive.NewReader(vol.r, archive.Strict(o.Strict), archive.WithStreamDigest())
 		if err != nil {
 			vol.close()
 			if n == 1 {
@@ -652,7 +654,13 @@ func deserializeVolumes(ctx context.Context, env Env, src *volumeSource, dst Rep
 	if root == nil {
 		complete = false
 	}
-	if problems := checkMedium(s, res.Rejected); len(problems) > 0 && s.finalSeen() && (readErr == nil || errors.Is(readErr, errMoreVolumes)) {
+	problems := checkMedium(s, res.Rejected)
+	if len(res.Rejected) == 0 { // a rejected blob already explains a stream that differs
+		for _, b := range s.streamBad {
+			problems = append(problems, "stream digest: "+b)
+		}
+	}
+	if len(problems) > 0 && s.finalSeen() && (readErr == nil || errors.Is(readErr, errMoreVolumes)) {
 		return res, fmt.Errorf("%s was not tagged: %w", tag, &VerifyError{Problems: problems})
 	}
 	if complete && dst != nil {

@@ -334,3 +334,37 @@ func TestResumedTransferReadInReverseOrder(t *testing.T) {
 		t.Error("not tagged")
 	}
 }
+
+// A change that only the stream digest can see (a tar header field, here
+// the oci-layout entry's time, with its checksum mended) keeps deserialize
+// from tagging, as it fails verify.
+func TestDeserializeRefusesAStreamThatDiffersFromItsDigest(t *testing.T) {
+	host := registrytest.InProcess(t)
+	f := newMediaFixture(t, host, false)
+	data := serializeFixture(t, f, SerializeOptions{})
+	bad := append([]byte(nil), data...)
+	hdr := bad[:512]
+	if string(hdr[:len(archive.LayoutFile)]) != archive.LayoutFile {
+		t.Fatalf("first entry is %q", hdr[:16])
+	}
+	hdr[146] = '1' // mtime, octal: one second after the epoch
+	sum := 0
+	for i, b := range hdr {
+		if i >= 148 && i < 156 {
+			b = ' '
+		}
+		sum += int(b)
+	}
+	copy(hdr[148:156], fmt.Sprintf("%06o\x00 ", sum))
+	dest := registrytest.InProcess(t) + "/tampered/header:sync-1"
+	_, err := Deserialize(context.Background(), testEnv(), DeserializeOptions{Source: writeTemp(t, bad), Dest: dest})
+	if err == nil || !strings.Contains(err.Error(), "stream digest") || !strings.Contains(err.Error(), "was not tagged") {
+		t.Fatalf("err = %v", err)
+	}
+	if digestAt(t, dest) != "" {
+		t.Error("tagged")
+	}
+	if _, err := VerifyMedium(context.Background(), testEnv(), VerifyOptions{Source: writeTemp(t, bad)}); err == nil {
+		t.Error("verify passed it")
+	}
+}
