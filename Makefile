@@ -64,7 +64,15 @@ ACEDT ?= ../shared/peers/ace-dt
 interop: apt-deps
 	@if [ -f "$(ACEDT)" ] && [ -x "$(ACEDT)" ]; then \
 		$(GO) vet -tags interop ./tests/interop/ && \
-		ACEDT="$(abspath $(ACEDT))" FERRY_REQUIRE_REGISTRY=1 $(GO) test -tags interop -count=1 -timeout 15m ./tests/interop/; \
+		mkdir -p build && \
+		{ ACEDT="$(abspath $(ACEDT))" FERRY_REQUIRE_REGISTRY=1 $(GO) test -tags interop -count=1 -timeout 15m -v ./tests/interop/ > build/interop.log 2>&1; s=$$?; \
+		  grep -E -A40 '^\s*--- FAIL' build/interop.log | grep -v -E '^\s*--- PASS' | head -400; \
+		  grep -E '^(ok|FAIL)[[:space:]]' build/interop.log; \
+		  fails=$$(grep -c -E '^\s*--- FAIL' build/interop.log); \
+		  if [ $$s -ne 0 ] && [ $$fails -eq 0 ]; then tail -n 60 build/interop.log; fi; \
+		  echo "the whole interop log: build/interop.log"; \
+		  echo "interop: $$(grep -c -E '^\s*--- PASS' build/interop.log) passed, $$fails failed"; \
+		  exit $$s; }; \
 	else \
 		echo "interop: SKIPPED: ACEDT=$(ACEDT) is not an executable file (set ACEDT=path/to/ace-dt to run the interop suite)"; \
 	fi
