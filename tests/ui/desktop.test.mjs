@@ -144,6 +144,12 @@ describe('the operator desktop, against a real registry', () => {
     await page.waitForSelector('[data-rules-state="invalid"]');
     await page.locator('.cm-line[data-problem-line="2"]').waitFor();
 
+    // A template that would allocate 75 GiB is stopped by its budget, at its
+    // line, and the window lives on.
+    await editor.fill(`${R}/highside/x\n{{ repeat 20000000000 "xxxx" }}`);
+    await page.getByText(/exceeds its budget/).first().waitFor();
+    await shot(page, 'mapping-budget');
+
     const src = '(index .Annotations "vnd.act3-ace.manifest.source")';
     await editor.fill(`{{/* where images land */}}\n${R}/highside/{{ Repository ${src} }}:{{ Tag ${src} }}`);
     await page.waitForSelector('[data-rules-state="valid"]');
