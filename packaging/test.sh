@@ -27,6 +27,23 @@ cleanup() {
 }
 trap cleanup EXIT
 
+step "version.sh: git describe to Debian versions"
+repo=$scratch/repo
+mkdir -p "$repo/packaging" && cp packaging/version.sh "$repo/packaging/"
+version_of() { (cd "$repo" && bash packaging/version.sh 2>&1); }
+want() { got=$(version_of); [ "$got" = "$1" ] || fail "version.sh gives '$got', want '$1'"; }
+(cd "$repo" && git init -q && git -c user.name=t -c user.email=t@t.invalid commit -q --allow-empty -m one \
+	--date=2026-01-02T00:00:00Z && GIT_COMMITTER_DATE=2026-01-02T00:00:00Z git -c user.name=t -c user.email=t@t.invalid commit -q --amend --allow-empty -m one)
+want "0~git20260102.$(git -C "$repo" rev-parse --short HEAD)"
+git -C "$repo" tag v1.2.3 && want 1.2.3
+git -C "$repo" -c user.name=t -c user.email=t@t.invalid commit -q --allow-empty -m two
+want "1.2.3+1.g$(git -C "$repo" rev-parse --short HEAD)"
+git -C "$repo" tag v1.3.0-rc1 && want 1.3.0~rc1
+touch "$repo/new" && git -C "$repo" add new && want 1.3.0~rc1+dirty
+git -C "$repo" tag -d v1.3.0-rc1 >/dev/null && git -C "$repo" tag release-x
+if out=$(version_of); then fail "version.sh takes tag release-x: $out"; fi
+grep -q 'no valid Debian version' <<<"$out" || fail "version.sh on tag release-x says: $out"
+
 step "SHA256SUMS"
 (cd "$OUT" && sha256sum --strict -c SHA256SUMS) || fail "SHA256SUMS does not match"
 grep -q " $(basename "$deb")\$" "$OUT/SHA256SUMS" && grep -q " $(basename "$headless")\$" "$OUT/SHA256SUMS" ||

@@ -7,10 +7,11 @@
 # "-dirty" becomes "+dirty". Without git it prints 0~dev.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-d=$(git describe --tags --always --dirty 2>/dev/null) || { echo 0~dev; exit 0; }
-if [[ $d =~ ^v?[0-9] ]]; then
+git rev-parse --git-dir >/dev/null 2>&1 || { echo 0~dev; exit 0; }
+if d=$(git describe --tags --dirty 2>/dev/null); then
 	v=$(sed -E 's/^v//; s/-([0-9]+)-g([0-9a-f]+)/+\1.g\2/; s/-dirty$/+dirty/; s/-/~/g' <<<"$d")
 else
+	d=$(git describe --always --dirty)
 	v="0~git$(git log -1 --format=%cd --date=format:%Y%m%d).$(sed -E 's/-dirty$/+dirty/' <<<"$d")"
 fi
 dpkg --validate-version "$v-1" >/dev/null 2>&1 || { echo "version.sh: $d gives no valid Debian version ($v)" >&2; exit 1; }

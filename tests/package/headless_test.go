@@ -5,13 +5,18 @@
 package pkgtest
 
 import (
+	"bufio"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
@@ -105,5 +110,41 @@ func TestHeadlessTransferOnRealRegistries(t *testing.T) {
 		if d.Digest.String() != want {
 			t.Errorf("%s is %s, want %s", ref, d.Digest, want)
 		}
+	}
+}
+
+// `ferry ui` is the headless build's window: it serves the embedded frontend.
+func TestHeadlessServesTheUI(t *testing.T) {
+	home := t.TempDir()
+	cmd := exec.Command(headlessBin(t), "ui", "--listen", "127.0.0.1:0")
+	cmd.Env = append(os.Environ(), "HOME="+home, "XDG_DATA_HOME="+filepath.Join(home, "data"),
+		"XDG_CONFIG_HOME="+filepath.Join(home, "config"), "FERRY_DB=")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(os.Interrupt)
+		cmd.Wait()
+	})
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	url := regexp.MustCompile(`http://\S+`).FindString(line)
+	if url == "" {
+		t.Fatalf("ferry ui printed no address (%v): %q\n%s", err, line, stderr.String())
+	}
+	jar, _ := cookiejar.New(nil)
+	resp, err := (&http.Client{Jar: jar, Timeout: 10 * time.Second}).Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "<title>Ferry</title>") {
+		t.Errorf("GET %s: %s, want the frontend's index.html:\n%.300s", url, resp.Status, body)
 	}
 }
