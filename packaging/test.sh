@@ -110,5 +110,17 @@ left=$(comm -13 <(sort "$scratch/before") <(sort "$scratch/after"))
 [ -z "$left" ] || fail "left behind after dpkg -P: $left"
 step "removed: no file left behind ($(wc -l <"$scratch/listed") paths checked)"
 
+# The README's install, with no package source configured: apt can only
+# take the file and the libraries already installed.
+step "apt install ./$(basename "$deb") with no package source"
+mkdir -p "$scratch/no-sources" && : >"$scratch/no-sources.list"
+installed=1
+(cd "$(dirname "$deb")" && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+	-o Dir::Etc::SourceList="$scratch/no-sources.list" -o Dir::Etc::SourceParts="$scratch/no-sources" \
+	"./$(basename "$deb")") >"$scratch/apt.log" 2>&1 || { cat "$scratch/apt.log"; fail "apt install"; }
+[ "$(dpkg-query -W -f='${Version}' ferry)" = "$version" ] || fail "apt install did not install ferry $version"
+DEBIAN_FRONTEND=noninteractive apt-get purge -y -q ferry >>"$scratch/apt.log" 2>&1 || { cat "$scratch/apt.log"; fail "apt purge"; }
+installed=""
+
 step "headless binary $(basename "$headless")"
 FERRY_HEADLESS_BIN=$(realpath "$headless") FERRY_REQUIRE_REGISTRY=1 $GO test -tags package -count=1 -v ./tests/package/
