@@ -5,13 +5,14 @@ SHELL := /bin/bash
 GO ?= go
 BIN := build/bin
 TAGS_DESKTOP := desktop,production,webkit2_41
-APT_PACKAGES := pkg-config gcc libgtk-3-dev libwebkit2gtk-4.1-dev xvfb xauth imagemagick chromium docker-registry mt-st time bc curl skopeo
+APT_PACKAGES := pkg-config gcc libgtk-3-dev libwebkit2gtk-4.1-dev xvfb xauth imagemagick chromium docker-registry mt-st time bc curl skopeo \
+	dpkg-dev lintian man-db bash-completion
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X ferry/backend/version.Version=$(VERSION)
 export DBUS_SESSION_BUS_ADDRESS := disabled:
 export NO_AT_BRIDGE := 1
 
-.PHONY: bindings-check run build deps apt-deps npm-deps frontend test go-test vet frontend-test ui-test window-test interop bench clean bindings
+.PHONY: package package-test bindings-check run build deps apt-deps npm-deps frontend test go-test vet frontend-test ui-test window-test interop bench clean bindings
 
 run: build
 	@if [ -n "$$DISPLAY" ] || [ -n "$$WAYLAND_DISPLAY" ]; then ./$(BIN)/ferry; \
@@ -89,12 +90,22 @@ ui-test: deps frontend
 window-test: build
 	FERRY_BIN=$(CURDIR)/$(BIN)/ferry FERRY_SHOTS=$(CURDIR)/build/shots bash tests/ui/window-smoke.sh
 
-test: deps vet bindings-check go-test interop frontend-test ui-test window-test
+test: deps vet bindings-check go-test interop frontend-test ui-test window-test package-test
 	@echo "make test: all suites passed"
 
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchmem . ./backend/...
 	bash scripts/bench-e2e.sh
 
+# Release files for carrying Ferry across the gap, in build/package: the .deb
+# (desktop build), the headless CLI binary (no GTK) and their SHA256SUMS.
+package: deps frontend
+	GO=$(GO) bash packaging/build.sh
+
+# Installs the .deb on this machine (root), uses it, removes it; runs the
+# headless binary against real registries.
+package-test: package
+	GO=$(GO) bash packaging/test.sh
+
 clean:
-	rm -rf $(BIN) frontend/dist
+	rm -rf $(BIN) build/package frontend/dist
