@@ -204,6 +204,25 @@ describe('the operator desktop, against a real registry', () => {
     await page.locator('.cm-content[aria-label="Go template"]').waitFor();
   });
 
+  test('the Scatter form names the rules it will use, and never takes the sample unasked', async () => {
+    await go('mapping', 'Mapping');
+    await page.selectOption('select[aria-label="Mapper type"]', 'nest');
+    await go('transfer', 'Transfer');
+    await page.click('[role="tab"][data-op="scatter"]');
+    const plan = page.locator('section[aria-label="Plan"]');
+    assert.equal(await page.locator('[data-rules-name]').innerText(), 'Uses the untouched sample (Nest)');
+    await plan.getByText(/untouched sample: edit or open rules there/).waitFor();
+    await page.check('input[name="sampleOK"]');
+    await plan.getByText(/untouched sample: edit or open rules there/).waitFor({ state: 'detached' });
+    await shot(page, 'transfer-scatter-sample');
+    await page.uncheck('input[name="sampleOK"]');
+    await go('mapping', 'Mapping');
+    await page.selectOption('select[aria-label="Mapper type"]', 'go-template');
+    await go('transfer', 'Transfer');
+    assert.equal(await page.locator('[data-rules-name]').innerText(), 'Uses an unsaved draft (Go template)');
+    assert.doesNotMatch(await plan.innerText(), /untouched sample/);
+  });
+
   test('gather runs from the Transfer page with its progress followed to the end', async () => {
     await go('transfer', 'Transfer');
     await page.click('[role="tab"][data-op="gather"]');
@@ -336,6 +355,24 @@ describe('the operator desktop, against a real registry', () => {
     assert.match(await nst0.innerText(), /IBM ULT3580-TD9/);
     assert.match(await page.locator('section[data-drive="nst1"]').innerText(), /HP Ultrium 6-SCSI/);
     await shot(page, 'drives');
+  });
+
+  test('a reload in the middle of editing keeps the sources text and the rules of every type', async () => {
+    await go('mapping', 'Mapping');
+    const template = await editorText('Go template');
+    const sourcesText = await page.evaluate(() => window.go.main.App.Draft('sources'));
+    assert.match(sourcesText, /lowside\/busybox:1\.36/);
+    // The drafts are written once typing pauses: wait for the last edit to be kept.
+    await page.waitForFunction(async (want) => (await window.go.main.App.Draft('mapping')).includes(want), '/a-first/');
+    await page.waitForFunction(async () => JSON.parse(await window.go.main.App.Draft('mapping')).kind === 'go-template');
+    await page.reload();
+    await page.locator('.cm-content[aria-label="Go template"]').waitFor();
+    assert.equal(await editorText('Go template'), template);
+    await page.selectOption('select[aria-label="Mapper type"]', 'first-prefix');
+    assert.equal(await page.inputValue('input[aria-label="To, row 1"]'), `${R}/a-first/`);
+    await page.selectOption('select[aria-label="Mapper type"]', 'go-template');
+    await go('sources', 'Sources');
+    assert.equal(await editorText('Sources list'), sourcesText);
   });
 
   test('Settings, and no errors in the page along the way', async () => {

@@ -103,6 +103,9 @@ export const api = {
   documentVersions: (kind: string, name: string) => list<SavedDocument>('DocumentVersions', kind, name),
   getDocument: (kind: string, name: string, version = 0) => call<SavedDocument>('GetDocument', kind, name, version),
 
+  draft: (name: string) => call<string>('Draft', name),
+  saveDraft: (name: string, content: string) => call<void>('SaveDraft', name, content),
+
   chooseOpenFile: (title: string) => call<string>('ChooseOpenFile', title),
   chooseSaveFile: (title: string, defaultName: string) => call<string>('ChooseSaveFile', title, defaultName),
   readTextFile: (path: string) => call<string>('ReadTextFile', path),
