@@ -289,6 +289,32 @@ describe('the operator desktop, against a real registry', () => {
     assert.deepEqual(await listTags(R, 'highside/lowside/app'), ['2.0']);
   });
 
+  test('scatter "Check only" lists the planned destinations where it ran', async (t) => {
+    if (!runs.scatter) return t.skip('scatter did not run');
+    await page.click('button:has-text("New scatter")');
+    // Another template, so that nothing it plans exists yet: a push would show.
+    const src = '(index .Annotations "vnd.act3-ace.manifest.source")';
+    await go('mapping', 'Mapping');
+    await page.locator('.cm-content[aria-label="Go template"]').fill(`${R}/checked/{{ Repository ${src} }}:{{ Tag ${src} }}`);
+    await page.waitForFunction((want) => [...document.querySelectorAll('.dests .mono')].some((e) => e.textContent === want), `${R}/checked/lowside/alpine:3.20`);
+    await go('transfer', 'Transfer');
+    await page.check('input[name="check"]');
+    await runTransfer('scatter-check');
+    const panel = page.locator('section[aria-label="Running job"]');
+    assert.match(await panel.locator('.result').innerText(), /3 destinations planned; nothing was pushed/);
+    const planned = await panel.locator('table[aria-label="Planned destinations"] tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.planned).sort());
+    assert.deepEqual(planned, ['alpine:3.20', 'app:2.0', 'busybox:1.36'].map((x) => `${R}/checked/lowside/${x}`));
+    assert.deepEqual(await listTags(R, 'checked/lowside/alpine'), []);
+    await shot(page, 'transfer-scatter-check');
+    // Back to the rules the later steps expect.
+    await page.click('button:has-text("New scatter")');
+    await page.uncheck('input[name="check"]');
+    await go('mapping', 'Mapping');
+    await page.locator('.cm-content[aria-label="Go template"]').fill(`{{/* where images land */}}\n${R}/highside/{{ Repository ${src} }}:{{ Tag ${src} }}`);
+    await page.waitForFunction((want) => [...document.querySelectorAll('.dests .mono')].some((e) => e.textContent === want), `${R}/highside/lowside/alpine:3.20`);
+    await go('transfer', 'Transfer');
+  });
+
   test('the tape chooser lists the drives Ferry detected', async () => {
     await page.click('[role="tab"][data-op="serialize"]');
     const job = page.locator('section[aria-label="Running job"]');
@@ -363,8 +389,10 @@ describe('the operator desktop, against a real registry', () => {
     const sourcesText = await page.evaluate(() => window.go.main.App.Draft('sources'));
     assert.match(sourcesText, /lowside\/busybox:1\.36/);
     // The drafts are written once typing pauses: wait for the last edit to be kept.
-    await page.waitForFunction(async (want) => (await window.go.main.App.Draft('mapping')).includes(want), '/a-first/');
-    await page.waitForFunction(async () => JSON.parse(await window.go.main.App.Draft('mapping')).kind === 'go-template');
+    await page.waitForFunction(async (want) => {
+      const d = JSON.parse(await window.go.main.App.Draft('mapping'));
+      return d.kind === 'go-template' && d.rules['go-template'] === want && d.rules['first-prefix'].includes('/a-first/');
+    }, template);
     await page.reload();
     await page.locator('.cm-content[aria-label="Go template"]').waitFor();
     assert.equal(await editorText('Go template'), template);

@@ -84,3 +84,8 @@ export function formatMBps(bytesPerSecond: number): string {
   const mb = bytesPerSecond / 1e6;
   return `${mb < 10 ? mb.toFixed(1) : Math.round(mb)} MB/s`;
 }
+
+/** "1 destination", "3 destinations": a count with its noun, plural when it is not one. */
+export function plural(n: number, noun: string, many = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : many}`;
+}
