@@ -72,6 +72,14 @@ func TestTransferWorkflowFromTheWindow(t *testing.T) {
 	}
 	waitState(t, a, id, store.StatusSucceeded)
 
+	// The scatter plan counts destinations from the gather index, whatever the Sources page holds.
+	plan, err = a.PlanTransfer(TransferRequest{Kind: "scatter", Image: high.Ref("transfer/sync:1"), SourcesText: low.Ref("other/x:1") + "\n", MapperKind: "nest", MapperRules: high.Ref("final")})
+	if err != nil || plan.Images != 2 || plan.Mapping == nil || plan.Mapping.Sources != 2 || plan.Mapping.Destinations != 2 || plan.Mapping.Errors != 0 {
+		t.Errorf("scatter plan = %+v (mapping %+v), %v", plan, plan.Mapping, err)
+	}
+	if plan, err = a.PlanTransfer(TransferRequest{Kind: "scatter", Image: high.Ref("transfer/sync:1"), MapperKind: "go-template", MapperRules: "{{ .Nope"}); err != nil || plan.Mapping != nil {
+		t.Errorf("rules that do not compile: plan mapping %+v, %v", plan.Mapping, err)
+	}
 	id, err = a.StartTransfer(TransferRequest{Kind: "scatter", Image: high.Ref("transfer/sync:1"), MapperKind: "nest", MapperRules: high.Ref("final")})
 	if err != nil {
 		t.Fatal(err)

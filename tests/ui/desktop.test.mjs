@@ -283,7 +283,20 @@ describe('the operator desktop, against a real registry', () => {
     await page.click('[role="tab"][data-op="scatter"]');
     const from = runs.deserialize ? `${R}/highside/gather:1` : `${R}/transfer/gather:1`;
     await page.fill('input[name="image"]', from);
-    assert.match(await page.locator('section[aria-label="Plan"]').innerText(), /Go template/);
+    const plan = page.locator('section[aria-label="Plan"]');
+    assert.match(await plan.innerText(), /Go template/);
+    // The destinations are counted from the gathered image, not from the
+    // Sources page, which has moved on to a longer list.
+    await go('sources', 'Sources');
+    const sourcesText = await editorText('Sources list');
+    const editor = page.locator('.cm-content[aria-label="Sources list"]');
+    await editor.fill(`${sourcesText}${R}/lowside/later:1\n${R}/lowside/later:2\n`);
+    await page.waitForSelector('[data-sources-state="valid"]');
+    await go('transfer', 'Transfer');
+    await plan.locator('[data-plan-destinations="3"]', { hasText: '3 destinations for the gathered image' }).waitFor();
+    await go('sources', 'Sources');
+    await editor.fill(sourcesText);
+    await go('transfer', 'Transfer');
     if ((await runTransfer('scatter')) === null) return t.skip('scatter is not started from the window by this backend yet');
     assert.deepEqual(await listTags(R, 'highside/lowside/alpine'), ['3.20']);
     assert.deepEqual(await listTags(R, 'highside/lowside/app'), ['2.0']);

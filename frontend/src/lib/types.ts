@@ -283,6 +283,8 @@ export interface TransferPlan {
   /** Free space at the destination; negative when unknown. */
   freeBytes: number;
   warnings: string[] | null;
+  /** Scatter: the destinations the rules give the gather index's entries; null when the rules do not compile. */
+  mapping?: MappingCounts | null;
 }
 
 /** A tape volume is full: the operator loads the next one and confirms. */

@@ -249,6 +249,7 @@ export namespace main {
 	    destination: string;
 	    freeBytes: number;
 	    warnings: string[];
+	    mapping?: mapping.Counts;
 	
 	    static createFrom(source: any = {}) {
 	        return new TransferPlan(source);
@@ -262,7 +263,26 @@ export namespace main {
 	        this.destination = source["destination"];
 	        this.freeBytes = source["freeBytes"];
 	        this.warnings = source["warnings"];
+	        this.mapping = this.convertValues(source["mapping"], mapping.Counts);
 	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
 	}
 	export class TransferRequest {
 	    kind: string;
