@@ -121,6 +121,13 @@ func sizeOf(s string) (int, error) {
 // asking for offsets: a serialize or archive writes what is left to the next
 // part; a deserialize reads its medium again (what arrived is skipped).
 func (a *App) ResumeRun(id string) (string, error) {
+	act, err := a.RunActions(id)
+	if err != nil {
+		return "", err
+	}
+	if !act.Resume.Available {
+		return "", fmt.Errorf("run %s cannot be resumed: %s", short(id), act.Resume.Reason)
+	}
 	run, err := a.sess.Store.GetRun(id)
 	if err != nil {
 		return "", err

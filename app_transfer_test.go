@@ -156,6 +156,9 @@ func TestResumeInterruptedSerialize(t *testing.T) {
 	if second.ResumedFrom != id {
 		t.Errorf("resumed run does not name its origin: %+v", second.Run)
 	}
+	if _, err := a.ResumeRun(id); err == nil || !strings.Contains(err.Error(), "already continues this one") {
+		t.Errorf("resuming a run already resumed: %v", err)
+	}
 	for i, p := range []string{part1, part2} {
 		want := store.StatusFailed // the first part alone is incomplete
 		if i == 1 {

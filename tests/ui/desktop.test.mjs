@@ -6,7 +6,7 @@
 // run in order.
 
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -385,6 +385,41 @@ describe('the operator desktop, against a real registry', () => {
     assert.equal(report.run.items.length, 3);
     await detail.locator('[role="tab"]:has-text("Log")').click();
     await detail.locator('[role="log"] .line').first().waitFor();
+  });
+
+  test('History offers Resume only where it applies: not again on a run already resumed', async () => {
+    const junk = path.join(work, 'not-a-medium.tar');
+    writeFileSync(junk, 'this is not a tar stream\n'.repeat(64));
+    await go('transfer', 'Transfer');
+    await page.click('[role="tab"][data-op="deserialize"]');
+    const again = page.locator('button:has-text("New deserialize")');
+    if (await again.isVisible()) await again.click();
+    await page.fill('input[name="path"]', junk);
+    await page.fill('input[name="image"]', `${R}/highside/broken:1`);
+    await page.click('button[data-start]');
+    await page.waitForSelector('section[aria-label="Running job"][data-job-state="failed"]', { timeout: 30_000 });
+    const first = await page.locator('section[aria-label="Running job"]').getAttribute('data-job');
+    await page.click('button:has-text("New deserialize")');
+
+    await page.evaluate((id) => (location.hash = `#/history/${id}`), first);
+    const detail = page.locator(`section[data-history-run="${first}"]`);
+    await detail.locator('button:has-text("Resume")').click();
+    await page.waitForFunction((id) => !location.hash.endsWith(id), first);
+    const second = decodeURIComponent(await page.evaluate(() => location.hash.split('/').pop()));
+    await page.locator(`section[data-history-run="${second}"]`).waitFor();
+    // The resumed run reads the same junk and fails as well; it is the one that may be resumed now.
+    await page.locator(`section[data-history-run="${second}"] .panel-head [data-state="failed"]`).waitFor({ timeout: 30_000 });
+    await page.locator(`section[data-history-run="${second}"] button:has-text("Resume")`).waitFor();
+    // Its failed image cannot be re-run (only scatter and clone can): said, not offered.
+    const secondDetail = page.locator(`section[data-history-run="${second}"]`);
+    assert.equal(await secondDetail.locator('button:has-text("Re-run")').count(), 0);
+    assert.match(await secondDetail.locator('[data-unavailable="Re-run failed"]').innerText(), /only scatter and clone runs re-run their failed images; a deserialize is resumed or run again/);
+
+    await page.evaluate((id) => (location.hash = `#/history/${id}`), first);
+    await detail.locator(`[data-continued-by="${second}"]`).waitFor();
+    assert.equal(await detail.locator('button:has-text("Resume")').count(), 0, 'Resume is gone from the resumed run');
+    assert.equal(await detail.locator('button:has-text("Re-run")').count(), 0);
+    await shot(page, 'history-continued');
   });
 
   test('Drives lists the attached drives with their status', async () => {

@@ -17,6 +17,7 @@ import type {
   Run,
   RunDetail,
   RunFilter,
+  RunActions,
   RunReport,
   SavedDocument,
   SourcesCheck,
@@ -92,6 +93,7 @@ export const api = {
   getRun: (id: string) => call<RunDetail>('GetRun', id),
   runLog: (id: string) => list<LogLine>('RunLog', id),
   exportRun: (id: string, format: 'json' | 'csv') => call<RunReport>('ExportRun', id, format),
+  runActions: (id: string) => call<RunActions>('RunActions', id),
   resumeRun: (id: string) => call<string>('ResumeRun', id),
   rerunFailed: (id: string) => call<string>('RerunFailed', id),
 

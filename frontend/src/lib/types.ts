@@ -348,3 +348,17 @@ export interface DriveRate {
   writeMBps: number;
   busy: number;
 }
+
+/** Whether a follow-up applies to a run, and why not. */
+export interface RunAction {
+  available: boolean;
+  reason: string;
+}
+
+/** The follow-ups History offers for one run (decided by the backend, which refuses by the same rules). */
+export interface RunActions {
+  resume: RunAction;
+  rerun: RunAction;
+  /** The newest run that resumed or re-ran this one. */
+  continuedBy: string;
+}

@@ -64,6 +64,8 @@ export function ResumeRun(arg1:string):Promise<string>;
 
 export function RewindDrive(arg1:string):Promise<void>;
 
+export function RunActions(arg1:string):Promise<main.RunActions>;
+
 export function RunLog(arg1:string):Promise<Array<store.LogLine>>;
 
 export function SaveConfig(arg1:string):Promise<void>;

@@ -118,6 +118,10 @@ export function RewindDrive(arg1) {
   return window['go']['main']['App']['RewindDrive'](arg1);
 }
 
+export function RunActions(arg1) {
+  return window['go']['main']['App']['RunActions'](arg1);
+}
+
 export function RunLog(arg1) {
   return window['go']['main']['App']['RunLog'](arg1);
 }
