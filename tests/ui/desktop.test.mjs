@@ -357,6 +357,9 @@ describe('the operator desktop, against a real registry', () => {
   test('History finds the runs by image and shows one in full, report exported', async () => {
     await go('history', 'History');
     await page.locator(`tr[data-run="${runs.gather}"]`).waitFor();
+    // Serialize counts blobs, gather images: each is labelled for what it counts.
+    assert.match(await page.locator(`tr[data-run="${runs.serialize}"] [data-count]`).innerText(), /^\d+ \/ \d+ blobs$/);
+    assert.doesNotMatch(await page.locator(`tr[data-run="${runs.gather}"] [data-count]`).innerText(), /blob/);
     await page.fill('input[aria-label="Search history"]', 'lowside/busybox');
     await page.waitForFunction(() => document.querySelectorAll('table.runs tbody tr').length >= 1);
     await page.locator(`tr[data-run="${runs.gather}"]`).waitFor();

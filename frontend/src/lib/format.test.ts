@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { durationBetween, formatBytes, formatDateTime, formatDuration, formatPercent, formatRate, parseSize, plural } from './format';
+import { durationBetween, formatBytes, formatDateTime, formatDuration, formatPercent, formatRate, parseSize, plural, runCount } from './format';
 
 describe('format', () => {
   it('formats bytes in binary units', () => {
@@ -48,5 +48,13 @@ describe('plural', () => {
     expect(plural(0, 'destination')).toBe('0 destinations');
     expect(plural(5, 'image')).toBe('5 images');
     expect(plural(2, 'entry', 'entries')).toBe('2 entries');
+  });
+});
+
+describe('runCount', () => {
+  it('labels blob counts as blobs and leaves image counts plain', () => {
+    expect(runCount({ kind: 'scatter', itemsDone: 3, itemsTotal: 3 })).toBe('3 / 3');
+    expect(runCount({ kind: 'serialize', itemsDone: 12, itemsTotal: 12 })).toBe('12 / 12 blobs');
+    expect(runCount({ kind: 'deserialize', itemsDone: 1, itemsTotal: 0 })).toBe('1 blob');
   });
 });
