@@ -106,6 +106,12 @@ func (a *App) PlanTransfer(req TransferRequest) (TransferPlan, error) {
 		}
 		if fi.Mode().IsRegular() {
 			p.BytesTotal, p.BytesDedup = fi.Size(), fi.Size()
+			// Only a file is read ahead: a tape read would move the tape.
+			if n, err := mediumImages(req.Path); err == nil {
+				p.Images = n
+			} else {
+				p.Warnings = append(p.Warnings, "images: unknown until it runs ("+err.Error()+")")
+			}
 		}
 		p.Destination = "registry " + req.Image
 		if req.Kind == "verify" {

@@ -66,6 +66,16 @@ func TestTransferWorkflowFromTheWindow(t *testing.T) {
 	}
 	waitState(t, a, id, store.StatusSucceeded)
 
+	// The deserialize plan counts the images of the medium from its gather index.
+	plan, err = a.PlanTransfer(TransferRequest{Kind: "deserialize", Path: tarPath, Image: high.Ref("transfer/sync:1")})
+	if err != nil || plan.Images != 2 || plan.BytesTotal == 0 || len(plan.Warnings) != 0 {
+		t.Errorf("deserialize plan = %+v, %v", plan, err)
+	}
+	junk := filepath.Join(t.TempDir(), "junk.tar")
+	os.WriteFile(junk, []byte(strings.Repeat("not a tar stream\n", 64)), 0o600)
+	if plan, err = a.PlanTransfer(TransferRequest{Kind: "deserialize", Path: junk, Image: high.Ref("x:1")}); err != nil || plan.Images != 0 || len(plan.Warnings) != 1 || !strings.Contains(plan.Warnings[0], "images: unknown until it runs") {
+		t.Errorf("plan of a file that is no medium = %+v, %v", plan, err)
+	}
 	id, err = a.StartTransfer(TransferRequest{Kind: "deserialize", Path: tarPath, Image: high.Ref("transfer/sync:1")})
 	if err != nil {
 		t.Fatal(err)

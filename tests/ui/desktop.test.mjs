@@ -275,6 +275,8 @@ describe('the operator desktop, against a real registry', () => {
     await page.click('[role="tab"][data-op="deserialize"]');
     await page.fill('input[name="path"]', path.join(work, 'transfer.tar'));
     await page.fill('input[name="image"]', `${R}/highside/gather:1`);
+    // The plan counts the images the medium carries (its gather index), before anything is read into a registry.
+    await page.locator('section[aria-label="Plan"][data-plan="backend"] [data-plan-images]', { hasText: /^\s*3\s*$/ }).waitFor();
     if ((await runTransfer('deserialize')) === null) return t.skip('deserialize is not started from the window by this backend yet');
     assert.deepEqual(await listTags(R, 'highside/gather'), ['1']);
   });

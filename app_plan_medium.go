@@ -1,0 +1,63 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"ferry/backend/archive"
+	"ferry/backend/mirror"
+)
+
+// mediumLookahead bounds how many entries a plan reads looking for the
+// gather index; a Ferry or reference medium has it as its first blob.
+const mediumLookahead = 8
+
+// maxGatherIndex bounds the gather index a plan reads into memory.
+const maxGatherIndex = 64 << 20
+
+// mediumImages counts the images of a medium from its gather index (the
+// root that the first index.json names, written as the first blob),
+// reading only the start of the stream.
+func mediumImages(path string) (int, error) {
+	src, closeSrc, err := mirror.OpenMediumReader(path, 0)
+	if err != nil {
+		return 0, err
+	}
+	defer closeSrc()
+	ar, err := archive.NewReader(src)
+	if err != nil {
+		return 0, err
+	}
+	defer ar.Close()
+	var root v1.Hash
+	for i := 0; i < mediumLookahead; i++ {
+		e, err := ar.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return 0, err
+		}
+		switch {
+		case e.Kind == archive.KindIndex && root == (v1.Hash{}) && e.Index != nil && len(e.Index.Manifests) > 0:
+			root = e.Index.Manifests[0].Digest
+		case e.Kind == archive.KindBlob && root != (v1.Hash{}) && e.Digest == root:
+			if e.Size > maxGatherIndex {
+				return 0, fmt.Errorf("its gather index is %d bytes, more than a plan reads", e.Size)
+			}
+			raw, err := io.ReadAll(ar)
+			if err != nil {
+				return 0, err
+			}
+			entries, err := mirror.GatherEntries(raw)
+			if err != nil {
+				return 0, err
+			}
+			return len(entries), nil
+		}
+	}
+	return 0, errors.New("its gather index is not at the start of the medium")
+}
