@@ -60,7 +60,7 @@ func (a *App) startMedia(cfg *config.Config, req TransferRequest) (string, error
 		}
 		o := mirror.DeserializeOptions{Source: req.Path, Dest: req.Image, Strict: req.Strict, DryRun: req.DryRun, BlockSize: bs}
 		return run("deserialize", "ferry mirror deserialize "+req.Path+" "+req.Image, o, func(ctx context.Context, env mirror.Env) error {
-			_, err := mirror.Deserialize(ctx, env, o)
+			_, err := mirror.Deserialize(ctx, withMediumTotal(env, o.Source), o)
 			return err
 		})
 	case "unarchive":
@@ -154,7 +154,7 @@ func (a *App) ResumeRun(id string) (string, error) {
 		}
 		return a.sess.Jobs.Start(jobs.Spec{Kind: "deserialize", Args: run.Args, Options: o, ResumedFrom: id,
 			Run: func(ctx context.Context, j *jobs.Job) error {
-				_, err := mirror.Deserialize(ctx, a.env(cfg, j), o)
+				_, err := mirror.Deserialize(ctx, withMediumTotal(a.env(cfg, j), o.Source), o)
 				return err
 			}})
 	}

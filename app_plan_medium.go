@@ -1,14 +1,17 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"ferry/backend/archive"
 	"ferry/backend/mirror"
+	"ferry/backend/progress"
 )
 
 // mediumLookahead bounds how many entries a plan reads looking for the
@@ -60,4 +63,42 @@ func mediumImages(path string) (int, error) {
 		}
 	}
 	return 0, errors.New("its gather index is not at the start of the medium")
+}
+
+// plainFileSize is the size of a medium that is an uncompressed regular
+// file, whose bytes are the stream deserialize counts; 0 for anything else
+// (a tape, a pipe, or a compressed file, whose stream is longer than it).
+func plainFileSize(path string) int64 {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
+		return 0
+	}
+	magic := make([]byte, 4)
+	n, _ := io.ReadFull(f, magic)
+	if bytes.HasPrefix(magic[:n], []byte{0x1f, 0x8b}) || bytes.HasPrefix(magic[:n], []byte{0x28, 0xb5, 0x2f, 0xfd}) {
+		return 0
+	}
+	return fi.Size()
+}
+
+// withMediumTotal gives a deserialize's progress the size of its medium as
+// its total, when the medium is a plain file, so the bar has an end.
+func withMediumTotal(env mirror.Env, path string) mirror.Env {
+	total := plainFileSize(path)
+	if total == 0 {
+		return env
+	}
+	next := progress.Or(env.Progress)
+	env.Progress = func(ev progress.Event) {
+		if ev.BytesTotal == 0 {
+			ev.BytesTotal = total
+		}
+		next(ev)
+	}
+	return env
 }

@@ -80,7 +80,12 @@ func TestTransferWorkflowFromTheWindow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitState(t, a, id, store.StatusSucceeded)
+	// Its progress had the size of the file as its total (the end-of-archive
+	// blocks after the last entry are not reported as read).
+	tarInfo, _ := os.Stat(tarPath)
+	if des := waitState(t, a, id, store.StatusSucceeded); des.BytesTotal != tarInfo.Size() || des.BytesDone == 0 || des.BytesDone > des.BytesTotal {
+		t.Errorf("deserialize progress %d of %d, want a total of the file's %d", des.BytesDone, des.BytesTotal, tarInfo.Size())
+	}
 
 	// The scatter plan counts destinations from the gather index, whatever the Sources page holds.
 	plan, err = a.PlanTransfer(TransferRequest{Kind: "scatter", Image: high.Ref("transfer/sync:1"), SourcesText: low.Ref("other/x:1") + "\n", MapperKind: "nest", MapperRules: high.Ref("final")})

@@ -278,6 +278,8 @@ describe('the operator desktop, against a real registry', () => {
     // The plan counts the images the medium carries (its gather index), before anything is read into a registry.
     await page.locator('section[aria-label="Plan"][data-plan="backend"] [data-plan-images]', { hasText: /^\s*3\s*$/ }).waitFor();
     if ((await runTransfer('deserialize')) === null) return t.skip('deserialize is not started from the window by this backend yet');
+    // Its progress had the file's size as its total.
+    assert.match(await page.locator('section[aria-label="Running job"] dl.facts').innerText(), /bytes\s+\S+ \S+ of \S+ \S+/i);
     assert.deepEqual(await listTags(R, 'highside/gather'), ['1']);
   });
 
