@@ -60,7 +60,7 @@ func (a *App) startMedia(cfg *config.Config, req TransferRequest) (string, error
 		}
 		o := mirror.DeserializeOptions{Source: req.Path, Dest: req.Image, Strict: req.Strict, DryRun: req.DryRun, BlockSize: bs}
 		return run("deserialize", "ferry mirror deserialize "+req.Path+" "+req.Image, o, func(ctx context.Context, env mirror.Env) error {
-			_, err := mirror.Deserialize(ctx, env, o)
+			_, err := mirror.Deserialize(ctx, withMediumTotal(env, o.Source), o)
 			return err
 		})
 	case "unarchive":
@@ -121,6 +121,13 @@ func sizeOf(s string) (int, error) {
 // asking for offsets: a serialize or archive writes what is left to the next
 // part; a deserialize reads its medium again (what arrived is skipped).
 func (a *App) ResumeRun(id string) (string, error) {
+	act, err := a.RunActions(id)
+	if err != nil {
+		return "", err
+	}
+	if !act.Resume.Available {
+		return "", fmt.Errorf("run %s cannot be resumed: %s", short(id), act.Resume.Reason)
+	}
 	run, err := a.sess.Store.GetRun(id)
 	if err != nil {
 		return "", err
@@ -147,7 +154,7 @@ func (a *App) ResumeRun(id string) (string, error) {
 		}
 		return a.sess.Jobs.Start(jobs.Spec{Kind: "deserialize", Args: run.Args, Options: o, ResumedFrom: id,
 			Run: func(ctx context.Context, j *jobs.Job) error {
-				_, err := mirror.Deserialize(ctx, a.env(cfg, j), o)
+				_, err := mirror.Deserialize(ctx, withMediumTotal(a.env(cfg, j), o.Source), o)
 				return err
 			}})
 	}

@@ -14,6 +14,7 @@ import (
 
 	"ferry/backend/config"
 	"ferry/backend/jobs"
+	"ferry/backend/mapping"
 	"ferry/backend/mirror"
 	"ferry/backend/progress"
 	"ferry/backend/refs"
@@ -27,6 +28,9 @@ type TransferPlan struct {
 	Destination string   `json:"destination"`
 	FreeBytes   int64    `json:"freeBytes"` // free space at a file destination; -1 unknown
 	Warnings    []string `json:"warnings"`
+	// Mapping counts the destinations of the entries being operated on
+	// (scatter: the gather index), nil when the rules do not compile.
+	Mapping *mapping.Counts `json:"mapping"`
 }
 
 // PlanTransfer looks at the request's inputs without copying anything:
@@ -90,6 +94,10 @@ func (a *App) PlanTransfer(req TransferRequest) (TransferPlan, error) {
 			}
 		} else {
 			p.Destination = "destinations from the mapping rules"
+			if m, err := requestMapper(req); err == nil {
+				c := mapping.PreviewContext(ctx, entries, m).Counts
+				p.Mapping = &c
+			}
 		}
 	case "deserialize", "unarchive", "verify":
 		fi, err := os.Stat(req.Path)
@@ -98,6 +106,12 @@ func (a *App) PlanTransfer(req TransferRequest) (TransferPlan, error) {
 		}
 		if fi.Mode().IsRegular() {
 			p.BytesTotal, p.BytesDedup = fi.Size(), fi.Size()
+			// Only a file is read ahead: a tape read would move the tape.
+			if n, err := mediumImages(req.Path); err == nil {
+				p.Images = n
+			} else {
+				p.Warnings = append(p.Warnings, "images: unknown until it runs ("+err.Error()+")")
+			}
 		}
 		p.Destination = "registry " + req.Image
 		if req.Kind == "verify" {

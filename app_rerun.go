@@ -17,6 +17,13 @@ import (
 // RerunFailed starts a new run of only the images that failed in run id
 // (scatter and clone), using the run's own options and rules.
 func (a *App) RerunFailed(id string) (string, error) {
+	act, err := a.RunActions(id)
+	if err != nil {
+		return "", err
+	}
+	if !act.Rerun.Available {
+		return "", fmt.Errorf("run %s cannot re-run its failed images: %s", short(id), act.Rerun.Reason)
+	}
 	run, err := a.sess.Store.GetRunDetail(id)
 	if err != nil {
 		return "", err

@@ -192,8 +192,39 @@ func TestRerunFailedScatterOnlyFailedImages(t *testing.T) {
 			t.Errorf("re-run touched %s", it.Source)
 		}
 	}
-	if _, err := a.RerunFailed(gid); err == nil {
-		t.Error("re-run of a run without failures started")
+	if _, err := a.RerunFailed(gid); err == nil || !strings.Contains(err.Error(), "no image failed") {
+		t.Errorf("re-run of a run without failures: %v", err)
+	}
+	// Once re-run, the scatter offers nothing more: the re-run is where to act.
+	if act, err := a.RunActions(sid); err != nil || act.ContinuedBy != rid || act.Rerun.Available || act.Resume.Available {
+		t.Errorf("actions after a re-run = %+v, %v", act, err)
+	}
+	if _, err := a.RerunFailed(sid); err == nil || !strings.Contains(err.Error(), "already continues this one") {
+		t.Errorf("second re-run of the same run: %v", err)
+	}
+}
+
+func TestRunActionsApplyOnlyWhereTheyWork(t *testing.T) {
+	failedItem := []store.Item{{Source: "a", Status: store.StatusFailed}}
+	for _, c := range []struct {
+		kind, status  string
+		items         []store.Item
+		resume, rerun bool
+		why           string // part of the reason re-run is unavailable
+	}{
+		{"deserialize", store.StatusCancelled, failedItem, true, false, "a deserialize is resumed or run again"},
+		{"serialize", store.StatusSucceeded, nil, false, false, "no image failed"},
+		{"scatter", store.StatusFailed, failedItem, false, true, ""},
+		{"clone", store.StatusRunning, failedItem, false, false, "still running"},
+		{"gather", store.StatusFailed, nil, false, false, "no image failed"},
+	} {
+		got := runActions(store.RunDetail{Run: store.Run{Kind: c.kind, Status: c.status}, Items: c.items}, "")
+		if got.Resume.Available != c.resume || got.Rerun.Available != c.rerun || !strings.Contains(got.Rerun.Reason, c.why) {
+			t.Errorf("%s %s: %+v", c.status, c.kind, got)
+		}
+		if !got.Resume.Available && got.Resume.Reason == "" {
+			t.Errorf("%s %s: resume unavailable without a reason", c.status, c.kind)
+		}
 	}
 }
 

@@ -138,22 +138,26 @@ func sourcesOf(req TransferRequest) ([]sources.Source, error) {
 // mapperOf builds the mapper from a TYPE=ARG spec, or from the rules typed
 // in the Mapping editor; it returns the spec kept in history.
 func (a *App) mapperOf(req TransferRequest) (mapping.Mapper, string, error) {
-	if req.Mapper != "" {
-		m, err := mapping.Parse(req.Mapper)
+	m, err := requestMapper(req)
+	if err != nil || req.Mapper != "" {
 		return m, req.Mapper, err
-	}
-	if req.MapperKind == "" {
-		return nil, "", errors.New("choose mapping rules (on the Mapping page or as TYPE=ARG)")
-	}
-	m, err := mapping.New(req.MapperKind, req.MapperRules)
-	if err != nil {
-		return nil, "", err
 	}
 	if req.MapperKind == mapping.KindNest {
 		return m, req.MapperKind + "=" + strings.TrimSpace(req.MapperRules), nil
 	}
 	path, err := a.keepRules(req.MapperKind, req.MapperRules)
 	return m, req.MapperKind + "=" + path, err
+}
+
+// requestMapper builds the request's mapper without keeping anything.
+func requestMapper(req TransferRequest) (mapping.Mapper, error) {
+	if req.Mapper != "" {
+		return mapping.Parse(req.Mapper)
+	}
+	if req.MapperKind == "" {
+		return nil, errors.New("choose mapping rules (on the Mapping page or as TYPE=ARG)")
+	}
+	return mapping.New(req.MapperKind, req.MapperRules)
 }
 
 // keepRules stores rules typed in the editor as a file named by their

@@ -66,12 +66,35 @@ func TestTransferWorkflowFromTheWindow(t *testing.T) {
 	}
 	waitState(t, a, id, store.StatusSucceeded)
 
+	// The deserialize plan counts the images of the medium from its gather index.
+	plan, err = a.PlanTransfer(TransferRequest{Kind: "deserialize", Path: tarPath, Image: high.Ref("transfer/sync:1")})
+	if err != nil || plan.Images != 2 || plan.BytesTotal == 0 || len(plan.Warnings) != 0 {
+		t.Errorf("deserialize plan = %+v, %v", plan, err)
+	}
+	junk := filepath.Join(t.TempDir(), "junk.tar")
+	os.WriteFile(junk, []byte(strings.Repeat("not a tar stream\n", 64)), 0o600)
+	if plan, err = a.PlanTransfer(TransferRequest{Kind: "deserialize", Path: junk, Image: high.Ref("x:1")}); err != nil || plan.Images != 0 || len(plan.Warnings) != 1 || !strings.Contains(plan.Warnings[0], "images: unknown until it runs") {
+		t.Errorf("plan of a file that is no medium = %+v, %v", plan, err)
+	}
 	id, err = a.StartTransfer(TransferRequest{Kind: "deserialize", Path: tarPath, Image: high.Ref("transfer/sync:1")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitState(t, a, id, store.StatusSucceeded)
+	// Its progress had the size of the file as its total (the end-of-archive
+	// blocks after the last entry are not reported as read).
+	tarInfo, _ := os.Stat(tarPath)
+	if des := waitState(t, a, id, store.StatusSucceeded); des.BytesTotal != tarInfo.Size() || des.BytesDone == 0 || des.BytesDone > des.BytesTotal {
+		t.Errorf("deserialize progress %d of %d, want a total of the file's %d", des.BytesDone, des.BytesTotal, tarInfo.Size())
+	}
 
+	// The scatter plan counts destinations from the gather index, whatever the Sources page holds.
+	plan, err = a.PlanTransfer(TransferRequest{Kind: "scatter", Image: high.Ref("transfer/sync:1"), SourcesText: low.Ref("other/x:1") + "\n", MapperKind: "nest", MapperRules: high.Ref("final")})
+	if err != nil || plan.Images != 2 || plan.Mapping == nil || plan.Mapping.Sources != 2 || plan.Mapping.Destinations != 2 || plan.Mapping.Errors != 0 {
+		t.Errorf("scatter plan = %+v (mapping %+v), %v", plan, plan.Mapping, err)
+	}
+	if plan, err = a.PlanTransfer(TransferRequest{Kind: "scatter", Image: high.Ref("transfer/sync:1"), MapperKind: "go-template", MapperRules: "{{ .Nope"}); err != nil || plan.Mapping != nil {
+		t.Errorf("rules that do not compile: plan mapping %+v, %v", plan.Mapping, err)
+	}
 	id, err = a.StartTransfer(TransferRequest{Kind: "scatter", Image: high.Ref("transfer/sync:1"), MapperKind: "nest", MapperRules: high.Ref("final")})
 	if err != nil {
 		t.Fatal(err)
@@ -147,6 +170,9 @@ func TestResumeInterruptedSerialize(t *testing.T) {
 	second := waitState(t, a, rid, store.StatusSucceeded)
 	if second.ResumedFrom != id {
 		t.Errorf("resumed run does not name its origin: %+v", second.Run)
+	}
+	if _, err := a.ResumeRun(id); err == nil || !strings.Contains(err.Error(), "already continues this one") {
+		t.Errorf("resuming a run already resumed: %v", err)
 	}
 	for i, p := range []string{part1, part2} {
 		want := store.StatusFailed // the first part alone is incomplete

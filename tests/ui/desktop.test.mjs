@@ -6,7 +6,7 @@
 // run in order.
 
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -204,6 +204,25 @@ describe('the operator desktop, against a real registry', () => {
     await page.locator('.cm-content[aria-label="Go template"]').waitFor();
   });
 
+  test('the Scatter form names the rules it will use, and never takes the sample unasked', async () => {
+    await go('mapping', 'Mapping');
+    await page.selectOption('select[aria-label="Mapper type"]', 'nest');
+    await go('transfer', 'Transfer');
+    await page.click('[role="tab"][data-op="scatter"]');
+    const plan = page.locator('section[aria-label="Plan"]');
+    assert.equal(await page.locator('[data-rules-name]').innerText(), 'Uses the untouched sample (Nest)');
+    await plan.getByText(/untouched sample: edit or open rules there/).waitFor();
+    await page.check('input[name="sampleOK"]');
+    await plan.getByText(/untouched sample: edit or open rules there/).waitFor({ state: 'detached' });
+    await shot(page, 'transfer-scatter-sample');
+    await page.uncheck('input[name="sampleOK"]');
+    await go('mapping', 'Mapping');
+    await page.selectOption('select[aria-label="Mapper type"]', 'go-template');
+    await go('transfer', 'Transfer');
+    assert.equal(await page.locator('[data-rules-name]').innerText(), 'Uses an unsaved draft (Go template)');
+    assert.doesNotMatch(await plan.innerText(), /untouched sample/);
+  });
+
   test('gather runs from the Transfer page with its progress followed to the end', async () => {
     await go('transfer', 'Transfer');
     await page.click('[role="tab"][data-op="gather"]');
@@ -256,7 +275,11 @@ describe('the operator desktop, against a real registry', () => {
     await page.click('[role="tab"][data-op="deserialize"]');
     await page.fill('input[name="path"]', path.join(work, 'transfer.tar'));
     await page.fill('input[name="image"]', `${R}/highside/gather:1`);
+    // The plan counts the images the medium carries (its gather index), before anything is read into a registry.
+    await page.locator('section[aria-label="Plan"][data-plan="backend"] [data-plan-images]', { hasText: /^\s*3\s*$/ }).waitFor();
     if ((await runTransfer('deserialize')) === null) return t.skip('deserialize is not started from the window by this backend yet');
+    // Its progress had the file's size as its total.
+    assert.match(await page.locator('section[aria-label="Running job"] dl.facts').innerText(), /bytes\s+\S+ \S+ of \S+ \S+/i);
     assert.deepEqual(await listTags(R, 'highside/gather'), ['1']);
   });
 
@@ -264,10 +287,49 @@ describe('the operator desktop, against a real registry', () => {
     await page.click('[role="tab"][data-op="scatter"]');
     const from = runs.deserialize ? `${R}/highside/gather:1` : `${R}/transfer/gather:1`;
     await page.fill('input[name="image"]', from);
-    assert.match(await page.locator('section[aria-label="Plan"]').innerText(), /Go template/);
+    const plan = page.locator('section[aria-label="Plan"]');
+    assert.match(await plan.innerText(), /Go template/);
+    // The destinations are counted from the gathered image, not from the
+    // Sources page, which has moved on to a longer list.
+    await go('sources', 'Sources');
+    const sourcesText = await editorText('Sources list');
+    const editor = page.locator('.cm-content[aria-label="Sources list"]');
+    await editor.fill(`${sourcesText}${R}/lowside/later:1\n${R}/lowside/later:2\n`);
+    await page.waitForSelector('[data-sources-state="valid"]');
+    await go('transfer', 'Transfer');
+    await plan.locator('[data-plan-destinations="3"]', { hasText: '3 destinations for the gathered image' }).waitFor();
+    await go('sources', 'Sources');
+    await editor.fill(sourcesText);
+    await go('transfer', 'Transfer');
     if ((await runTransfer('scatter')) === null) return t.skip('scatter is not started from the window by this backend yet');
     assert.deepEqual(await listTags(R, 'highside/lowside/alpine'), ['3.20']);
     assert.deepEqual(await listTags(R, 'highside/lowside/app'), ['2.0']);
+  });
+
+  test('scatter "Check only" lists the planned destinations where it ran', async (t) => {
+    if (!runs.scatter) return t.skip('scatter did not run');
+    await page.click('button:has-text("New scatter")');
+    // Another template, so that nothing it plans exists yet: a push would show.
+    const src = '(index .Annotations "vnd.act3-ace.manifest.source")';
+    await go('mapping', 'Mapping');
+    await page.locator('.cm-content[aria-label="Go template"]').fill(`${R}/checked/{{ Repository ${src} }}:{{ Tag ${src} }}`);
+    await page.waitForFunction((want) => [...document.querySelectorAll('.dests .mono')].some((e) => e.textContent === want), `${R}/checked/lowside/alpine:3.20`);
+    await go('transfer', 'Transfer');
+    await page.check('input[name="check"]');
+    await runTransfer('scatter-check');
+    const panel = page.locator('section[aria-label="Running job"]');
+    assert.match(await panel.locator('.result').innerText(), /3 destinations planned; nothing was pushed/);
+    const planned = await panel.locator('table[aria-label="Planned destinations"] tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.planned).sort());
+    assert.deepEqual(planned, ['alpine:3.20', 'app:2.0', 'busybox:1.36'].map((x) => `${R}/checked/lowside/${x}`));
+    assert.deepEqual(await listTags(R, 'checked/lowside/alpine'), []);
+    await shot(page, 'transfer-scatter-check');
+    // Back to the rules the later steps expect.
+    await page.click('button:has-text("New scatter")');
+    await page.uncheck('input[name="check"]');
+    await go('mapping', 'Mapping');
+    await page.locator('.cm-content[aria-label="Go template"]').fill(`{{/* where images land */}}\n${R}/highside/{{ Repository ${src} }}:{{ Tag ${src} }}`);
+    await page.waitForFunction((want) => [...document.querySelectorAll('.dests .mono')].some((e) => e.textContent === want), `${R}/highside/lowside/alpine:3.20`);
+    await go('transfer', 'Transfer');
   });
 
   test('the tape chooser lists the drives Ferry detected', async () => {
@@ -299,6 +361,9 @@ describe('the operator desktop, against a real registry', () => {
   test('History finds the runs by image and shows one in full, report exported', async () => {
     await go('history', 'History');
     await page.locator(`tr[data-run="${runs.gather}"]`).waitFor();
+    // Serialize counts blobs, gather images: each is labelled for what it counts.
+    assert.match(await page.locator(`tr[data-run="${runs.serialize}"] [data-count]`).innerText(), /^\d+ \/ \d+ blobs$/);
+    assert.doesNotMatch(await page.locator(`tr[data-run="${runs.gather}"] [data-count]`).innerText(), /blob/);
     await page.fill('input[aria-label="Search history"]', 'lowside/busybox');
     await page.waitForFunction(() => document.querySelectorAll('table.runs tbody tr').length >= 1);
     await page.locator(`tr[data-run="${runs.gather}"]`).waitFor();
@@ -329,6 +394,41 @@ describe('the operator desktop, against a real registry', () => {
     await detail.locator('[role="log"] .line').first().waitFor();
   });
 
+  test('History offers Resume only where it applies: not again on a run already resumed', async () => {
+    const junk = path.join(work, 'not-a-medium.tar');
+    writeFileSync(junk, 'this is not a tar stream\n'.repeat(64));
+    await go('transfer', 'Transfer');
+    await page.click('[role="tab"][data-op="deserialize"]');
+    const again = page.locator('button:has-text("New deserialize")');
+    if (await again.isVisible()) await again.click();
+    await page.fill('input[name="path"]', junk);
+    await page.fill('input[name="image"]', `${R}/highside/broken:1`);
+    await page.click('button[data-start]');
+    await page.waitForSelector('section[aria-label="Running job"][data-job-state="failed"]', { timeout: 30_000 });
+    const first = await page.locator('section[aria-label="Running job"]').getAttribute('data-job');
+    await page.click('button:has-text("New deserialize")');
+
+    await page.evaluate((id) => (location.hash = `#/history/${id}`), first);
+    const detail = page.locator(`section[data-history-run="${first}"]`);
+    await detail.locator('button:has-text("Resume")').click();
+    await page.waitForFunction((id) => !location.hash.endsWith(id), first);
+    const second = decodeURIComponent(await page.evaluate(() => location.hash.split('/').pop()));
+    await page.locator(`section[data-history-run="${second}"]`).waitFor();
+    // The resumed run reads the same junk and fails as well; it is the one that may be resumed now.
+    await page.locator(`section[data-history-run="${second}"] .panel-head [data-state="failed"]`).waitFor({ timeout: 30_000 });
+    await page.locator(`section[data-history-run="${second}"] button:has-text("Resume")`).waitFor();
+    // Its failed image cannot be re-run (only scatter and clone can): said, not offered.
+    const secondDetail = page.locator(`section[data-history-run="${second}"]`);
+    assert.equal(await secondDetail.locator('button:has-text("Re-run")').count(), 0);
+    assert.match(await secondDetail.locator('[data-unavailable="Re-run failed"]').innerText(), /only scatter and clone runs re-run their failed images; a deserialize is resumed or run again/);
+
+    await page.evaluate((id) => (location.hash = `#/history/${id}`), first);
+    await detail.locator(`[data-continued-by="${second}"]`).waitFor();
+    assert.equal(await detail.locator('button:has-text("Resume")').count(), 0, 'Resume is gone from the resumed run');
+    assert.equal(await detail.locator('button:has-text("Re-run")').count(), 0);
+    await shot(page, 'history-continued');
+  });
+
   test('Drives lists the attached drives with their status', async () => {
     await go('drives', 'Drives');
     const nst0 = page.locator('section[data-drive="nst0"]');
@@ -336,6 +436,26 @@ describe('the operator desktop, against a real registry', () => {
     assert.match(await nst0.innerText(), /IBM ULT3580-TD9/);
     assert.match(await page.locator('section[data-drive="nst1"]').innerText(), /HP Ultrium 6-SCSI/);
     await shot(page, 'drives');
+  });
+
+  test('a reload in the middle of editing keeps the sources text and the rules of every type', async () => {
+    await go('mapping', 'Mapping');
+    const template = await editorText('Go template');
+    const sourcesText = await page.evaluate(() => window.go.main.App.Draft('sources'));
+    assert.match(sourcesText, /lowside\/busybox:1\.36/);
+    // The drafts are written once typing pauses: wait for the last edit to be kept.
+    await page.waitForFunction(async (want) => {
+      const d = JSON.parse(await window.go.main.App.Draft('mapping'));
+      return d.kind === 'go-template' && d.rules['go-template'] === want && d.rules['first-prefix'].includes('/a-first/');
+    }, template);
+    await page.reload();
+    await page.locator('.cm-content[aria-label="Go template"]').waitFor();
+    assert.equal(await editorText('Go template'), template);
+    await page.selectOption('select[aria-label="Mapper type"]', 'first-prefix');
+    assert.equal(await page.inputValue('input[aria-label="To, row 1"]'), `${R}/a-first/`);
+    await page.selectOption('select[aria-label="Mapper type"]', 'go-template');
+    await go('sources', 'Sources');
+    assert.equal(await editorText('Sources list'), sourcesText);
   });
 
   test('Settings, and no errors in the page along the way', async () => {

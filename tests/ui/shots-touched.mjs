@@ -15,6 +15,8 @@ try {
     for (const [width, height] of [[1024, 700], [1920, 1080]]) {
       await page.setViewportSize({ width, height });
       await page.click('nav a[data-nav="mapping"]');
+      // The rules are kept between windows: start from the template each time.
+      await page.selectOption('select[aria-label="Mapper type"]', 'go-template');
       const editor = page.locator('.cm-content[aria-label="Go template"]');
       await editor.fill('reg.example/highside/x\n{{ repeat 20000000000 "xxxx" }}');
       await page.getByText(/exceeds its budget/).first().waitFor();
@@ -22,6 +24,13 @@ try {
       await page.selectOption('select[aria-label="Mapper type"]', 'first-prefix');
       await page.getByText(/no rules/).first().waitFor();
       await page.screenshot({ path: path.join(shotsDir, `touched-mapping-norules-${width}-${colorScheme}.png`) });
+      await page.selectOption('select[aria-label="Mapper type"]', 'nest');
+      // The Scatter form names the rules it uses and holds back the sample.
+      await page.click('nav a[data-nav="transfer"]');
+      await page.click('[role="tab"][data-op="scatter"]');
+      await page.locator('[data-rules-name]').waitFor();
+      await page.screenshot({ path: path.join(shotsDir, `touched-scatter-sample-${width}-${colorScheme}.png`) });
+      await page.click('nav a[data-nav="mapping"]');
       await page.selectOption('select[aria-label="Mapper type"]', 'go-template');
     }
     await context.close();

@@ -17,6 +17,7 @@ import type {
   Run,
   RunDetail,
   RunFilter,
+  RunActions,
   RunReport,
   SavedDocument,
   SourcesCheck,
@@ -92,6 +93,7 @@ export const api = {
   getRun: (id: string) => call<RunDetail>('GetRun', id),
   runLog: (id: string) => list<LogLine>('RunLog', id),
   exportRun: (id: string, format: 'json' | 'csv') => call<RunReport>('ExportRun', id, format),
+  runActions: (id: string) => call<RunActions>('RunActions', id),
   resumeRun: (id: string) => call<string>('ResumeRun', id),
   rerunFailed: (id: string) => call<string>('RerunFailed', id),
 
@@ -102,6 +104,9 @@ export const api = {
   listDocuments: (kind: string) => list<SavedDocument>('ListDocuments', kind),
   documentVersions: (kind: string, name: string) => list<SavedDocument>('DocumentVersions', kind, name),
   getDocument: (kind: string, name: string, version = 0) => call<SavedDocument>('GetDocument', kind, name, version),
+
+  draft: (name: string) => call<string>('Draft', name),
+  saveDraft: (name: string, content: string) => call<void>('SaveDraft', name, content),
 
   chooseOpenFile: (title: string) => call<string>('ChooseOpenFile', title),
   chooseSaveFile: (title: string, defaultName: string) => call<string>('ChooseSaveFile', title, defaultName),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { durationBetween, formatBytes, formatDateTime, formatDuration, formatPercent, formatRate, parseSize } from './format';
+import { durationBetween, formatBytes, formatDateTime, formatDuration, formatPercent, formatRate, parseSize, plural, runCount } from './format';
 
 describe('format', () => {
   it('formats bytes in binary units', () => {
@@ -39,5 +39,22 @@ describe('format', () => {
     expect(parseSize('1.5G')).toBe(1.5 * 1024 ** 3);
     expect(parseSize('1GB')).toBe(1024 ** 3);
     for (const bad of ['', 'big', '12 parsecs', '-1M', '1MiBs']) expect(parseSize(bad)).toBeNull();
+  });
+});
+
+describe('plural', () => {
+  it('says one thing in the singular and every other count in the plural', () => {
+    expect(plural(1, 'destination')).toBe('1 destination');
+    expect(plural(0, 'destination')).toBe('0 destinations');
+    expect(plural(5, 'image')).toBe('5 images');
+    expect(plural(2, 'entry', 'entries')).toBe('2 entries');
+  });
+});
+
+describe('runCount', () => {
+  it('labels blob counts as blobs and leaves image counts plain', () => {
+    expect(runCount({ kind: 'scatter', itemsDone: 3, itemsTotal: 3 })).toBe('3 / 3');
+    expect(runCount({ kind: 'serialize', itemsDone: 12, itemsTotal: 12 })).toBe('12 / 12 blobs');
+    expect(runCount({ kind: 'deserialize', itemsDone: 1, itemsTotal: 0 })).toBe('1 blob');
   });
 });

@@ -84,3 +84,20 @@ export function formatMBps(bytesPerSecond: number): string {
   const mb = bytesPerSecond / 1e6;
   return `${mb < 10 ? mb.toFixed(1) : Math.round(mb)} MB/s`;
 }
+
+/** "1 destination", "3 destinations": a count with its noun, plural when it is not one. */
+export function plural(n: number, noun: string, many = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : many}`;
+}
+
+/** Serialize and deserialize count the blobs they move, not images. */
+export function countsBlobs(kind: string): boolean {
+  return kind === 'serialize' || kind === 'deserialize';
+}
+
+/** A run's progress count with its unit where it is not images: "3 / 3", "12 / 12 blobs". */
+export function runCount(run: { kind: string; itemsDone: number; itemsTotal: number }): string {
+  const n = `${run.itemsDone}${run.itemsTotal ? ` / ${run.itemsTotal}` : ''}`;
+  if (!countsBlobs(run.kind)) return n;
+  return `${n} ${(run.itemsTotal || run.itemsDone) === 1 ? 'blob' : 'blobs'}`;
+}

@@ -283,6 +283,8 @@ export interface TransferPlan {
   /** Free space at the destination; negative when unknown. */
   freeBytes: number;
   warnings: string[] | null;
+  /** Scatter: the destinations the rules give the gather index's entries; null when the rules do not compile. */
+  mapping?: MappingCounts | null;
 }
 
 /** A tape volume is full: the operator loads the next one and confirms. */
@@ -345,4 +347,18 @@ export interface DriveRate {
   readMBps: number;
   writeMBps: number;
   busy: number;
+}
+
+/** Whether a follow-up applies to a run, and why not. */
+export interface RunAction {
+  available: boolean;
+  reason: string;
+}
+
+/** The follow-ups History offers for one run (decided by the backend, which refuses by the same rules). */
+export interface RunActions {
+  resume: RunAction;
+  rerun: RunAction;
+  /** The newest run that resumed or re-ran this one. */
+  continuedBy: string;
 }

@@ -194,6 +194,54 @@ export namespace main {
 		    return a;
 		}
 	}
+	export class RunAction {
+	    available: boolean;
+	    reason: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new RunAction(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.available = source["available"];
+	        this.reason = source["reason"];
+	    }
+	}
+	export class RunActions {
+	    resume: RunAction;
+	    rerun: RunAction;
+	    continuedBy: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new RunActions(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.resume = this.convertValues(source["resume"], RunAction);
+	        this.rerun = this.convertValues(source["rerun"], RunAction);
+	        this.continuedBy = source["continuedBy"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
 	export class RunReport {
 	    format: string;
 	    name: string;
@@ -249,6 +297,7 @@ export namespace main {
 	    destination: string;
 	    freeBytes: number;
 	    warnings: string[];
+	    mapping?: mapping.Counts;
 	
 	    static createFrom(source: any = {}) {
 	        return new TransferPlan(source);
@@ -262,7 +311,26 @@ export namespace main {
 	        this.destination = source["destination"];
 	        this.freeBytes = source["freeBytes"];
 	        this.warnings = source["warnings"];
+	        this.mapping = this.convertValues(source["mapping"], mapping.Counts);
 	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
 	}
 	export class TransferRequest {
 	    kind: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addRule, isCSVKind, moveRule, removeRule, ruleColumns, ruleRows, setRule } from './rules';
+import { addRule, isCSVKind, moveRule, removeRule, ruleColumns, ruleRows, rulesName, sampleRules, setRule } from './rules';
 
 const rules = `# low to high
 docker.io/,registry.high/dockerhub/
@@ -69,5 +69,17 @@ describe('rules table, as the operator edits it', () => {
     r = addRule(text);
     text = setRule(r.text, r.line, 'b/', 'y/');
     expect(text).toBe('# from,to\na/,x/\nb/,y/\n');
+  });
+});
+
+describe('the rule set a form names', () => {
+  it('tells the untouched sample from a draft and a saved version', () => {
+    expect(rulesName('go-template', sampleRules('go-template'), undefined)).toEqual({ text: 'the untouched sample (Go template)', sample: true });
+    expect(rulesName('nest', 'reg.high/m', undefined)).toEqual({ text: 'an unsaved draft (Nest)', sample: false });
+    const origin = { name: 'march', version: 3, content: 'reg.high/m' };
+    expect(rulesName('nest', 'reg.high/m', origin)).toEqual({ text: '"march" version 3 (Nest)', sample: false });
+    expect(rulesName('nest', 'reg.high/n', origin).text).toBe('"march" version 3, edited since (Nest, unsaved)');
+    // Saved rules that equal the sample were chosen: they are named, not flagged.
+    expect(rulesName('nest', sampleRules('nest'), { ...origin, content: sampleRules('nest') }).sample).toBe(false);
   });
 });

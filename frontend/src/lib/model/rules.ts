@@ -87,3 +87,20 @@ export function sampleRules(kind: MapperKind): string {
       return '# from,to\n';
   }
 }
+
+/**
+ * Names the rule set a form will use, in the operator's words: the saved
+ * version it is, an edited copy of one, a draft, or the untouched sample
+ * (which is never used without the operator choosing it).
+ */
+export function rulesName(
+  kind: MapperKind,
+  rules: string,
+  origin: { name: string; version: number; content: string } | undefined,
+): { text: string; sample: boolean } {
+  const label = mapperKinds.find((k) => k.kind === kind)?.label ?? kind;
+  if (origin && origin.content === rules) return { text: `"${origin.name}" version ${origin.version} (${label})`, sample: false };
+  if (origin) return { text: `"${origin.name}" version ${origin.version}, edited since (${label}, unsaved)`, sample: false };
+  if (rules === sampleRules(kind)) return { text: `the untouched sample (${label})`, sample: true };
+  return { text: `an unsaved draft (${label})`, sample: false };
+}

@@ -138,6 +138,8 @@ export interface TransferForm {
   /** "rules": the Mapping page's rules; "spec": the TYPE=ARG typed here. */
   mapperFrom: 'rules' | 'spec';
   mapperSpec: string;
+  /** The operator chose to use the Mapping page's rules although they are the untouched sample. */
+  sampleOK: boolean;
   annotations: string;
   platforms: string;
   indexFallback: boolean;
@@ -164,6 +166,7 @@ export function blankForm(prefs?: Pick<Preferences, 'blockSize' | 'bufferSize'> 
     existing: '',
     mapperFrom: 'rules',
     mapperSpec: '',
+    sampleOK: false,
     annotations: '',
     platforms: '',
     indexFallback: false,
@@ -241,7 +244,7 @@ export function buildRequest(kind: TransferKind, f: TransferForm, ctx: RequestCo
 }
 
 /** What is missing before Start makes sense, in the operator's words; empty when ready. */
-export function missingInputs(req: TransferRequest, sourcesCount: number, sourceErrors: number): string[] {
+export function missingInputs(req: TransferRequest, sourcesCount: number, sourceErrors: number, unchosenSample = false): string[] {
   const out: string[] = [];
   const has = (x: Field) => hasField(req.kind, x);
   if (has('sources')) {
@@ -252,6 +255,8 @@ export function missingInputs(req: TransferRequest, sourcesCount: number, source
   if (has('image') && !req.image) out.push(`Fill in "${op.imageLabel}".`);
   if (has('path') && !req.path) out.push(op.pathMode === 'write' ? 'Choose where to write: a file or a tape drive.' : 'Choose what to read: a file or a tape drive.');
   if (has('mapper') && !req.mapper && !req.mapperRules.trim()) out.push('Give mapping rules: on the Mapping page, or as TYPE=ARG here.');
+  else if (has('mapper') && !req.mapper && unchosenSample)
+    out.push('The rules on the Mapping page are the untouched sample: edit or open rules there, or choose "Use the sample" here.');
   return out;
 }
 

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { checkDelay, editSources, inspectionTotals, inspectSources, resetSources, saveVersion, sourcesDoc } from './sources';
 import { editRules, mapping, previewDelay, previewRequest, requestPreview, resetMapping, setMapperKind, setMapping } from './mapping';
 import { createMediumStore } from './medium';
-import { canResume, optionPairs, toRunFilter } from './history';
+import { optionPairs, toRunFilter } from './history';
 import { applyDefaults, editForm, resetTransfer, transfer } from './transfer';
 
 type Fn = (...args: any[]) => Promise<unknown>;
@@ -164,13 +164,6 @@ describe('history filter', () => {
     expect(new Date(f.since!).getTime()).toBe(new Date(2025, 2, 1).getTime());
     expect(new Date(f.until!).getTime()).toBe(new Date(2025, 2, 3).getTime());
     expect(toRunFilter({ kind: '', status: '', text: '', since: 'junk', until: '' })).toEqual({ limit: 500 });
-  });
-
-  it('offers Resume only for media runs that stopped early', () => {
-    expect(canResume({ kind: 'serialize', status: 'interrupted' })).toBe(true);
-    expect(canResume({ kind: 'deserialize', status: 'failed' })).toBe(true);
-    expect(canResume({ kind: 'serialize', status: 'succeeded' })).toBe(false);
-    expect(canResume({ kind: 'gather', status: 'failed' })).toBe(false);
   });
 
   it('lists the options that were set', () => {

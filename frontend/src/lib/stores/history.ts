@@ -73,11 +73,6 @@ export function isFiltered(f: HistoryFilter): boolean {
   return !!(f.kind || f.status || f.text.trim() || f.since || f.until);
 }
 
-/** Runs that can be resumed from their checkpoint. */
-export function canResume(run: { kind: string; status: string }): boolean {
-  return (run.kind === 'serialize' || run.kind === 'deserialize') && ['interrupted', 'failed', 'cancelled'].includes(run.status);
-}
-
 /** The options a run was started with, as label/value pairs for reading. */
 export function optionPairs(options?: string): [string, string][] {
   if (!options) return [];

@@ -24,6 +24,15 @@ export interface MappingState {
   search: string;
   /** CSV kinds: table or text editing. */
   csvView: 'table' | 'text';
+  /** Per type, the saved version the rules were opened from or saved as. */
+  origin: Partial<Record<MapperKind, RulesOrigin>>;
+}
+
+/** A saved version of rules, and its content, to tell when it was edited since. */
+export interface RulesOrigin {
+  name: string;
+  version: number;
+  content: string;
 }
 
 const kinds: MapperKind[] = ['nest', 'first-prefix', 'all-prefix', 'longest-prefix', 'digests', 'go-template'];
@@ -41,6 +50,7 @@ function initial(): MappingState {
     filter: 'all',
     search: '',
     csvView: 'table',
+    origin: {},
   };
 }
 
@@ -99,6 +109,37 @@ export function editRules(text: string): void {
 
 export function setMapping(p: Partial<Pick<MappingState, 'input' | 'indexRef' | 'filter' | 'search' | 'csvView'>>): void {
   patch(p);
+}
+
+/** Records that the current type's rules are (or came from) a saved version. */
+export function setRulesOrigin(origin: RulesOrigin): void {
+  mapping.update((s) => ({ ...s, origin: { ...s.origin, [s.kind]: origin } }));
+}
+
+/** The work in progress kept as a draft: the type, the rules of every type and where they came from. */
+export interface MappingDraft {
+  kind: MapperKind;
+  rules: Partial<Record<MapperKind, string>>;
+  origin: Partial<Record<MapperKind, RulesOrigin>>;
+}
+
+export function mappingDraft(s: MappingState): MappingDraft {
+  return { kind: s.kind, rules: s.rules, origin: s.origin };
+}
+
+/** Puts a kept draft back; unknown types and malformed parts are left at their defaults. */
+export function restoreMapping(d: Partial<MappingDraft>): void {
+  mapping.update((s) => {
+    const rules = { ...s.rules };
+    const origin: MappingState['origin'] = {};
+    for (const k of kinds) {
+      const r = d.rules?.[k];
+      if (typeof r === 'string') rules[k] = r;
+      const o = d.origin?.[k];
+      if (o && typeof o.name === 'string' && typeof o.version === 'number' && typeof o.content === 'string') origin[k] = o;
+    }
+    return { ...s, kind: d.kind && kinds.includes(d.kind) ? d.kind : s.kind, rules, origin };
+  });
 }
 
 /** The rules as the Transfer page sends them. */

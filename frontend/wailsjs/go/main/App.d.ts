@@ -22,6 +22,8 @@ export function ChooseSaveFile(arg1:string,arg2:string):Promise<string>;
 
 export function DocumentVersions(arg1:string,arg2:string):Promise<Array<store.Document>>;
 
+export function Draft(arg1:string):Promise<string>;
+
 export function DriveStatus(arg1:string):Promise<tape.Status>;
 
 export function DriveThroughput(arg1:string):Promise<tape.Rate>;
@@ -62,11 +64,15 @@ export function ResumeRun(arg1:string):Promise<string>;
 
 export function RewindDrive(arg1:string):Promise<void>;
 
+export function RunActions(arg1:string):Promise<main.RunActions>;
+
 export function RunLog(arg1:string):Promise<Array<store.LogLine>>;
 
 export function SaveConfig(arg1:string):Promise<void>;
 
 export function SaveDocument(arg1:string,arg2:string,arg3:string,arg4:string):Promise<number>;
+
+export function SaveDraft(arg1:string,arg2:string):Promise<void>;
 
 export function SavePreferences(arg1:main.Preferences):Promise<void>;
 

@@ -34,6 +34,10 @@ export function DocumentVersions(arg1, arg2) {
   return window['go']['main']['App']['DocumentVersions'](arg1, arg2);
 }
 
+export function Draft(arg1) {
+  return window['go']['main']['App']['Draft'](arg1);
+}
+
 export function DriveStatus(arg1) {
   return window['go']['main']['App']['DriveStatus'](arg1);
 }
@@ -114,6 +118,10 @@ export function RewindDrive(arg1) {
   return window['go']['main']['App']['RewindDrive'](arg1);
 }
 
+export function RunActions(arg1) {
+  return window['go']['main']['App']['RunActions'](arg1);
+}
+
 export function RunLog(arg1) {
   return window['go']['main']['App']['RunLog'](arg1);
 }
@@ -124,6 +132,10 @@ export function SaveConfig(arg1) {
 
 export function SaveDocument(arg1, arg2, arg3, arg4) {
   return window['go']['main']['App']['SaveDocument'](arg1, arg2, arg3, arg4);
+}
+
+export function SaveDraft(arg1, arg2) {
+  return window['go']['main']['App']['SaveDraft'](arg1, arg2);
 }
 
 export function SavePreferences(arg1) {
