@@ -119,7 +119,10 @@ describe('the operator desktop, against a real registry', () => {
 
   test('Ctrl+S saves a named version of the list in Ferry', async () => {
     await page.fill('input[aria-label="List name"]', 'march-lowside');
-    await page.locator('.cm-content[aria-label="Sources list"]').click();
+    // Focus the editor itself (a click at its centre can land on a widget drawn into it).
+    const editor = page.locator('.cm-content[aria-label="Sources list"]');
+    await editor.focus();
+    await page.waitForFunction(() => document.activeElement?.getAttribute('aria-label') === 'Sources list');
     await page.keyboard.press('Control+S');
     await page.locator('[role="status"]', { hasText: 'Saved "march-lowside" as version 1' }).waitFor();
     await page.locator('select[aria-label="Saved lists"] option', { hasText: 'march-lowside (v1)' }).waitFor({ state: 'attached' });
