@@ -16,6 +16,8 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
+
+	"ferry/backend/progress"
 )
 
 // Kind classifies an entry of the stream.
@@ -101,7 +103,7 @@ type Reader struct {
 	compression Compression
 	decoder     io.Reader
 	closeDec    func()
-	cr          *countingReader
+	cr          *streamWatch
 	tr          *tar.Reader
 
 	archive      int
@@ -157,11 +159,11 @@ func NewReader(r io.Reader, opts ...ReaderOption) (*Reader, error) {
 	default:
 		ar.compression, ar.decoder, ar.closeDec = None, src, func() {}
 	}
-	ar.cr = &countingReader{r: ar.decoder}
+	ar.cr = &streamWatch{src: progress.CountingReader{R: ar.decoder}}
 	if ar.hashStream {
 		ar.cr.hash = newStreamHash()
 	}
-	// The counting reader is no io.Seeker, so archive/tar never seeks.
+	// The stream watch is no io.Seeker, so archive/tar never seeks.
 	ar.tr = tar.NewReader(ar.cr)
 	return ar, nil
 }
@@ -179,7 +181,7 @@ func (r *Reader) Inventory() *Inventory { return r.inv }
 func (r *Reader) archiveInventory() *ArchiveInventory { return r.inv.Archives[len(r.inv.Archives)-1] }
 
 // Offset reports how many uncompressed bytes have been consumed.
-func (r *Reader) Offset() int64 { return r.cr.n }
+func (r *Reader) Offset() int64 { return r.cr.offset() }
 
 // Close releases the decompressor. It does not close the underlying reader.
 func (r *Reader) Close() error {
@@ -217,7 +219,7 @@ func (r *Reader) Next() (*Entry, error) {
 		prev, prevOffset, r.cur, r.body = r.cur.Name, r.cur.Offset, nil, nil
 	}
 	for {
-		start := r.archiveStart + alignBlock(r.cr.n-r.archiveStart)
+		start := r.archiveStart + alignBlock(r.cr.offset()-r.archiveStart)
 		r.cr.captureHeader(start, nil)
 		if r.freshArchive {
 			// Its first block was read to find it; nothing precedes it.
@@ -225,7 +227,7 @@ func (r *Reader) Next() (*Entry, error) {
 			r.cr.captureHeader(start, r.freshHdr)
 		}
 		r.cr.markAt(start)
-		r.cr.watchZeros(r.cr.n, start)
+		r.cr.watchZeros(r.cr.offset(), start)
 		hdr, err := r.tr.Next()
 		if r.cr.nonZero && prev != "" {
 			r.archiveInventory().badPadding(prev, prevOffset)
@@ -237,13 +239,13 @@ func (r *Reader) Next() (*Entry, error) {
 		}
 		switch {
 		case err == nil:
-		case r.cr.n < start && (errors.Is(err, io.EOF) || isTrailer(err)):
+		case r.cr.offset() < start && (errors.Is(err, io.EOF) || isTrailer(err)):
 			// archive/tar takes a cut in the padding for a clean end.
-			return nil, r.fail(fmt.Errorf("%w: padding of entry %q cut at offset %d: %w", ErrTruncated, prev, r.cr.n, io.ErrUnexpectedEOF))
-		case errors.Is(err, io.EOF), r.cr.n == start && isTrailer(err),
+			return nil, r.fail(fmt.Errorf("%w: padding of entry %q cut at offset %d: %w", ErrTruncated, prev, r.cr.offset(), io.ErrUnexpectedEOF))
+		case errors.Is(err, io.EOF), r.cr.offset() == start && isTrailer(err),
 			errors.Is(err, io.ErrUnexpectedEOF) && !r.cr.sawData && !errors.Is(r.cr.lastErr, io.ErrUnexpectedEOF):
 			// The end marker, the end of the data, or a cut inside the marker.
-			r.complete = r.complete && r.cr.n-start >= 2*blockSize
+			r.complete = r.complete && r.cr.offset()-start >= 2*blockSize
 			more, err := r.nextArchive()
 			if err != nil {
 				return nil, r.fail(err)
@@ -300,9 +302,9 @@ func (r *Reader) fail(err error) error {
 
 func (r *Reader) readError(name string, err error) error {
 	if errors.Is(err, io.ErrUnexpectedEOF) {
-		return fmt.Errorf("%w: entry %q cut at offset %d: %w", ErrTruncated, name, r.cr.n, io.ErrUnexpectedEOF)
+		return fmt.Errorf("%w: entry %q cut at offset %d: %w", ErrTruncated, name, r.cr.offset(), io.ErrUnexpectedEOF)
 	}
-	return fmt.Errorf("reading entry %q at offset %d: %w", name, r.cr.n, err)
+	return fmt.Errorf("reading entry %q at offset %d: %w", name, r.cr.offset(), err)
 }
 
 // nextArchive skips zero blocks after an archive and starts reading the
@@ -321,18 +323,18 @@ func (r *Reader) nextArchive() (bool, error) {
 			}
 			if n == 0 {
 				return false, fmt.Errorf("%w: %s stream cut after the end of archive at offset %d: %w",
-					ErrTruncated, r.compression, r.cr.n, io.ErrUnexpectedEOF)
+					ErrTruncated, r.compression, r.cr.offset(), io.ErrUnexpectedEOF)
 			}
 			return false, fmt.Errorf("%w: data after the end of archive at offset %d is not a whole tar block: %w",
-				ErrTruncated, r.cr.n-int64(n), io.ErrUnexpectedEOF)
+				ErrTruncated, r.cr.offset()-int64(n), io.ErrUnexpectedEOF)
 		case err != nil:
-			return false, fmt.Errorf("reading after the end of archive at offset %d: %w", r.cr.n, err)
+			return false, fmt.Errorf("reading after the end of archive at offset %d: %w", r.cr.offset(), err)
 		}
 		if isZero(blk[:]) {
 			continue
 		}
 		r.archive++
-		r.archiveStart = r.cr.n - blockSize
+		r.archiveStart = r.cr.offset() - blockSize
 		r.freshArchive = true
 		r.freshHdr = append(r.freshHdr[:0], blk[:]...)
 		r.inv.Archives = append(r.inv.Archives, newArchiveInventory(r.archive, r.archiveStart))
@@ -354,7 +356,7 @@ func (r *Reader) classify(hdr *tar.Header, start int64) (*Entry, error) {
 		Name:         name,
 		Size:         hdr.Size,
 		Offset:       start,
-		End:          r.cr.n + alignBlock(hdr.Size),
+		End:          r.cr.offset() + alignBlock(hdr.Size),
 		Archive:      r.archive,
 		StreamDigest: r.cr.markSum,
 	}

@@ -155,27 +155,11 @@ func (c *Copier) copyBlob(ctx context.Context, src, dst Repo, n *Node, raw []byt
 		}
 	}
 	defer rc.Close()
-	cr := &countingReader{r: rc, add: func(k int) { c.done.Add(int64(k)); c.report("") }}
+	cr := &progress.CountingReader{R: rc, OnRead: func(k int) { c.done.Add(int64(k)); c.report("") }}
 	if err := dst.PushBlob(ctx, d, cr); err != nil {
-		c.done.Add(-cr.n) // not delivered: do not count it as sent
+		c.done.Add(-cr.N()) // not delivered: do not count it as sent
 		return st, err
 	}
 	st.BytesSent = d.Size
 	return st, nil
-}
-
-// countingReader reports bytes as they pass.
-type countingReader struct {
-	r   io.Reader
-	n   int64
-	add func(int)
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	if n > 0 && c.add != nil {
-		c.add(n)
-	}
-	return n, err
 }

@@ -662,7 +662,7 @@ func writeVolume(ctx context.Context, env Env, plan *serialPlan, job volumeJob, 
 			if err != nil {
 				return fmt.Errorf("reading %s from %s: %w", it.desc.Digest, plan.repo, err)
 			}
-			cr := &countingReader{r: r, add: func(n int) { st.bytes += int64(n); report(it.desc.Digest.String()) }}
+			cr := &progress.CountingReader{R: r, OnRead: func(n int) { st.bytes += int64(n); report(it.desc.Digest.String()) }}
 			pos, err := aw.WriteBlob(it.desc, cr)
 			release()
 			if err != nil {

@@ -4,7 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"hash"
-	"io"
+
+	"ferry/backend/progress"
 )
 
 func newStreamHash() hash.Hash { return sha256.New() }
@@ -12,11 +13,12 @@ func newStreamHash() hash.Hash { return sha256.New() }
 // emptySHA256 is the digest of no bytes at all.
 var emptySHA256 = hex.EncodeToString(sha256.New().Sum(nil))
 
-// countingReader counts the uncompressed bytes read and, when hashing, can
-// take the stream digest at a chosen offset (the start of the next header).
-type countingReader struct {
-	r    io.Reader
-	n    int64
+// streamWatch watches the uncompressed stream as archive/tar reads it:
+// it counts the bytes (with progress.CountingReader) and, when hashing, can
+// take the stream digest at a chosen offset (the start of the next header);
+// it checks padding for zeros and keeps the header block being read.
+type streamWatch struct {
+	src  progress.CountingReader
 	hash hash.Hash
 
 	mark    int64  // offset at which to take markSum; -1 when none pending
@@ -36,21 +38,25 @@ type countingReader struct {
 	hdrN  int
 }
 
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
+// offset is how many bytes were read.
+func (c *streamWatch) offset() int64 { return c.src.N() }
+
+func (c *streamWatch) Read(p []byte) (int, error) {
+	at := c.src.N() // the offset of p[0]
+	n, err := c.src.Read(p)
 	c.lastErr = err
 	if !c.sawData && !isZero(p[:n]) {
 		c.sawData = true
 	}
-	if lo, hi := max(c.zeroFrom, c.n), min(c.zeroTo, c.n+int64(n)); lo < hi && !isZero(p[lo-c.n:hi-c.n]) {
+	if lo, hi := max(c.zeroFrom, at), min(c.zeroTo, at+int64(n)); lo < hi && !isZero(p[lo-at:hi-at]) {
 		c.nonZero = true
 	}
-	if lo, hi := max(c.hdrAt, c.n), min(c.hdrAt+blockSize, c.n+int64(n)); lo < hi && lo == c.hdrAt+int64(c.hdrN) {
-		c.hdrN += copy(c.hdr[c.hdrN:], p[lo-c.n:hi-c.n])
+	if lo, hi := max(c.hdrAt, at), min(c.hdrAt+blockSize, at+int64(n)); lo < hi && lo == c.hdrAt+int64(c.hdrN) {
+		c.hdrN += copy(c.hdr[c.hdrN:], p[lo-at:hi-at])
 	}
 	if c.hash != nil && n > 0 {
-		if c.mark > c.n && c.mark <= c.n+int64(n) {
-			cut := c.mark - c.n
+		if c.mark > at && c.mark <= at+int64(n) {
+			cut := c.mark - at
 			c.hash.Write(p[:cut])
 			c.markSum = hex.EncodeToString(c.hash.Sum(nil))
 			c.hash.Write(p[cut:n])
@@ -59,42 +65,41 @@ func (c *countingReader) Read(p []byte) (int, error) {
 			c.hash.Write(p[:n])
 		}
 	}
-	c.n += int64(n)
 	return n, err
 }
 
 // markAt notes the start of a header at off: from there it watches for
 // non-zero bytes and, when hashing, takes the stream digest at off.
-func (c *countingReader) markAt(off int64) {
+func (c *streamWatch) markAt(off int64) {
 	c.sawData = false
 	if c.hash == nil {
 		return
 	}
 	c.markSum, c.mark = "", off
-	if off < c.n {
+	if off < c.offset() {
 		// The first header of an appended archive, already read to find it.
 		c.markSum, c.mark = emptySHA256, -1
 		return
 	}
-	if off == c.n {
+	if off == c.offset() {
 		c.markSum, c.mark = hex.EncodeToString(c.hash.Sum(nil)), -1
 	}
 }
 
 // watchZeros makes the reader check that the bytes from..to are zeros.
-func (c *countingReader) watchZeros(from, to int64) {
+func (c *streamWatch) watchZeros(from, to int64) {
 	c.zeroFrom, c.zeroTo, c.nonZero = from, to, false
 }
 
 // captureHeader starts keeping the block at off; a block already read
 // (the first of an appended archive) is given as first.
-func (c *countingReader) captureHeader(off int64, first []byte) {
+func (c *streamWatch) captureHeader(off int64, first []byte) {
 	c.hdrAt = off
 	c.hdrN = copy(c.hdr[:], first)
 }
 
 // header returns the captured block at off, or nil when it was not read whole.
-func (c *countingReader) header(off int64) []byte {
+func (c *streamWatch) header(off int64) []byte {
 	if c.hdrAt != off || c.hdrN != blockSize {
 		return nil
 	}
@@ -102,7 +107,7 @@ func (c *countingReader) header(off int64) []byte {
 }
 
 // restartHash begins a new archive's digest with the block already read.
-func (c *countingReader) restartHash(first []byte) {
+func (c *streamWatch) restartHash(first []byte) {
 	if c.hash != nil {
 		c.hash.Reset()
 		c.hash.Write(first)
