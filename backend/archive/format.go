@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"ferry/backend/digestcheck"
 )
 
 // Names of the files of an OCI layout inside the stream.
@@ -80,7 +82,7 @@ var (
 	// errors also match io.ErrUnexpectedEOF.
 	ErrTruncated = errors.New("archive truncated")
 	// ErrDigestMismatch means a blob's content does not match its name.
-	ErrDigestMismatch = errors.New("blob content does not match its digest")
+	ErrDigestMismatch = digestcheck.ErrMismatch
 	// ErrUnsafeName means an entry name is absolute or climbs out with "..".
 	ErrUnsafeName = errors.New("unsafe entry name")
 	// ErrUnsupportedEntry means an entry is neither a regular file nor a directory.

@@ -4,11 +4,9 @@ import (
 	"archive/tar"
 	"bufio"
 	"bytes"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"path"
 	"strings"
@@ -17,6 +15,7 @@ import (
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
 
+	"ferry/backend/digestcheck"
 	"ferry/backend/progress"
 )
 
@@ -208,7 +207,7 @@ func (r *Reader) Next() (*Entry, error) {
 		// blob is accounted for, then what is left is skipped here (not in
 		// archive/tar) so the offset of the next header is known before it
 		// is read.
-		if v, ok := r.body.(*verifier); ok {
+		if v, ok := r.body.(*digestcheck.Reader); ok {
 			if _, err := io.Copy(io.Discard, v); err != nil && !errors.Is(err, ErrDigestMismatch) {
 				return nil, r.fail(r.readError(r.cur.Name, err))
 			}
@@ -475,9 +474,8 @@ func (r *Reader) load(e *Entry) error {
 		}
 		r.body = bytes.NewReader(data)
 	case KindBlob:
-		h, _ := v1.Hasher(e.Digest.Algorithm) // NewHash accepted the algorithm
 		rec, offset := inv.add(e, nil), e.Offset
-		r.body = &verifier{r: r.tr, hash: h, want: e.Digest, done: func(ok bool) { rec.verified(ok, offset) }}
+		r.body = digestcheck.NewReader(r.tr, v1.Descriptor{Digest: e.Digest, Size: e.Size}, func(err error) { rec.verified(err == nil, offset) })
 	default:
 		inv.add(e, nil)
 		r.body = r.tr
@@ -573,28 +571,3 @@ func isZero(b []byte) bool {
 	return true
 }
 
-// verifier passes a blob through and checks its digest at the end.
-// done, when set, is told once how the content compared.
-type verifier struct {
-	r        io.Reader
-	hash     hash.Hash
-	want     v1.Hash
-	done     func(ok bool)
-	finished bool
-}
-
-func (v *verifier) Read(p []byte) (int, error) {
-	n, err := v.r.Read(p)
-	v.hash.Write(p[:n])
-	if err == io.EOF {
-		got := hex.EncodeToString(v.hash.Sum(nil))
-		if !v.finished && v.done != nil {
-			v.done(got == v.want.Hex)
-		}
-		v.finished = true
-		if got != v.want.Hex {
-			return n, fmt.Errorf("blob %s: %w (content is %s:%s)", v.want, ErrDigestMismatch, v.want.Algorithm, got)
-		}
-	}
-	return n, err
-}

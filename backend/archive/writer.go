@@ -15,6 +15,8 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
+
+	"ferry/backend/digestcheck"
 )
 
 // epoch is the modification time of every entry, so equal inputs give equal streams.
@@ -112,8 +114,8 @@ func (w *Writer) WriteBlob(desc v1.Descriptor, r io.Reader) (Position, error) {
 	if !w.begun {
 		return Position{}, errors.New("archive: WriteBlob before Begin")
 	}
-	h, err := v1.Hasher(desc.Digest.Algorithm)
-	if err != nil || len(desc.Digest.Hex) != hex.EncodedLen(h.Size()) {
+	v, err := digestcheck.New(desc.Digest)
+	if err != nil {
 		return Position{}, fmt.Errorf("blob %q: invalid digest", desc.Digest)
 	}
 	if desc.Size < 0 {
@@ -131,7 +133,7 @@ func (w *Writer) WriteBlob(desc v1.Descriptor, r io.Reader) (Position, error) {
 		return Position{}, w.fail(fmt.Errorf("writing header of blob %s: %w", desc.Digest, err))
 	}
 	// Read one byte past the size so a source longer than promised is caught.
-	n, err := io.Copy(io.MultiWriter(w.tw, h), io.LimitReader(r, desc.Size+1))
+	n, err := io.Copy(io.MultiWriter(w.tw, v), io.LimitReader(r, desc.Size+1))
 	switch {
 	case errors.Is(err, tar.ErrWriteTooLong) || n > desc.Size:
 		return Position{}, w.fail(fmt.Errorf("blob %s: source is longer than its size %d", desc.Digest, desc.Size))
@@ -140,8 +142,8 @@ func (w *Writer) WriteBlob(desc v1.Descriptor, r io.Reader) (Position, error) {
 	case n < desc.Size:
 		return Position{}, w.fail(fmt.Errorf("blob %s: source ended after %d of %d bytes", desc.Digest, n, desc.Size))
 	}
-	if got := hex.EncodeToString(h.Sum(nil)); got != desc.Digest.Hex {
-		return Position{}, w.fail(fmt.Errorf("blob %s: %w (content is %s:%s)", desc.Digest, ErrDigestMismatch, desc.Digest.Algorithm, got))
+	if err := v.Check(); err != nil {
+		return Position{}, w.fail(err)
 	}
 	return w.endEntry()
 }

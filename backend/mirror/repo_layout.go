@@ -14,6 +14,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/match"
+
+	"ferry/backend/digestcheck"
 )
 
 // LayoutRepo is a repository in a local OCI image layout: the store that
@@ -114,7 +116,7 @@ func (l *LayoutRepo) PushBlob(ctx context.Context, d v1.Descriptor, r io.Reader)
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	_, err = io.Copy(tmp, &verifyingReader{r: r, desc: d})
+	_, err = io.Copy(tmp, digestcheck.NewReader(r, d, nil))
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
+	"ferry/backend/digestcheck"
 	"ferry/backend/registry"
 )
 
@@ -191,5 +192,5 @@ func (l *streamLayer) Uncompressed() (io.ReadCloser, error) {
 	return nil, errors.New("uncompressed content is not available for a streamed blob")
 }
 func (l *streamLayer) Compressed() (io.ReadCloser, error) {
-	return io.NopCloser(&verifyingReader{r: l.r, desc: l.desc, onErr: func(err error) { l.err = err }}), nil
+	return io.NopCloser(digestcheck.NewReader(l.r, l.desc, func(err error) { l.err = err })), nil
 }
