@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"crypto/sha256"
+	"encoding"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -169,22 +170,8 @@ func (w *Writer) Finish(final Index) (Position, error) {
 	if err := w.tw.Flush(); err != nil {
 		return Position{}, w.fail(err)
 	}
-	final = final.With(nil)
-	final.Annotations[AnnotationStreamSHA256] = hex.EncodeToString(w.stream.hash.Sum(nil))
-	data, err := final.Bytes()
-	if err != nil {
-		return Position{}, w.fail(fmt.Errorf("encoding %s: %w", IndexFile, err))
-	}
-	if err := w.writeFile(IndexFile, data); err != nil {
+	if err := writeTrailer(w.tw, final, w.stream.hash.Sum(nil), w.dockerManifest); err != nil {
 		return Position{}, w.fail(err)
-	}
-	if w.dockerManifest != nil {
-		if err := w.writeFile(DockerManifestFile, w.dockerManifest); err != nil {
-			return Position{}, w.fail(err)
-		}
-	}
-	if err := w.tw.Close(); err != nil {
-		return Position{}, w.fail(fmt.Errorf("writing end of archive: %w", err))
 	}
 	if w.compressor != nil {
 		if err := w.compressor.Close(); err != nil {
@@ -193,6 +180,73 @@ func (w *Writer) Finish(final Index) (Position, error) {
 	}
 	w.done = true
 	return w.Position(), nil
+}
+
+// writeTrailer writes the closing entries of an archive to tw: the final
+// index.json with streamSum (the sha256 of the stream before it) as
+// vnd.ferry.stream.sha256, manifest.json when docker is set, and the
+// end-of-archive marker. Finish and Trailer both write them so.
+func writeTrailer(tw *tar.Writer, final Index, streamSum, docker []byte) error {
+	final = final.With(map[string]string{AnnotationStreamSHA256: hex.EncodeToString(streamSum)})
+	data, err := final.Bytes()
+	if err != nil {
+		return fmt.Errorf("encoding %s: %w", IndexFile, err)
+	}
+	if err := writeFile(tw, IndexFile, data); err != nil {
+		return err
+	}
+	if docker != nil {
+		if err := writeFile(tw, DockerManifestFile, docker); err != nil {
+			return err
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return fmt.Errorf("writing end of archive: %w", err)
+	}
+	return nil
+}
+
+// Mark is the end of an entry of an uncompressed stream, as a Writer wrote
+// it: a place where the archive can be closed later with Trailer. A volume
+// cut by the end of its medium is closed at the last Mark the medium holds
+// whole (FORMAT.md section 7).
+type Mark struct {
+	Position  Position
+	hashState []byte // the stream digest's state at Position
+}
+
+// Mark returns the end of the last entry written (call it after Begin or
+// WriteBlob returned). It fails on a compressed stream, whose bytes after
+// an entry depend on what follows.
+func (w *Writer) Mark() (Mark, error) {
+	if err := w.usable(); err != nil {
+		return Mark{}, err
+	}
+	if w.compressor != nil {
+		return Mark{}, errors.New("archive: a compressed stream cannot be closed at an earlier entry")
+	}
+	state, err := w.stream.hash.(encoding.BinaryMarshaler).MarshalBinary()
+	if err != nil {
+		return Mark{}, err
+	}
+	return Mark{Position: w.Position(), hashState: state}, nil
+}
+
+// Trailer renders the closing entries of an archive cut at m: the final
+// index.json, its stream digest that of the bytes before m, and the
+// end-of-archive marker, the bytes Finish writes there (without a
+// manifest.json). Written right after the first m.Position.Sink bytes of
+// the stream, they make it a complete archive.
+func Trailer(final Index, m Mark) ([]byte, error) {
+	h := sha256.New()
+	if err := h.(encoding.BinaryUnmarshaler).UnmarshalBinary(m.hashState); err != nil {
+		return nil, fmt.Errorf("archive: the mark's stream digest: %w", err)
+	}
+	var buf bytes.Buffer
+	if err := writeTrailer(tar.NewWriter(&buf), final, h.Sum(nil), nil); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 // Position reports how far the stream has been written.
@@ -231,11 +285,13 @@ func (w *Writer) endEntry() (Position, error) {
 	return w.Position(), nil
 }
 
-func (w *Writer) writeFile(name string, data []byte) error {
-	if err := w.tw.WriteHeader(fileHeader(name, int64(len(data)))); err != nil {
+func (w *Writer) writeFile(name string, data []byte) error { return writeFile(w.tw, name, data) }
+
+func writeFile(tw *tar.Writer, name string, data []byte) error {
+	if err := tw.WriteHeader(fileHeader(name, int64(len(data)))); err != nil {
 		return fmt.Errorf("writing header of %s: %w", name, err)
 	}
-	if _, err := io.Copy(w.tw, bytes.NewReader(data)); err != nil {
+	if _, err := io.Copy(tw, bytes.NewReader(data)); err != nil {
 		return fmt.Errorf("writing %s: %w", name, err)
 	}
 	return nil

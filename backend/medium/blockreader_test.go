@@ -9,16 +9,16 @@ import (
 	"testing"
 )
 
-// tape imitates a variable-block tape drive: each read returns one whole
+// fakeTape imitates a variable-block tape drive: each read returns one whole
 // block; a read shorter than the block fails with ENOMEM and moves past
 // the block, as Linux's st driver does.
-type tape struct {
+type fakeTape struct {
 	blocks [][]byte
 	pos    int
 	reads  []int
 }
 
-func (t *tape) Read(p []byte) (int, error) {
+func (t *fakeTape) Read(p []byte) (int, error) {
 	t.reads = append(t.reads, len(p))
 	if t.pos == len(t.blocks) {
 		return 0, nil // filemark
@@ -31,10 +31,10 @@ func (t *tape) Read(p []byte) (int, error) {
 	return copy(p, b), nil
 }
 
-func (t *tape) backspace() error { t.pos--; return nil }
+func (t *fakeTape) backspace() error { t.pos--; return nil }
 
 func TestBlockReaderVariableBlocks(t *testing.T) {
-	dev := &tape{blocks: [][]byte{pattern(100), pattern(300), pattern(50), pattern(700)}}
+	dev := &fakeTape{blocks: [][]byte{pattern(100), pattern(300), pattern(50), pattern(700)}}
 	r, err := NewBlockReader(dev, WithReadBlockSize(64), WithMaxBlockSize(1024), WithReposition(dev.backspace))
 	if err != nil {
 		t.Fatal(err)
@@ -53,7 +53,7 @@ func TestBlockReaderVariableBlocks(t *testing.T) {
 }
 
 func TestBlockReaderBlockTooLarge(t *testing.T) {
-	dev := &tape{blocks: [][]byte{pattern(5000)}}
+	dev := &fakeTape{blocks: [][]byte{pattern(5000)}}
 	r, _ := NewBlockReader(dev, WithReadBlockSize(512), WithMaxBlockSize(2048), WithReposition(dev.backspace))
 	_, err := io.ReadAll(r)
 	if !errors.Is(err, syscall.ENOMEM) || !strings.Contains(err.Error(), "2048") {
@@ -62,7 +62,7 @@ func TestBlockReaderBlockTooLarge(t *testing.T) {
 }
 
 func TestBlockReaderFixedBlocks(t *testing.T) {
-	dev := &tape{blocks: [][]byte{pattern(512), pattern(512), pattern(512)}}
+	dev := &fakeTape{blocks: [][]byte{pattern(512), pattern(512), pattern(512)}}
 	r, _ := NewBlockReader(dev, WithReadBlockSize(512), WithMaxBlockSize(512))
 	small := make([]byte, 100) // callers may read less than a block
 	var got []byte
