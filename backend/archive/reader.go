@@ -570,4 +570,3 @@ func isZero(b []byte) bool {
 	}
 	return true
 }
-

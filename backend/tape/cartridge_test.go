@@ -44,7 +44,7 @@ func TestFinishWriteAndUnload(t *testing.T) {
 	must(t, err)
 	must(t, dev.Close())
 	must(t, Unload(open, "sim"))
-	if (sim.Medium() != nil) {
+	if sim.Medium() != nil {
 		t.Error("Unload left the tape in the drive")
 	}
 	if err := Unload(open, "sim"); err == nil {
