@@ -1,7 +1,6 @@
 package mirror
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -22,7 +21,6 @@ import (
 	"ferry/backend/medium"
 	"ferry/backend/progress"
 	"ferry/backend/refs"
-	"ferry/backend/tape"
 )
 
 // DeserializeOptions are the options of `ferry mirror deserialize`.
@@ -178,36 +176,9 @@ func (o DeserializeOptions) target(env Env) (Repo, string, error) {
 	return env.repoOf(ref.Name()), ref.Tag(), nil
 }
 
-// OpenMediumReader opens a medium for one forward pass: a tape through a
-// record reader (so archives written in any block size read with the
-// defaults), another character device in blocks of blockSize, and files,
-// FIFOs and standard input plainly.
+// OpenMediumReader opens a medium for one forward pass (medium.OpenReader).
 func OpenMediumReader(path string, blockSize int) (io.Reader, func() error, error) {
-	src, err := medium.Open(path)
-	if err != nil {
-		return nil, nil, fmt.Errorf("source: %w", err)
-	}
-	if src.Kind != medium.KindDevice {
-		if blockSize > 0 {
-			return bufio.NewReaderSize(src, blockSize), src.Close, nil
-		}
-		return src, src.Close, nil
-	}
-	if dev, err := tape.Open(path, false); err == nil {
-		src.Close()
-		_ = dev.SetBlockSize(0) // variable-block mode: each read returns one record
-		return tape.NewRecordReader(dev, tape.WithInitialRecordSize(blockSize)), dev.Close, nil
-	}
-	opts := []medium.BlockReaderOption{}
-	if blockSize > 0 {
-		opts = append(opts, medium.WithReadBlockSize(blockSize))
-	}
-	br, err := medium.NewBlockReader(src, opts...)
-	if err != nil {
-		src.Close()
-		return nil, nil, err
-	}
-	return br, src.Close, nil
+	return medium.OpenReader(path, blockSize)
 }
 
 // deserializer pushes what a medium holds into a repository.

@@ -4,13 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
-	"sync"
 	"sync/atomic"
-	"syscall"
-	"time"
 
 	"ferry/backend/archive"
 	"ferry/backend/medium"
@@ -20,13 +16,7 @@ import (
 // volumeTarget returns where the volumes of a multi-volume serialize go: a
 // tape drive, or numbered files with VolumeSize; nil for one plain archive.
 func (o SerializeOptions) volumeTarget(comp archive.Compression) (volumeTarget, error) {
-	isTape := o.OpenDevice != nil
-	if !isTape && o.Dest != medium.Stdio {
-		if fi, err := os.Stat(o.Dest); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
-			_, serr := tape.ReadStatus(o.Dest)
-			isTape = !errors.Is(serr, syscall.ENOTTY) && !errors.Is(serr, errors.ErrUnsupported)
-		}
-	}
+	isTape := o.OpenDevice != nil || (o.Dest != medium.Stdio && tape.IsDrive(o.Dest))
 	if isTape {
 		if o.VolumeSize > 0 {
 			return nil, fmt.Errorf("--volume-size splits into files; %s is a tape drive, where a new volume starts when a tape is full", o.Dest)
@@ -34,11 +24,7 @@ func (o SerializeOptions) volumeTarget(comp archive.Compression) (volumeTarget, 
 		if o.BlockSize > tape.MaxBlockSize {
 			return nil, fmt.Errorf("block size %d is larger than a tape drive takes (%d)", o.BlockSize, tape.MaxBlockSize)
 		}
-		open := o.OpenDevice
-		if open == nil {
-			open = tape.Open
-		}
-		return &tapeTarget{path: o.Dest, open_: open, block: o.BlockSize, fixed: o.PadFinalBlock, cut: comp == archive.None || comp == ""}, nil
+		return &tapeTarget{path: o.Dest, open_: o.OpenDevice.Or(), block: o.BlockSize, fixed: o.PadFinalBlock, cut: comp == archive.None || comp == ""}, nil
 	}
 	if o.VolumeSize <= 0 {
 		return nil, nil
@@ -65,10 +51,9 @@ func (o SerializeOptions) volumeTarget(comp archive.Compression) (volumeTarget, 
 // set once the first medium was opened.
 func serializeVolumes(ctx context.Context, env Env, plan *serialPlan, o SerializeOptions, target volumeTarget, ledgerFile *os.File, res *SerializeResult) (started bool, err error) {
 	base := archive.NewIndex(plan.root, plan.tag, env.Version, plan.gatherAnn)
-	var rate *driveRate
+	var rate func() string
 	if target.isTape() {
-		rate = startDriveRate(o.Dest)
-		defer rate.stop()
+		rate = driveRate(o.Dest)
 	}
 	var ledgerBase, bytesBefore int64
 	var reserve *atomic.Int64
@@ -111,9 +96,7 @@ func serializeVolumes(ctx context.Context, env Env, plan *serialPlan, o Serializ
 		job := volumeJob{vol: volume{number: n, syncID: res.SyncID}, items: items, w: cw, cw: cw, cutting: target.canCut(), tape: target.isTape(),
 			first: first, comp: comp, ledger: ledger, ledgerBase: ledgerBase, bytesBefore: bytesBefore, itemsBefore: next,
 			minDone: minDone, pad: target.pad(), reserve: reserve}
-		if rate != nil {
-			job.rate = rate.text
-		}
+		job.rate = rate
 		st, werr := writeVolume(ctx, env, plan, job, vo)
 		if werr == nil && ledger != nil {
 			werr = ledger.Err()
@@ -163,66 +146,20 @@ func volumeLabel(tag, name string, n int, isTape bool) string {
 	return filepath.Base(name)
 }
 
-// driveRate samples a tape drive's counters in sysfs while it is written.
-type driveRate struct {
-	mbps atomic.Uint64 // math.Float64bits of the last rate
-	done chan struct{}
-	wg   sync.WaitGroup
-}
-
-// driveRateInterval is how often startDriveRate samples the counters.
-var driveRateInterval = time.Second
-
-// startDriveRate starts sampling the drive at path every driveRateInterval; when
-// the drive is not in sysfs (a simulator, an unusual node) it reports nothing.
-func startDriveRate(path string) *driveRate {
-	r := &driveRate{done: make(chan struct{})}
-	drive, err := tape.DrivesFromEnv().Find(path)
+// driveRate returns the drive's write rate for progress lines, e.g.
+// "drive 158.3 MB/s": a tape.Meter reads the drive's sysfs counters as
+// progress is reported, at most once a second. It is nil when the drive is
+// not in sysfs (a simulator, an unusual node).
+func driveRate(path string, opts ...tape.MeterOption) func() string {
+	m, err := tape.DrivesFromEnv().Meter(path, opts...)
 	if err != nil {
-		return r
+		return nil
 	}
-	prev, err := drive.Stats()
-	if err != nil {
-		return r
-	}
-	r.wg.Add(1)
-	go func() {
-		defer r.wg.Done()
-		t := time.NewTicker(driveRateInterval)
-		defer t.Stop()
-		for {
-			select {
-			case <-r.done:
-				return
-			case <-t.C:
-			}
-			now, err := drive.Stats()
-			if err != nil {
-				continue
-			}
-			if rate, err := tape.Throughput(prev, now); err == nil {
-				r.mbps.Store(math.Float64bits(rate.WriteMBps))
-			}
-			prev = now
+	return func() string {
+		r, err := m.Sample()
+		if err != nil || r.WriteMBps <= 0 {
+			return ""
 		}
-	}()
-	return r
-}
-
-// text is the last rate for progress lines, e.g. "drive 158.3 MB/s".
-func (r *driveRate) text() string {
-	v := math.Float64frombits(r.mbps.Load())
-	if v <= 0 {
-		return ""
+		return fmt.Sprintf("drive %.1f MB/s", r.WriteMBps)
 	}
-	return fmt.Sprintf("drive %.1f MB/s", v)
-}
-
-func (r *driveRate) stop() {
-	select {
-	case <-r.done:
-	default:
-		close(r.done)
-	}
-	r.wg.Wait()
 }

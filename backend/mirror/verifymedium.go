@@ -10,6 +10,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"ferry/backend/archive"
+	"ferry/backend/medium"
 )
 
 // VerifyOptions are the options of `ferry mirror verify`.
@@ -80,7 +81,7 @@ func (e *VerifyError) Error() string {
 // *VerifyError listing every problem.
 func VerifyMedium(ctx context.Context, env Env, o VerifyOptions) (VerifyReport, error) {
 	rep := VerifyReport{Source: o.Source}
-	r, closeFn, err := OpenMediumReader(o.Source, o.BlockSize)
+	r, closeFn, err := medium.OpenReader(o.Source, o.BlockSize)
 	if err != nil {
 		return rep, err
 	}

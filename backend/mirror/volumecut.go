@@ -1,17 +1,11 @@
 package mirror
 
 import (
-	"archive/tar"
 	"bytes"
-	"crypto/sha256"
-	"encoding"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"hash"
 	"io"
 	"sync"
-	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
@@ -20,11 +14,11 @@ import (
 
 // cutPoint is the end of an entry: a place where a volume can be closed.
 type cutPoint struct {
-	offset    int64  // stream offset just after the entry
-	items     int    // entries of the volume's list complete at offset
-	manifests int    // manifests among them
-	hash      []byte // the sha256 state of the stream before offset
-	prefix    []byte // the bytes of the block holding offset, before it
+	offset    int64        // stream offset just after the entry
+	items     int          // entries of the volume's list complete at offset
+	manifests int          // manifests among them
+	at        archive.Mark // where the archive writer can close the stream
+	prefix    []byte       // the bytes of the block holding offset, before it
 	valid     bool
 }
 
@@ -98,57 +92,11 @@ func (c *cutWriter) state() (cutPoint, int64) {
 	return c.cut, c.records
 }
 
-// hashingWriter hashes the stream on its way to the block writer, so the
-// digest of the stream before any cut point can be restored.
-type hashingWriter struct {
-	w io.Writer
-	h hash.Hash
-}
-
-func (h *hashingWriter) Write(p []byte) (int, error) {
-	n, err := h.w.Write(p)
-	h.h.Write(p[:n])
-	return n, err
-}
-
-func (h *hashingWriter) state() []byte {
-	b, _ := h.h.(encoding.BinaryMarshaler).MarshalBinary()
-	return b
-}
-
-// volumeTrailer renders the closing entries of a volume cut at cp: the
-// final index.json (its stream digest the sha256 of the stream before cp)
-// and the end-of-archive marker, exactly as archive.Writer.Finish does.
-func volumeTrailer(final archive.Index, hashState []byte) ([]byte, error) {
-	h := sha256.New()
-	if err := h.(encoding.BinaryUnmarshaler).UnmarshalBinary(hashState); err != nil {
-		return nil, err
-	}
-	final = final.With(map[string]string{archive.AnnotationStreamSHA256: hex.EncodeToString(h.Sum(nil))})
-	data, err := final.Bytes()
-	if err != nil {
-		return nil, err
-	}
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	hdr := &tar.Header{Typeflag: tar.TypeReg, Name: archive.IndexFile, Size: int64(len(data)), Mode: 0o666, ModTime: time.Unix(0, 0).UTC()}
-	if err := tw.WriteHeader(hdr); err != nil {
-		return nil, err
-	}
-	if _, err := tw.Write(data); err != nil {
-		return nil, err
-	}
-	if err := tw.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
-}
-
 // closeCutVolume closes a volume the end of the medium cut: back to the
 // block holding the cut point, then the start of that block again, the
-// final index.json and the end-of-archive marker. Near the end of a tape
-// every other write fails while the drive still has room (see
-// tape.IsEndOfMedium), so a refused block is tried once more.
+// final index.json and the end-of-archive marker (archive.Trailer). The
+// device takes these writes past its limit (setTrailer): a file beyond the
+// volume size, a tape in its early-warning zone (tape.WriteNearEnd).
 func closeCutVolume(c *cutWriter, cp cutPoint, trailer []byte, pad bool) (int64, error) {
 	_, records := c.state()
 	keep := cp.offset / c.block * c.block
@@ -164,16 +112,9 @@ func closeCutVolume(c *cutWriter, cp cutPoint, trailer []byte, pad bool) (int64,
 		if n < c.block && pad {
 			blk = append(append(make([]byte, 0, c.block), blk...), make([]byte, c.block-n)...)
 		}
-		var err error
-		for try := 0; try < 2; try++ {
-			var w int
-			w, err = c.dev.Write(blk)
-			if err == nil && w != len(blk) {
-				err = io.ErrShortWrite
-			}
-			if err == nil || !c.dev.full(err) || w > 0 {
-				break
-			}
+		w, err := c.dev.Write(blk)
+		if err == nil && w != len(blk) {
+			err = io.ErrShortWrite
 		}
 		if err != nil {
 			return 0, fmt.Errorf("writing the closing index.json: %w", err)

@@ -57,7 +57,7 @@ func (s *volumeSource) open(ctx context.Context, n int, syncID string) (*openedV
 	if path != medium.Stdio {
 		// Check the identity first, so a wrong file is refused before
 		// anything from it is pushed.
-		r, closeFn, err := OpenMediumReader(path, s.blockSize)
+		r, closeFn, err := medium.OpenReader(path, s.blockSize)
 		if err != nil {
 			return nil, err
 		}
@@ -69,7 +69,7 @@ func (s *volumeSource) open(ctx context.Context, n int, syncID string) (*openedV
 			}
 		}
 	}
-	r, closeFn, err := OpenMediumReader(path, s.blockSize)
+	r, closeFn, err := medium.OpenReader(path, s.blockSize)
 	if err != nil {
 		return nil, err
 	}
@@ -79,24 +79,7 @@ func (s *volumeSource) open(ctx context.Context, n int, syncID string) (*openedV
 func (s *volumeSource) lastIsTape() bool { return s.last != "" && s.isTape(s.last) }
 
 // isTape reports whether path is a tape drive (or, in tests, the simulated one).
-func (s *volumeSource) isTape(path string) bool {
-	if s.openDev != nil {
-		return true
-	}
-	fi, err := os.Stat(path)
-	if err != nil || fi.Mode()&os.ModeCharDevice == 0 {
-		return false
-	}
-	_, err = tape.ReadStatus(path)
-	return !errors.Is(err, syscall.ENOTTY) && !errors.Is(err, errors.ErrUnsupported)
-}
-
-func (s *volumeSource) openDevice(path string) (tape.Device, error) {
-	if s.openDev != nil {
-		return s.openDev(path, false)
-	}
-	return tape.Open(path, false)
-}
+func (s *volumeSource) isTape(path string) bool { return s.openDev != nil || tape.IsDrive(path) }
 
 // openTape opens volume n on a tape drive, asking for the cartridge from
 // volume 2 on and again while the one loaded is not the volume expected.
@@ -108,7 +91,7 @@ func (s *volumeSource) openTape(ctx context.Context, path string, n int, syncID 
 				return nil, err
 			}
 		}
-		dev, err := s.openDevice(path)
+		dev, err := tape.OpenRead(s.openDev, path)
 		if err != nil {
 			err = tape.Problem(path, err)
 			if n > 1 && (errors.Is(err, syscall.ENOMEDIUM) || errors.Is(err, syscall.EBUSY)) {
@@ -117,7 +100,6 @@ func (s *volumeSource) openTape(ctx context.Context, path string, n int, syncID 
 			}
 			return nil, fmt.Errorf("source: %w", err)
 		}
-		_ = dev.SetBlockSize(0) // variable-block mode: each read returns one record
 		var start int64
 		if n > 1 {
 			err = dev.Rewind() // a volume starts its cartridge
@@ -151,17 +133,12 @@ func (s *volumeSource) openTape(ctx context.Context, path string, n int, syncID 
 	}
 }
 
-// eject unloads the cartridge of a volume that was read, when another follows.
+// eject unloads the cartridge of a volume that was read, when another
+// follows; a drive that cannot eject leaves it to the operator.
 func (s *volumeSource) eject(path string) {
-	if !s.isTape(path) {
-		return
+	if s.isTape(path) {
+		_ = tape.Unload(s.openDev, path)
 	}
-	dev, err := s.openDevice(path)
-	if err != nil {
-		return
-	}
-	_ = dev.Eject()
-	dev.Close()
 }
 
 // VerifyVolumes verifies a multi-volume transfer given as its volumes in
@@ -179,7 +156,7 @@ func VerifyVolumes(ctx context.Context, env Env, o VerifyOptions, volumes []stri
 	var syncID string
 	var readers []io.Reader
 	for i, p := range volumes {
-		r, closeFn, err := OpenMediumReader(p, o.BlockSize)
+		r, closeFn, err := medium.OpenReader(p, o.BlockSize)
 		if err != nil {
 			return VerifyReport{Source: p}, err
 		}
@@ -198,7 +175,7 @@ func VerifyVolumes(ctx context.Context, env Env, o VerifyOptions, volumes []stri
 		if err := checkVolume(p, info, i+1, syncID); err != nil {
 			return VerifyReport{Source: p}, err
 		}
-		r, closeFn, err = OpenMediumReader(p, o.BlockSize)
+		r, closeFn, err = medium.OpenReader(p, o.BlockSize)
 		if err != nil {
 			return VerifyReport{Source: p}, err
 		}

@@ -47,7 +47,7 @@ var ErrMediumCancelled = errors.New("cancelled at the request for the next mediu
 
 // OpenDeviceFunc opens a tape device for reading or writing; tape.Open by
 // default, a Simulator's Open in tests.
-type OpenDeviceFunc func(path string, write bool) (tape.Device, error)
+type OpenDeviceFunc = tape.OpenFunc
 
 func (e *Env) medium(m MediumRecord) {
 	if e.Medium != nil {

@@ -686,22 +686,20 @@ func TestDriveRateFromSysfs(t *testing.T) {
 	t.Setenv(tape.EnvDevDir, dev)
 	counter := filepath.Join(stats, "write_byte_cnt")
 	os.WriteFile(counter, []byte("0"), 0o644)
-	saved := driveRateInterval
-	driveRateInterval = 20 * time.Millisecond
-	defer func() { driveRateInterval = saved }()
-	r := startDriveRate(filepath.Join(dev, "nst0"))
-	defer r.stop()
-	deadline := time.Now().Add(5 * time.Second)
-	var n int64
-	for r.text() == "" && time.Now().Before(deadline) {
-		n += 4_000_000
-		os.WriteFile(counter, []byte(strconv.FormatInt(n, 10)), 0o644)
-		time.Sleep(5 * time.Millisecond)
+	now := time.Unix(1000, 0)
+	rate := driveRate(filepath.Join(dev, "nst0"), tape.WithClock(func() time.Time { return now }))
+	if rate == nil {
+		t.Fatal("no rate for a drive in sysfs")
 	}
-	if txt := r.text(); !strings.HasPrefix(txt, "drive ") || !strings.HasSuffix(txt, " MB/s") {
-		t.Errorf("rate text %q", txt)
+	if txt := rate(); txt != "" {
+		t.Errorf("a rate %q before a second sample", txt)
 	}
-	if none := startDriveRate("/nonexistent/nst9"); none.text() != "" {
+	now = now.Add(2 * time.Second)
+	os.WriteFile(counter, []byte(strconv.FormatInt(316_600_000, 10)), 0o644)
+	if txt := rate(); txt != "drive 158.3 MB/s" {
+		t.Errorf("rate text %q, want drive 158.3 MB/s", txt)
+	}
+	if none := driveRate("/nonexistent/nst9"); none != nil {
 		t.Error("a drive not in sysfs reports a rate")
 	}
 }

@@ -141,12 +141,11 @@ func (v *fileVolume) setTrailer() { v.trailer = true }
 
 // tapeTarget writes volumes to a tape drive, one cartridge each.
 type tapeTarget struct {
-	path   string
-	open_  OpenDeviceFunc
-	block  int
-	fixed  bool // fixed-block mode: the drive's block size is the block size
-	cut    bool // a full tape starts a new volume (not with compression)
-	drives tape.Drives
+	path  string
+	open_ OpenDeviceFunc
+	block int
+	fixed bool // fixed-block mode: the drive's block size is the block size
+	cut   bool // a full tape starts a new volume (not with compression)
 }
 
 func (t *tapeTarget) canCut() bool { return t.cut }
@@ -217,7 +216,7 @@ func (t *tapeTarget) openWritable(n int, syncID string) (volumeDevice, error) {
 // checkNotOurs reads the first index.json of the loaded tape, if any, and
 // refuses a tape that already holds a volume of this transfer.
 func (t *tapeTarget) checkNotOurs(syncID string) error {
-	dev, err := t.open_(t.path, false)
+	dev, err := tape.OpenRead(t.open_, t.path)
 	if err != nil {
 		err = tape.Problem(t.path, err)
 		if errors.Is(err, syscall.ENOMEDIUM) || errors.Is(err, syscall.EBUSY) {
@@ -229,7 +228,6 @@ func (t *tapeTarget) checkNotOurs(syncID string) error {
 	if err := dev.Rewind(); err != nil {
 		return tape.Problem(t.path, err)
 	}
-	_ = dev.SetBlockSize(0)
 	ann, perr := peekVolume(tape.NewRecordReader(dev))
 	if err := dev.Rewind(); err != nil {
 		return tape.Problem(t.path, err)
@@ -249,12 +247,18 @@ func (p *mediumProblem) Error() string { return p.err.Error() }
 func (p *mediumProblem) Unwrap() error { return p.err }
 
 type tapeVolume struct {
-	path  string
-	dev   tape.Device
-	block int
+	path    string
+	dev     tape.Device
+	block   int
+	trailer bool
 }
 
-func (v *tapeVolume) Write(p []byte) (int, error) { return v.dev.Write(p) }
+func (v *tapeVolume) Write(p []byte) (int, error) {
+	if v.trailer {
+		return tape.WriteNearEnd(v.dev, p)
+	}
+	return v.dev.Write(p)
+}
 
 func (v *tapeVolume) records(n int) int64 {
 	// One record per block in both modes: in fixed-block mode the drive's
@@ -272,22 +276,12 @@ func (v *tapeVolume) cutTo(keep, written int64) error {
 
 func (v *tapeVolume) full(err error) bool { return tape.IsEndOfMedium(err) }
 
-func (v *tapeVolume) finish(more bool) error {
-	err := v.dev.WriteFilemark(1)
-	if err == nil && more {
-		err = v.dev.Eject() // ready for the operator to swap cartridges
-	}
-	if cerr := v.dev.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return tape.Problem(v.path, err)
-	}
-	return nil
-}
+// finish ends the volume's file; another volume to come unloads the
+// cartridge, ready for the operator to swap it.
+func (v *tapeVolume) finish(more bool) error { return tape.FinishWrite(v.dev, v.path, more) }
 
 func (v *tapeVolume) abort(bool) error { return v.dev.Close() } // the driver ends the file with a filemark
 
 func (v *tapeVolume) name() string { return v.path }
 
-func (v *tapeVolume) setTrailer() {}
+func (v *tapeVolume) setTrailer() { v.trailer = true }

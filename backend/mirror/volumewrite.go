@@ -2,7 +2,6 @@ package mirror
 
 import (
 	"context"
-	"crypto/sha256"
 	"fmt"
 	"io"
 	"strings"
@@ -96,13 +95,7 @@ func writeVolume(ctx context.Context, env Env, plan *serialPlan, job volumeJob, 
 	if err != nil {
 		return st, err
 	}
-	var out io.Writer = bw
-	var hw *hashingWriter
-	if job.cutting {
-		hw = &hashingWriter{w: bw, h: sha256.New()}
-		out = hw
-	}
-	aw, err := archive.NewWriter(out, archive.WithCompression(job.comp))
+	aw, err := archive.NewWriter(bw, archive.WithCompression(job.comp))
 	if err != nil {
 		bw.Close()
 		return st, err
@@ -122,16 +115,25 @@ func writeVolume(ctx context.Context, env Env, plan *serialPlan, job volumeJob, 
 	}
 
 	var manifests []v1.Descriptor
-	mark := func(done int) {
-		if hw != nil {
-			job.cw.mark(cutPoint{offset: aw.Position().Sink, items: done, manifests: len(manifests), hash: hw.state()})
+	// The end of every entry is a place where a full medium can close the volume.
+	mark := func(done int) error {
+		if !job.cutting {
+			return nil
 		}
+		m, err := aw.Mark()
+		if err != nil {
+			return err
+		}
+		job.cw.mark(cutPoint{offset: m.Position.Sink, items: done, manifests: len(manifests), at: m})
+		return nil
 	}
 	werr := func() error {
 		if _, err := aw.Begin(job.first); err != nil {
 			return err
 		}
-		mark(0)
+		if err := mark(0); err != nil {
+			return err
+		}
 		if job.reserve != nil {
 			for _, d := range plan.listedAfter {
 				job.reserve.Add(manifestReserve(d))
@@ -170,7 +172,9 @@ func writeVolume(ctx context.Context, env Env, plan *serialPlan, job volumeJob, 
 					return err
 				}
 			}
-			mark(i + 1)
+			if err := mark(i + 1); err != nil {
+				return err
+			}
 			report(it.desc.Digest.String())
 		}
 		producing.Store(false)
@@ -227,7 +231,7 @@ func closeFull(env Env, plan *serialPlan, job volumeJob, manifests []v1.Descript
 			mediaKind(it), it.desc.Digest, it.desc.Size, name, job.vol.number, cause)
 	}
 	final := job.first.With(map[string]string{archive.AnnotationVolumeLast: "false"}).Final(manifests[:cp.manifests])
-	trailer, err := volumeTrailer(final, cp.hash)
+	trailer, err := archive.Trailer(final, cp.at)
 	if err != nil {
 		return st, fmt.Errorf("closing volume %d: %w", job.vol.number, err)
 	}
