@@ -1,0 +1,369 @@
+package mirror
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"golang.org/x/sync/errgroup"
+	"golang.org/x/sync/semaphore"
+
+	"ferry/backend/archive"
+	"ferry/backend/progress"
+)
+
+// maxManifestSize bounds an entry of unknown kind read into memory to find
+// out whether it is a manifest, as registries bound manifests.
+const maxManifestSize = 4 << 20
+
+// maxKnownManifestSize bounds a manifest held in memory when its parent or
+// an index.json says it is one: a gather index with many entries (or large
+// source-index annotations) may exceed maxManifestSize, and it must still
+// be pushed as a manifest. Larger manifests are refused.
+const maxKnownManifestSize = 64 << 20
+
+// deserializer pushes what a medium holds into a repository.
+type deserializer struct {
+	env  Env
+	dst  Repo // nil for a dry run
+	scan *mediumScan
+
+	mu sync.Mutex
+	// present is what the target holds, per (digest, role); got is every
+	// entry received and verified.
+	present   map[NodeKey]bool
+	got       map[v1.Hash]bool
+	pushed    int
+	found     int
+	blobs     int
+	bytes     int64
+	rejected  []string
+	dirty     bool
+	manifests int
+	readNow   int64 // medium bytes read, every volume, for progress
+
+	budget *semaphore.Weighted
+	eg     *errgroup.Group
+	egCtx  context.Context
+	report func(cur string)
+	volume atomic.Int32 // the volume being read, for checkpoints
+}
+
+// stagedBlobMax is the largest blob read into memory and pushed in the
+// background; larger ones are streamed straight from the medium.
+const (
+	stagedBlobMax    = 8 << 20
+	stagedBlobBudget = 64 << 20
+)
+
+// newDeserializer prepares to read a medium into dst (nil: read only).
+func newDeserializer(ctx context.Context, env Env, dst Repo, ar *archive.Reader) *deserializer {
+	eg, egCtx := errgroup.WithContext(ctx)
+	eg.SetLimit(env.concurrency())
+	d := &deserializer{env: env, dst: dst, scan: newMediumScan(), present: map[NodeKey]bool{}, got: map[v1.Hash]bool{},
+		budget: semaphore.NewWeighted(stagedBlobBudget), eg: eg, egCtx: egCtx}
+	d.useReader(ar, 1)
+	return d
+}
+
+// useReader makes progress follow ar, the archive of volume n; bytes of
+// earlier volumes stay counted.
+func (d *deserializer) useReader(ar *archive.Reader, n int) {
+	d.volume.Store(int32(n))
+	if ar == nil {
+		d.report = func(string) {}
+		return
+	}
+	d.mu.Lock()
+	before := d.readNow
+	d.mu.Unlock()
+	d.report = func(cur string) {
+		d.mu.Lock()
+		d.readNow = before + ar.Offset()
+		ev := progress.Event{Phase: "deserialize", BytesDone: d.readNow, ItemsDone: d.blobs, Current: cur}
+		d.mu.Unlock()
+		progress.Or(d.env.Progress)(ev)
+	}
+}
+
+// run reads the whole medium and waits for the pushes it started.
+func (d *deserializer) run(ar *archive.Reader) error {
+	readErr := d.readAll(d.egCtx, ar)
+	if waitErr := d.eg.Wait(); waitErr != nil {
+		readErr = waitErr // a failed push stops reading; it is the cause
+	}
+	return readErr
+}
+
+func (d *deserializer) result(res DeserializeResult) DeserializeResult {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	res.Blobs, res.Bytes, res.Pushed, res.Present, res.Manifests = d.blobs, d.bytes, d.pushed, d.found, d.manifests
+	res.Rejected = append([]string(nil), d.rejected...)
+	return res
+}
+
+// recordEntries reports each gather entry as delivered or not.
+func (d *deserializer) recordEntries(res DeserializeResult) {
+	root := d.scan.manifests[d.scan.root.Digest]
+	if root == nil || d.dst == nil {
+		return
+	}
+	for _, e := range gatherEntriesOf(root.raw) {
+		it := Item{Source: e.Annotations[AnnotationSource], Destination: res.Tag, Digest: e.Digest.String(), Status: ItemDone}
+		if !d.isPresent(NodeKey{e.Digest, RoleManifest}) {
+			it.Status, it.Error = ItemFailed, "not complete in the target yet"
+		}
+		d.env.item(it)
+	}
+}
+
+// readAll reads every entry, handing blobs to pushes.
+func (d *deserializer) readAll(ctx context.Context, ar *archive.Reader) error {
+	s := d.scan
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		e, err := ar.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		s.entries++
+		s.enter(e)
+		switch e.Kind {
+		case archive.KindIndex:
+			if err := s.addIndex(e); err != nil {
+				return err
+			}
+			d.markDirty()
+		case archive.KindBlob:
+			if err := d.blob(ctx, ar, e); err != nil {
+				return err
+			}
+		}
+		if err := d.settle(ctx, false); err != nil {
+			return err
+		}
+		d.report(e.Name)
+	}
+}
+
+// blob handles one blob entry. Every entry is pushed as a blob, manifests
+// included (as the reference does): a medium cut short then leaves in the
+// target every manifest it carried, and a later medium that leaves them out
+// still completes the transfer. A manifest is also held until its children
+// are present and then pushed as a manifest (settle).
+func (d *deserializer) blob(ctx context.Context, ar *archive.Reader, e *archive.Entry) error {
+	s := d.scan
+	if d.hasEntry(e.Digest) {
+		return nil // a duplicate entry
+	}
+	isManifest := s.wantsManifest(e.Digest)
+	if isManifest && e.Size > maxKnownManifestSize {
+		return fmt.Errorf("manifest %s at offset %d is %d bytes, larger than the %d bytes accepted for a manifest", e.Digest, e.Offset, e.Size, maxKnownManifestSize)
+	}
+	desc := s.blobDesc(e.Digest, e.Size)
+	if isManifest || e.Size <= stagedBlobMax {
+		// Manifests are bounded above and held anyway; other entries share
+		// the staging budget.
+		staged := !isManifest
+		if staged {
+			if err := d.budget.Acquire(ctx, e.Size); err != nil {
+				return err
+			}
+		}
+		raw, err := d.readVerified(ar, e)
+		if err != nil || raw == nil {
+			if staged {
+				d.budget.Release(e.Size)
+			}
+			return err
+		}
+		switch {
+		case isManifest:
+			if _, err := s.addManifest(s.manifestDesc(e.Digest, e.Size, raw), raw); err != nil {
+				if staged {
+					d.budget.Release(e.Size)
+				}
+				return err
+			}
+			d.markDirty()
+		case e.Size <= maxManifestSize && sniffManifest(raw) != "":
+			s.keep(e.Digest, raw)
+		}
+		return d.pushStaged(desc, raw, e, staged)
+	}
+	if d.dst == nil {
+		// Nothing to push: the content is only hashed (the archive reader
+		// verifies it at its end), never held whole in memory.
+		_, err := io.Copy(io.Discard, ar)
+		if errors.Is(err, archive.ErrDigestMismatch) {
+			d.reject(e)
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		d.received(e)
+		d.setPresent(desc, e, false)
+		return nil
+	}
+	// A large blob: streamed from the medium into the target.
+	if has, err := d.dst.Has(ctx, desc); err != nil {
+		return fmt.Errorf("checking %s in %s: %w", desc.Digest, d.dst, err)
+	} else if has {
+		d.received(e)
+		d.setPresent(desc, e, false)
+		return nil
+	}
+	fr := &flagReader{r: ar}
+	err := d.dst.PushBlob(ctx, desc, fr)
+	switch {
+	case fr.mismatch:
+		d.reject(e)
+		return nil
+	case fr.cut != nil:
+		return fr.cut
+	case err != nil:
+		return fmt.Errorf("pushing %s to %s: %w", desc.Digest, d.dst, err)
+	}
+	d.received(e)
+	d.setPresent(desc, e, true)
+	return nil
+}
+
+// readVerified reads a whole entry; it returns nil data (and no error)
+// when the content does not match its name, after recording the rejection.
+func (d *deserializer) readVerified(ar *archive.Reader, e *archive.Entry) ([]byte, error) {
+	// The size in the header is not trusted until the content arrived: the
+	// buffer grows with what is read, from at most the staging limit.
+	buf := bytes.NewBuffer(make([]byte, 0, min(max(e.Size, 0), stagedBlobMax)))
+	_, err := io.Copy(buf, ar)
+	if errors.Is(err, archive.ErrDigestMismatch) {
+		d.reject(e)
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// pushStaged pushes a blob held in memory in the background; release says
+// whether it holds a share of the staging budget.
+func (d *deserializer) pushStaged(desc v1.Descriptor, raw []byte, e *archive.Entry, release bool) error {
+	d.received(e)
+	if d.dst == nil {
+		if release {
+			d.budget.Release(e.Size)
+		}
+		d.setPresent(desc, e, false)
+		return nil
+	}
+	d.eg.Go(func() error {
+		if release {
+			defer d.budget.Release(e.Size)
+		}
+		has, err := d.dst.Has(d.egCtx, desc)
+		if err != nil {
+			return fmt.Errorf("checking %s in %s: %w", desc.Digest, d.dst, err)
+		}
+		if !has {
+			if err := d.dst.PushBlob(d.egCtx, desc, bytes.NewReader(raw)); err != nil {
+				return fmt.Errorf("pushing %s to %s: %w", desc.Digest, d.dst, err)
+			}
+		}
+		d.setPresent(desc, e, !has)
+		return nil
+	})
+	return nil
+}
+
+func (d *deserializer) received(e *archive.Entry) {
+	d.mu.Lock()
+	d.got[e.Digest] = true
+	d.blobs++
+	d.bytes += e.Size
+	d.mu.Unlock()
+}
+
+func (d *deserializer) reject(e *archive.Entry) {
+	d.mu.Lock()
+	d.rejected = append(d.rejected, e.Digest.String())
+	d.mu.Unlock()
+	d.env.logf("rejected %s at offset %d: its content does not match its name", e.Digest, e.Offset)
+}
+
+// setPresent records that the target holds desc in its role; pushed says
+// whether this run sent it. Pushed and found count blobs, not manifests.
+func (d *deserializer) setPresent(desc v1.Descriptor, e *archive.Entry, pushed bool) {
+	k := KeyOf(desc)
+	d.mu.Lock()
+	d.present[k] = true
+	d.dirty = true
+	if d.dst != nil && k.Role == RoleBlob {
+		if pushed {
+			d.pushed++
+		} else {
+			d.found++
+		}
+	}
+	d.mu.Unlock()
+	if e != nil && d.dst != nil {
+		d.env.checkpoint(Checkpoint{Digest: desc.Digest.String(), Size: desc.Size, MediaType: string(desc.MediaType), Volume: int(d.volume.Load()), Offset: e.End, Confirmed: true})
+	}
+}
+
+func (d *deserializer) isPresent(k NodeKey) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.present[k]
+}
+
+func (d *deserializer) hasEntry(h v1.Hash) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.got[h]
+}
+
+func (d *deserializer) markDirty() {
+	d.mu.Lock()
+	d.dirty = true
+	d.mu.Unlock()
+}
+
+// flagReader passes the archive reader through and notes why it failed.
+type flagReader struct {
+	r        io.Reader
+	mismatch bool
+	cut      error
+}
+
+func (f *flagReader) Read(p []byte) (int, error) {
+	n, err := f.r.Read(p)
+	switch {
+	case err == nil || err == io.EOF:
+	case errors.Is(err, archive.ErrDigestMismatch):
+		f.mismatch = true
+	default:
+		// The medium failed, not the network: the upload must not be
+		// retried (a cut medium has nothing more to give), so the uploader
+		// sees an error that no retry rule matches; the cause is kept.
+		f.cut = err
+		return n, errMediumRead
+	}
+	return n, err
+}
+
+// errMediumRead is what an upload streamed from the medium sees when the
+// medium fails under it (flagReader keeps the real cause).
+var errMediumRead = errors.New("reading the medium failed")
