@@ -10,7 +10,8 @@ import (
 )
 
 // Content read from a registry or a layout is proven against its
-// descriptor by digestcheck.Reader (repo_remote.go, repo_layout.go).
+// descriptor by digestcheck.Reader (repo_remote.go, repo_layout.go); these
+// are the small helpers for content already in memory.
 
 func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
 
