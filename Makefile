@@ -93,9 +93,18 @@ window-test: build
 test: deps vet bindings-check go-test interop frontend-test ui-test window-test package-test
 	@echo "make test: all suites passed"
 
+# Benchmarks: the Go ones, then scripts/bench-e2e.sh: Ferry next to the
+# reference (ACEDT), crane and regctl on the same synthetic set, interleaved,
+# medians of BENCH_RUNS rounds, with pprof CPU profiles of each Ferry step;
+# report in build/bench/report.md. BENCH_MIB=1000 is the full set (20 images,
+# ~1 GB); FERRY_BASE=path/to/ferry sets another Ferry binary beside this one.
+BENCH_MIB ?= 200
+BENCH_RUNS ?= 3
+FERRY_BASE ?=
+
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchmem . ./backend/...
-	bash scripts/bench-e2e.sh
+	GO=$(GO) ACEDT="$(abspath $(ACEDT))" BENCH_MIB=$(BENCH_MIB) BENCH_RUNS=$(BENCH_RUNS) FERRY_BASE="$(FERRY_BASE)" bash scripts/bench-e2e.sh
 
 # Release files for carrying Ferry across the gap, in build/package: the .deb
 # (desktop build), the headless CLI binary (no GTK) and their SHA256SUMS.

@@ -62,6 +62,7 @@ func Execute(o Options) int {
 		<-ctx.Done()
 		stop()
 	}()
+	defer cpuProfile(o.Stderr)()
 	root := NewRoot(o)
 	root.SetArgs(os.Args[1:])
 	if err := root.ExecuteContext(ctx); err != nil {

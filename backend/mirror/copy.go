@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"golang.org/x/sync/errgroup"
 
 	"ferry/backend/progress"
@@ -30,7 +32,9 @@ func (s *CopyStats) add(o CopyStats) {
 	s.Manifests += o.Manifests
 }
 
-// Copier copies graphs between repositories, several blobs at once.
+// Copier copies graphs between repositories, several blobs at once. One
+// Copier serves a whole operation: several images may be copied through it
+// at once, and what one of them sent to a registry the others mount.
 type Copier struct {
 	Concurrency int
 	Progress    progress.Func
@@ -43,6 +47,9 @@ type Copier struct {
 	itemsTotal atomic.Int64
 	mu         sync.Mutex
 	current    string
+
+	places blobPlaces
+	slots  registrySlots
 }
 
 // Expect adds to the totals progress is reported against.
@@ -73,19 +80,20 @@ func (c *Copier) report(msg string) {
 // reaches both as a blob and as a manifest is pushed both ways. Tags are the
 // caller's. It ends by proving that dst holds every node of the graph: a
 // copy that leaves anything out fails with an *IncompleteCopyError.
+// Several Copy calls may run at once; Concurrency bounds the blobs moved at
+// once per destination registry across all of them.
 func (c *Copier) Copy(ctx context.Context, g *Graph, src, dst Repo) (CopyStats, error) {
 	var st CopyStats
 	var mu sync.Mutex
 	confirmed := newConfirmedSet()
 	eg, ectx := errgroup.WithContext(ctx)
-	eg.SetLimit(max(c.Concurrency, 1))
 	for _, n := range g.Nodes {
 		if n.IsManifest() {
 			continue
 		}
 		d := n.Desc
 		eg.Go(func() error {
-			one, err := c.copyBlob(ectx, src, dst, n, g.BytesOf(d.Digest))
+			one, err := c.copyBlob(ectx, src, dst, d, g.BytesOf(d.Digest))
 			if err != nil {
 				return fmt.Errorf("copy blob %s from %s to %s: %w", d.Digest, src, dst, err)
 			}
@@ -121,35 +129,106 @@ func (c *Copier) Copy(ctx context.Context, g *Graph, src, dst Repo) (CopyStats, 
 	return st, checkComplete(ctx, g, dst, confirmed, c.Concurrency)
 }
 
-// copyBlob copies one blob node; raw, when set, is its content already at
-// hand (the bytes of a manifest also used as a blob), sent without a fetch.
-func (c *Copier) copyBlob(ctx context.Context, src, dst Repo, n *Node, raw []byte) (CopyStats, error) {
-	d := n.Desc
-	st := CopyStats{Blobs: 1}
-	has, err := dst.Has(ctx, d)
-	if err != nil {
+// copyBlob copies one blob; raw, when set, is its content already at hand
+// (the bytes of a manifest also used as a blob), sent without a fetch.
+//
+// Each digest crosses to a destination registry once per operation: the
+// first copy of it sends it (or mounts it from the source, in the same
+// registry); the others wait for that one and then mount the blob from the
+// repository it reached, sending it themselves only when that copy failed or
+// the registry refuses the mount.
+func (c *Copier) copyBlob(ctx context.Context, src, dst Repo, d v1.Descriptor, raw []byte) (CopyStats, error) {
+	p, first := c.places.claim(dst, d.Digest)
+	if first {
+		st, err := c.firstCopy(ctx, src, dst, d, raw)
+		if err != nil {
+			p.settle(nil)
+		} else {
+			p.settle(dst)
+		}
 		return st, err
 	}
-	if has {
-		st.BytesSkipped = d.Size
-		c.done.Add(d.Size)
-		c.report("")
-		return st, nil
+	from, err := p.wait(ctx)
+	if err != nil {
+		return CopyStats{Blobs: 1}, err
 	}
-	if bc, ok := dst.(BlobCopier); ok && raw == nil {
-		mounted, err := bc.CopyBlobFrom(ctx, src, d)
-		if err != nil {
+	release, err := c.slots.acquire(ctx, dst, c.Concurrency)
+	if err != nil {
+		return CopyStats{Blobs: 1}, err
+	}
+	defer release()
+	if from != nil && from.String() == dst.String() {
+		return c.skipped(d), nil // the first copy was into this repository
+	}
+	has, err := dst.Has(ctx, d)
+	if err != nil {
+		return CopyStats{Blobs: 1}, err
+	}
+	if has {
+		return c.skipped(d), nil
+	}
+	if from != nil {
+		if st, ok, err := c.mount(ctx, from, dst, d); ok || err != nil {
 			return st, err
 		}
-		if mounted {
-			st.BytesMounted = d.Size
-			c.done.Add(d.Size)
-			c.report("")
-			return st, nil
+	}
+	return c.send(ctx, src, dst, d, raw)
+}
+
+// firstCopy moves a blob that no other copy of this operation has moved to
+// dst's registry.
+func (c *Copier) firstCopy(ctx context.Context, src, dst Repo, d v1.Descriptor, raw []byte) (CopyStats, error) {
+	release, err := c.slots.acquire(ctx, dst, c.Concurrency)
+	if err != nil {
+		return CopyStats{Blobs: 1}, err
+	}
+	defer release()
+	has, err := dst.Has(ctx, d)
+	if err != nil {
+		return CopyStats{Blobs: 1}, err
+	}
+	if has {
+		return c.skipped(d), nil
+	}
+	// The source may not serve a manifest's bytes as a blob: those are sent.
+	if raw == nil {
+		if st, ok, err := c.mount(ctx, src, dst, d); ok || err != nil {
+			return st, err
 		}
 	}
+	return c.send(ctx, src, dst, d, raw)
+}
+
+func (c *Copier) skipped(d v1.Descriptor) CopyStats {
+	c.done.Add(d.Size)
+	c.report("")
+	return CopyStats{Blobs: 1, BytesSkipped: d.Size}
+}
+
+// mount asks dst to take the blob from another repository of its registry;
+// ok is false when it cannot or will not.
+func (c *Copier) mount(ctx context.Context, from, dst Repo, d v1.Descriptor) (st CopyStats, ok bool, err error) {
+	st = CopyStats{Blobs: 1}
+	bc, can := dst.(BlobCopier)
+	if !can {
+		return st, false, nil
+	}
+	mounted, err := bc.CopyBlobFrom(ctx, from, d)
+	if err != nil || !mounted {
+		return st, false, err
+	}
+	st.BytesMounted = d.Size
+	c.done.Add(d.Size)
+	c.report("")
+	return st, true, nil
+}
+
+// send streams the blob from src (or raw) to dst.
+func (c *Copier) send(ctx context.Context, src, dst Repo, d v1.Descriptor, raw []byte) (CopyStats, error) {
+	st := CopyStats{Blobs: 1}
 	var rc io.ReadCloser = io.NopCloser(bytes.NewReader(raw))
 	if raw == nil {
+		var err error
 		if rc, err = src.Blob(ctx, d); err != nil {
 			return st, err
 		}
@@ -162,4 +241,87 @@ func (c *Copier) copyBlob(ctx context.Context, src, dst Repo, n *Node, raw []byt
 	}
 	st.BytesSent = d.Size
 	return st, nil
+}
+// blobPlaces remembers, per destination registry and digest, the first copy
+// of the blob there: in flight, or settled with the repository it reached.
+type blobPlaces struct {
+	mu sync.Mutex
+	m  map[placeKey]*place
+}
+
+type placeKey struct {
+	registry string
+	digest   v1.Hash
+}
+
+type place struct {
+	done chan struct{}
+	repo Repo // after done: where the blob is, or nil when that copy failed
+}
+
+// claim returns the place of a digest in dst's registry; first is set when
+// the caller is the first to ask and must settle it.
+func (b *blobPlaces) claim(dst Repo, h v1.Hash) (p *place, first bool) {
+	k := placeKey{registryOf(dst), h}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if p := b.m[k]; p != nil {
+		return p, false
+	}
+	if b.m == nil {
+		b.m = map[placeKey]*place{}
+	}
+	p = &place{done: make(chan struct{})}
+	b.m[k] = p
+	return p, true
+}
+
+// settle records where the first copy put the blob (nil: it failed).
+func (p *place) settle(repo Repo) {
+	p.repo = repo
+	close(p.done)
+}
+
+func (p *place) wait(ctx context.Context) (Repo, error) {
+	select {
+	case <-p.done:
+		return p.repo, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// registrySlots bounds the blobs moved at once into each registry.
+type registrySlots struct {
+	mu sync.Mutex
+	m  map[string]chan struct{}
+}
+
+func (s *registrySlots) acquire(ctx context.Context, dst Repo, n int) (release func(), err error) {
+	k := registryOf(dst)
+	s.mu.Lock()
+	if s.m == nil {
+		s.m = map[string]chan struct{}{}
+	}
+	ch := s.m[k]
+	if ch == nil {
+		ch = make(chan struct{}, max(n, 1))
+		s.m[k] = ch
+	}
+	s.mu.Unlock()
+	select {
+	case ch <- struct{}{}:
+		return func() { <-ch }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// registryOf names the registry a repository is in (a local store is a
+// registry of its own).
+func registryOf(r Repo) string {
+	if rr, ok := r.(interface{ Repository() name.Repository }); ok {
+		return rr.Repository().RegistryStr()
+	}
+	return r.String()
 }

@@ -8,11 +8,13 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/opencontainers/image-spec/specs-go"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"golang.org/x/sync/errgroup"
 
 	"ferry/backend/refs"
 	"ferry/backend/sources"
@@ -125,19 +127,53 @@ func Gather(ctx context.Context, env Env, o GatherOptions) (GatherResult, error)
 			copier.Expect(graphBytes(e.graph), 1)
 		}
 	}
-	for _, e := range entries {
-		dgst := e.desc.Digest.String()
-		var st CopyStats
-		if k := e.repo.String() + "@" + dgst; first[k] {
-			delete(first, k)
-			if st, err = copier.Copy(ctx, e.graph, e.repo, dst); err != nil {
-				env.item(Item{Source: e.src.Ref, Destination: o.Dest, Digest: dgst, Status: ItemFailed, Error: err.Error()})
-				return res, fmt.Errorf("%s (line %d): %w", e.src.Ref, e.src.Line, err)
-			}
-			res.Stats.add(st)
-			copier.ItemDone(e.src.Ref)
+	// The entries are copied at once, up to the copier's concurrency; a blob
+	// two of them share is sent once. Items are reported in entry order.
+	stats := make([]CopyStats, len(entries))
+	copied := make([]bool, len(entries))
+	failed := -1 // the entry whose failure stopped the others
+	var mu sync.Mutex
+	eg, ectx := errgroup.WithContext(ctx)
+	eg.SetLimit(env.concurrency())
+	for i, e := range entries {
+		k := e.repo.String() + "@" + e.desc.Digest.String()
+		if !first[k] {
+			continue
 		}
-		env.item(Item{Source: e.src.Ref, Destination: o.Dest, Digest: dgst, Status: ItemDone, Bytes: st.BytesSent + st.BytesMounted})
+		delete(first, k)
+		eg.Go(func() error {
+			st, err := copier.Copy(ectx, e.graph, e.repo, dst)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				if failed < 0 && ectx.Err() == nil {
+					failed = i
+				}
+				return err
+			}
+			stats[i], copied[i] = st, true
+			copier.ItemDone(e.src.Ref)
+			return nil
+		})
+	}
+	err = eg.Wait()
+	if ctx.Err() != nil {
+		return res, ctx.Err()
+	}
+	for i, e := range entries {
+		if failed >= 0 && !copied[i] {
+			continue
+		}
+		res.Stats.add(stats[i])
+		env.item(Item{Source: e.src.Ref, Destination: o.Dest, Digest: e.desc.Digest.String(), Status: ItemDone, Bytes: stats[i].BytesSent + stats[i].BytesMounted})
+	}
+	if err != nil && failed < 0 {
+		return res, err
+	}
+	if failed >= 0 {
+		e := entries[failed]
+		env.item(Item{Source: e.src.Ref, Destination: o.Dest, Digest: e.desc.Digest.String(), Status: ItemFailed, Error: err.Error()})
+		return res, fmt.Errorf("%s (line %d): %w", e.src.Ref, e.src.Line, err)
 	}
 
 	raw, total, dedup, err := buildGatherIndex(entries, o, all, env.Version)

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"golang.org/x/sync/errgroup"
 
 	"ferry/backend/mapping"
 	"ferry/backend/refs"
@@ -353,29 +355,57 @@ func deliver(ctx context.Context, env Env, entries []*deliveryEntry, o deliveryO
 		}
 	}
 
+	// Every destination of every entry at once, up to the copier's
+	// concurrency: their blobs share its per-registry limit, and what one
+	// sends to a registry the others mount there. Outcomes are reported as
+	// they come; without Continue the first failure stops the rest.
+	var mu sync.Mutex
+	dctx, stop := context.WithCancel(ctx)
+	defer stop()
+	stopped := false
+	delivered := make([]bool, len(targets))
+	eg := errgroup.Group{}
+	eg.SetLimit(env.concurrency())
 	for i, ts := range targets {
-		delivered := false
 		source := res.Plan.Rows[i].Source
 		for _, t := range ts {
-			st, err := deliverOne(ctx, env, copier, t)
-			res.Stats.add(st)
-			if err != nil {
-				if ctx.Err() != nil {
-					return ctx.Err()
+			eg.Go(func() error {
+				if dctx.Err() != nil {
+					return nil // stopped before it began
 				}
-				if err := fail(Failure{Source: source, Destination: t.dest.String(), Error: err.Error()}); err != nil {
-					return err
+				st, err := deliverOne(dctx, env, copier, t)
+				mu.Lock()
+				defer mu.Unlock()
+				res.Stats.add(st)
+				switch {
+				case err != nil && dctx.Err() != nil:
+					// cancelled, or stopped by another's failure: not a failure of its own
+				case err != nil:
+					if fail(Failure{Source: source, Destination: t.dest.String(), Error: err.Error()}) != nil {
+						stopped = true
+						stop()
+					}
+				default:
+					delivered[i] = true
+					res.Destinations++
+					copier.ItemDone(source)
+					env.item(Item{Source: source, Destination: t.dest.String(), Digest: t.entry.desc.Digest.String(), Status: ItemDone, Bytes: st.BytesSent})
 				}
-				continue
-			}
-			delivered = true
-			res.Destinations++
-			copier.ItemDone(source)
-			env.item(Item{Source: source, Destination: t.dest.String(), Digest: t.entry.desc.Digest.String(), Status: ItemDone, Bytes: st.BytesSent})
+				return nil
+			})
 		}
-		if delivered {
+	}
+	_ = eg.Wait() // every outcome is in res
+	for _, d := range delivered {
+		if d {
 			res.Images++
 		}
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if stopped {
+		return &DeliveryError{Op: o.op, Failures: res.Failures, Stopped: true}
 	}
 	env.logf("%s delivered %d images to %d destinations (%d failures)", o.op, res.Images, res.Destinations, len(res.Failures))
 	if len(res.Failures) > 0 {

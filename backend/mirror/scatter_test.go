@@ -5,8 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -333,8 +331,13 @@ func TestScatterContinueDeliversTheRestAndReportsEveryFailure(t *testing.T) {
 			`{{ if contains "multi" $s }}`+host+`/denied/{{ Package $s }}{{ else }}`+host+`/`+prefix+`/{{ Package $s }}{{ end }}`)
 	}
 
+	// One destination at a time, in entry order, so that nothing else is
+	// under way when the first fails (with more, those already under way
+	// finish; none starts after the failure).
 	rec := &recorder{}
-	_, err := Scatter(ctx, rec.env(), ScatterOptions{Source: f.index, Mapper: tmpl("stop")})
+	env := rec.env()
+	env.Concurrency = 1
+	_, err := Scatter(ctx, env, ScatterOptions{Source: f.index, Mapper: tmpl("stop")})
 	var de *DeliveryError
 	if !errors.As(err, &de) || !de.Stopped || len(de.Failures) != 1 || de.Failures[0].Source != f.multi {
 		t.Fatalf("without --continue: err = %v", err)
@@ -587,20 +590,8 @@ func TestScatterToRealRegistry(t *testing.T) {
 func TestScatterWhereMountsAreRefused(t *testing.T) {
 	// Distribution keeps blobs per repository (the in-process registry
 	// shares them, so nothing would need mounting).
-	reg := registrytest.Start(t)
-	inner := httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "http", Host: reg.Host()})
-	var refused atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if q := r.URL.Query(); r.Method == http.MethodPost && q.Get("mount") != "" {
-			q.Del("mount")
-			q.Del("from")
-			r.URL.RawQuery = q.Encode()
-			refused.Add(1)
-		}
-		inner.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	host := strings.TrimPrefix(srv.URL, "http://")
+	reg := countBlobs(t, registrytest.Start(t).Host(), true)
+	host := reg.host
 	f := newScatterFixture(t, host, GatherOptions{})
 	var maxDone atomic.Int64 // progress comes from several goroutines
 	env := testEnv()
@@ -622,7 +613,10 @@ func TestScatterWhereMountsAreRefused(t *testing.T) {
 			t.Errorf("%s not delivered: %q", src, got)
 		}
 	}
-	if refused.Load() == 0 {
+	reg.mu.Lock()
+	refused := reg.refused
+	reg.mu.Unlock()
+	if refused == 0 {
 		t.Fatal("no mount was attempted")
 	}
 	if res.Stats.BytesMounted != 0 || res.Stats.BytesSent == 0 {

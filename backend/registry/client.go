@@ -7,7 +7,9 @@ package registry
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -40,7 +42,17 @@ type Client struct {
 
 	mu         sync.Mutex
 	transports map[string]http.RoundTripper // by endpoint URL
+	sessions   map[string]session           // by endpoint URL and its settings
 	slots      map[string]chan struct{}     // by registry host
+}
+
+// session is the puller and pusher every request to one endpoint goes
+// through (remote.Reuse): they keep the registry's ping, tokens and
+// per-repository writers from one call to the next, so a HEAD or an upload
+// costs its own request only.
+type session struct {
+	puller *remote.Puller
+	pusher *remote.Pusher
 }
 
 // Option configures a Client.
@@ -100,6 +112,7 @@ func New(cfg *config.Config, opts ...Option) *Client {
 		backoff:    DefaultBackoff,
 		limit:      cfg.Ferry.RegistryConcurrency,
 		transports: map[string]http.RoundTripper{},
+		sessions:   map[string]session{},
 		slots:      map[string]chan struct{}{},
 	}
 	if c.limit <= 0 {
@@ -148,7 +161,8 @@ type Target struct {
 	// Referrers is the endpoint's supportsReferrers setting (never empty).
 	Referrers config.ReferrersMode
 
-	opts []remote.Option
+	opts   []remote.Option
+	pusher *remote.Pusher
 }
 
 // Options are the remote options for talking to this target; add
@@ -238,8 +252,17 @@ func (c *Client) target(ref name.Reference, ep, repo string) (Target, error) {
 
 func (c *Client) newTarget(ref name.Reference, endpoint string, ec config.EndpointConfig, plainHTTP bool) Target {
 	skipVerify := ec.TLS != nil && ec.TLS.InsecureSkipVerify
+	// The credentials are looked up now, at each new target, so a login
+	// between two calls counts; the session reused is the one for them.
+	auth := remote.WithAuthFromKeychain(c.keychain)
+	credKey := "keychain"
+	if a, err := c.keychain.Resolve(ref.Context()); err == nil {
+		if cfg, err := a.Authorization(); err == nil {
+			auth, credKey = remote.WithAuth(a), credentialKey(cfg)
+		}
+	}
 	opts := []remote.Option{
-		remote.WithAuthFromKeychain(c.keychain),
+		auth,
 		remote.WithTransport(c.transport(endpoint, ref.Context().RegistryStr(), skipVerify, plainHTTP)),
 		remote.WithUserAgent(c.userAgent),
 		remote.WithRetryBackoff(c.backoff),
@@ -255,7 +278,34 @@ func (c *Client) newTarget(ref name.Reference, endpoint string, ec config.Endpoi
 	if mode == config.ReferrersAPI {
 		opts = append(opts, remote.WithReferrersTagFallback(false))
 	}
-	return Target{Ref: ref, Endpoint: endpoint, Referrers: mode, opts: opts}
+	s := c.session(fmt.Sprintf("%s|%t|%t|%s|%s", endpoint, skipVerify, plainHTTP, mode, credKey), opts)
+	opts = append(opts, remote.Reuse(s.puller), remote.Reuse(s.pusher))
+	return Target{Ref: ref, Endpoint: endpoint, Referrers: mode, opts: opts, pusher: s.pusher}
+}
+
+// credentialKey tells credentials apart without keeping them in the key.
+func credentialKey(cfg *authn.AuthConfig) string {
+	b, _ := json.Marshal(cfg)
+	return fmt.Sprintf("%x", sha256.Sum256(b))
+}
+
+// session returns the cached puller and pusher for one endpoint's options.
+func (c *Client) session(key string, opts []remote.Option) session {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if s, ok := c.sessions[key]; ok {
+		return s
+	}
+	puller, err1 := remote.NewPuller(opts...)
+	pusher, err2 := remote.NewPusher(opts...)
+	if err1 != nil || err2 != nil {
+		// Options that fail here fail every call that uses them, which
+		// says so; nothing is reused then.
+		return session{}
+	}
+	s := session{puller: puller, pusher: pusher}
+	c.sessions[key] = s
+	return s
 }
 
 // transport returns the cached HTTP transport for one endpoint, so that

@@ -2,43 +2,33 @@ package registry
 
 import (
 	"context"
-	"sync"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 )
 
-// Pusher writes to registries through their push targets (see PushTarget),
-// reusing connections, tokens and in-flight uploads across calls, so that
-// several goroutines can push the blobs and manifests of one transfer.
-type Pusher struct {
-	c  *Client
-	mu sync.Mutex
-	by map[string]*remote.Pusher // by endpoint URL
-}
+// Pusher writes to registries through their push targets (see PushTarget).
+// Every push through one Client shares the endpoint's remote.Pusher, which
+// reuses connections, tokens and in-flight uploads across calls, so several
+// goroutines can push the blobs and manifests of one transfer.
+type Pusher struct{ c *Client }
 
-// Pusher returns a new Pusher. Pushes of a manifest that has a subject also
+// Pusher returns a Pusher. Pushes of a manifest that has a subject also
 // update the referrers tag on registries without the referrers API.
-func (c *Client) Pusher() *Pusher {
-	return &Pusher{c: c, by: map[string]*remote.Pusher{}}
-}
+func (c *Client) Pusher() *Pusher { return &Pusher{c: c} }
 
 func (p *Pusher) target(ref name.Reference) (Target, *remote.Pusher, error) {
 	t, err := p.c.PushTarget(ref)
 	if err != nil {
 		return Target{}, nil, err
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if rp, ok := p.by[t.Endpoint]; ok {
-		return t, rp, nil
+	rp := t.pusher
+	if rp == nil {
+		if rp, err = remote.NewPusher(t.Options()...); err != nil {
+			return Target{}, nil, err
+		}
 	}
-	rp, err := remote.NewPusher(t.Options()...)
-	if err != nil {
-		return Target{}, nil, err
-	}
-	p.by[t.Endpoint] = rp
 	return t, rp, nil
 }
 

@@ -563,3 +563,52 @@ func TestAuthFileDockerHubKeys(t *testing.T) {
 		}
 	}
 }
+
+// Calls through one Client share the endpoint's session: the registry is
+// pinged (GET /v2/) once for all the reads of a repository and once for all
+// the writes, not once per call; credentials that change make a new one.
+func TestCallsReuseTheEndpointSession(t *testing.T) {
+	inner := registrytest.Handler()
+	var pings atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/v2/" {
+			pings.Add(1)
+		}
+		inner.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	host := strings.TrimPrefix(srv.URL, "http://")
+	img := registrytest.PushImage(t, host+"/app:1")
+	c := newClient(t, "")
+	ctx := context.Background()
+	pings.Store(0)
+	for range 3 {
+		if _, err := c.Head(ctx, ref(t, host+"/app:1")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Get(ctx, ref(t, host+"/app:1")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := pings.Load(); n != 1 {
+		t.Errorf("six reads pinged the registry %d times, want once", n)
+	}
+	pings.Store(0)
+	p := c.Pusher()
+	for i := range 3 {
+		if err := p.Put(ctx, ref(t, fmt.Sprintf("%s/app:copy%d", host, i)), img); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := pings.Load(); n != 1 {
+		t.Errorf("three writes pinged the registry %d times, want once", n)
+	}
+	pings.Store(0)
+	writeDockerConfig(t, host, "user", "pass")
+	if _, err := c.Head(ctx, ref(t, host+"/app:1")); err != nil {
+		t.Fatal(err)
+	}
+	if n := pings.Load(); n != 1 {
+		t.Errorf("a read with new credentials pinged %d times, want once (a new session)", n)
+	}
+}
