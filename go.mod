@@ -3,6 +3,7 @@ module ferry
 go 1.26.8
 
 require (
+	aead.dev/minisign v0.3.0
 	github.com/Masterminds/sprig/v3 v3.3.0
 	github.com/docker/cli v29.7.2+incompatible
 	github.com/google/go-containerregistry v0.22.1
