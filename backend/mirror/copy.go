@@ -242,6 +242,7 @@ func (c *Copier) send(ctx context.Context, src, dst Repo, d v1.Descriptor, raw [
 	st.BytesSent = d.Size
 	return st, nil
 }
+
 // blobPlaces remembers, per destination registry and digest, the first copy
 // of the blob there: in flight, or settled with the repository it reached.
 type blobPlaces struct {
