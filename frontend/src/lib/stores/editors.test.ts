@@ -130,12 +130,13 @@ describe('mapping store', () => {
 });
 
 describe('medium prompt store', () => {
+  const prompt = (id: string, volume: number, message: string) => ({ id, volume, message, device: '/dev/nst0', syncId: '', write: true });
   it('queues one prompt per job and clears it once answered', async () => {
     const answers: [string, boolean][] = [];
     const m = createMediumStore(async (id, ok) => void answers.push([id, ok]));
-    m.prompt({ id: 'j1', volume: 2, message: 'load volume 2' });
-    m.prompt({ id: 'j1', volume: 3, message: 'load volume 3' });
-    m.prompt({ id: 'j2', volume: 2, message: '' });
+    m.prompt(prompt('j1', 2, 'load volume 2'));
+    m.prompt(prompt('j1', 3, 'load volume 3'));
+    m.prompt(prompt('j2', 2, ''));
     expect(get(m).pending.map((p) => `${p.id}:${p.volume}`)).toEqual(['j1:3', 'j2:2']);
     expect(await m.answer('j1', true)).toBe(true);
     expect(answers).toEqual([['j1', true]]);
@@ -148,7 +149,7 @@ describe('medium prompt store', () => {
     const m = createMediumStore(async () => {
       throw new Error('job j1 is not waiting for a medium');
     });
-    m.prompt({ id: 'j1', volume: 2, message: '' });
+    m.prompt(prompt('j1', 2, ''));
     expect(await m.answer('j1', true)).toBe(false);
     expect(get(m)).toMatchObject({ answering: false, error: 'job j1 is not waiting for a medium' });
     expect(get(m).pending).toHaveLength(1);
