@@ -174,6 +174,11 @@ describe('history filter', () => {
       ['Annotations', 'k=v'],
     ]);
     expect(optionPairs('not json')).toEqual([['options', 'not json']]);
+    expect(optionPairs('{"BlockSize":1048576,"BufferSize":268435456,"Concurrency":4}')).toEqual([
+      ['BlockSize', '1 MiB'],
+      ['BufferSize', '256 MiB'],
+      ['Concurrency', '4'],
+    ]);
   });
 });
 
