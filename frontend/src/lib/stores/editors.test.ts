@@ -1,7 +1,7 @@
 import { get } from 'svelte/store';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { checkDelay, editSources, inspectionTotals, inspectSources, resetSources, saveVersion, sourcesDoc } from './sources';
-import { editRules, mapping, previewDelay, previewRequest, requestPreview, resetMapping, setMapperKind, setMapping } from './mapping';
+import { editRules, mapping, previewDelay, previewRequest, requestPreview, resetMapping, setMapperKind, setMapping, shownPreview } from './mapping';
 import { createMediumStore } from './medium';
 import { optionPairs, toRunFilter } from './history';
 import { applyDefaults, editForm, resetTransfer, transfer } from './transfer';
@@ -126,6 +126,25 @@ describe('mapping store', () => {
     setMapping({ indexRef: '' });
     requestPreview('');
     expect(get(mapping).preview).toBeNull();
+  });
+
+  it('keeps the last good preview while a template is half typed', async () => {
+    const good = { result: { rows: [{ source: 'a.io/x:1', destinations: ['high.io/x:1'] }], counts: {} }, ruleProblems: [], inputProblem: '', millis: 1 };
+    const broken = { result: { rows: [], counts: {} }, ruleProblems: [{ line: 1, column: 4, message: 'unexpected "." in operand' }], inputProblem: '', millis: 1 };
+    bind({ PreviewMapping: async (r: any) => (r.rules.includes('{{ .') && !r.rules.includes('}}') ? broken : good) });
+    setMapperKind('go-template');
+    editRules('high.io/{{ Tag (index .Annotations "s") }}');
+    requestPreview('a.io/x:1\n', true);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(shownPreview(get(mapping))).toMatchObject({ stale: false, preview: good });
+    editRules('high.io/{{ .');
+    requestPreview('a.io/x:1\n', true);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(get(mapping).preview).toEqual(broken);
+    expect(shownPreview(get(mapping))).toEqual({ stale: true, preview: good });
+    // Another type has no good preview of its own yet.
+    setMapperKind('nest');
+    expect(shownPreview(get(mapping)).stale).toBe(false);
   });
 });
 
