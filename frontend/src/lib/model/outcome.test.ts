@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { outcomeOf } from './outcome';
+import { listState, outcomeOf } from './outcome';
 import type { RunDetail, RunItem } from '../types';
 
 const item = (status: string, destination: string, bytes = 1): RunItem => ({ source: `low/${destination}`, destination, digest: '', status, error: status === 'failed' ? 'push refused' : '', bytes });
@@ -49,5 +49,12 @@ describe('outcome', () => {
   it('follows the live bar while running', () => {
     expect(outcomeOf(null, 'running', 37)).toMatchObject({ kind: 'running', percent: 37, text: '' });
     expect(outcomeOf(run({ status: 'succeeded', items: [item('done', 'a')], bytesDone: 2048 }), 'succeeded').text).toBe('Finished in 42s: 1 image, 2 KiB.');
+  });
+
+  it('marks a partial run in the list', () => {
+    expect(listState({ status: 'failed', failures: 1, itemsDone: 3 })).toBe('partial');
+    expect(listState({ status: 'failed', failures: 1, itemsDone: 0 })).toBe('failed');
+    expect(listState({ status: 'failed', failures: 1, itemsDone: 3 }, 'running')).toBe('running');
+    expect(listState({ status: 'cancelled', failures: 1, itemsDone: 3 })).toBe('cancelled');
   });
 });

@@ -88,3 +88,13 @@ export function outcomeOf(run: RunDetail | null, state: string, livePercent: num
       return { ...base, kind: 'failed', percent: byItems ?? livePercent ?? 0, tone: 'danger', text: `Failed: ${error || 'see the log'}.` };
   }
 }
+
+/**
+ * The state a row of the run list shows: "partial" for a run that ended with
+ * both delivered and failed items, as its detail says.
+ */
+export function listState(run: { status: string; failures: number; itemsDone: number }, live?: string): string {
+  const state = live ?? run.status;
+  if ((state === 'failed' || state === 'succeeded') && run.failures > 0 && run.itemsDone > 0) return 'partial';
+  return state;
+}
