@@ -17,5 +17,7 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts'],
     environment: 'node',
+    // The contrast test reads the theme tokens of app.css as text.
+    css: { include: [/app\.css/] },
   },
 });

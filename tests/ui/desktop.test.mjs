@@ -63,9 +63,9 @@ describe('the operator desktop, against a real registry', () => {
     const refused = page.locator('[role="alert"]', { hasText: notFromWindow });
     await Promise.race([panel.waitFor({ timeout: 20_000 }), refused.waitFor({ timeout: 20_000 })]);
     if (await refused.isVisible()) return null;
-    await page.waitForSelector('section[aria-label="Running job"]:not([data-job-state="running"])', { timeout: 30_000 });
-    const state = await panel.getAttribute('data-job-state');
-    const id = await panel.getAttribute('data-job');
+    await page.waitForSelector('section[aria-label="Running job"]:not([data-run-state="running"])', { timeout: 30_000 });
+    const state = await panel.getAttribute('data-run-state');
+    const id = await panel.getAttribute('data-run-detail');
     if (state !== 'succeeded') {
       const log = await panel.locator('[role="log"]').innerText();
       assert.fail(`${kind} ended ${state}:\n${await panel.locator('.result').innerText()}\n${log}`);
@@ -244,11 +244,11 @@ describe('the operator desktop, against a real registry', () => {
     await page.keyboard.press('Control+Enter');
     const panel = page.locator('section[aria-label="Running job"]');
     await panel.waitFor();
-    await page.waitForSelector('section[aria-label="Running job"][data-job-state="succeeded"]', { timeout: 30_000 });
+    await page.waitForSelector('section[aria-label="Running job"][data-run-state="succeeded"]', { timeout: 30_000 });
     assert.equal(await panel.locator('[role="progressbar"]').first().getAttribute('aria-valuenow'), '100');
     await panel.locator('[role="log"] .line').first().waitFor();
     assert.match(await panel.locator('.result').innerText(), /Finished in/);
-    runs.gather = await panel.getAttribute('data-job');
+    runs.gather = await panel.getAttribute('data-run-detail');
     assert.deepEqual(await listTags(R, 'transfer/gather'), ['1']);
     await shot(page, 'transfer-gather-done');
   });
@@ -257,7 +257,7 @@ describe('the operator desktop, against a real registry', () => {
     await go('sources', 'Sources');
     assert.match(await editorText('Sources list'), /lowside\/busybox:1\.36/);
     await go('transfer', 'Transfer');
-    await page.locator(`section[aria-label="Running job"][data-job="${runs.gather}"]`).waitFor();
+    await page.locator(`section[aria-label="Running job"][data-run-detail="${runs.gather}"]`).waitFor();
     await page.click('button:has-text("New gather")');
     assert.equal(await page.inputValue('input[name="image"]'), `${R}/transfer/gather:1`);
   });
@@ -282,7 +282,7 @@ describe('the operator desktop, against a real registry', () => {
     await page.locator('section[aria-label="Plan"][data-plan="backend"] [data-plan-images]', { hasText: /^\s*3\s*$/ }).waitFor();
     if ((await runTransfer('deserialize')) === null) return t.skip('deserialize is not started from the window by this backend yet');
     // Its progress had the file's size as its total.
-    assert.match(await page.locator('section[aria-label="Running job"] dl.facts').innerText(), /bytes\s+\S+ \S+ of \S+ \S+/i);
+    assert.match(await page.locator('section[aria-label="Running job"] .facts dl').innerText(), /bytes\s+\S+ \S+ of \S+ \S+/i);
     assert.deepEqual(await listTags(R, 'highside/gather'), ['1']);
   });
 
@@ -381,7 +381,7 @@ describe('the operator desktop, against a real registry', () => {
     }
 
     await page.click(`tr[data-run="${runs.gather}"] a`);
-    const detail = page.locator(`[data-history-run="${runs.gather}"]`);
+    const detail = page.locator(`[data-run-detail="${runs.gather}"]`);
     await detail.locator('[data-state="succeeded"]').first().waitFor();
     await detail.locator('tr[data-item-status]').first().waitFor();
     assert.equal(await detail.locator('tr[data-item-status]').count(), 3);
@@ -407,21 +407,21 @@ describe('the operator desktop, against a real registry', () => {
     await page.fill('input[name="path"]', junk);
     await page.fill('input[name="image"]', `${R}/highside/broken:1`);
     await page.click('button[data-start]');
-    await page.waitForSelector('section[aria-label="Running job"][data-job-state="failed"]', { timeout: 30_000 });
-    const first = await page.locator('section[aria-label="Running job"]').getAttribute('data-job');
+    await page.waitForSelector('section[aria-label="Running job"][data-run-state="failed"]', { timeout: 30_000 });
+    const first = await page.locator('section[aria-label="Running job"]').getAttribute('data-run-detail');
     await page.click('button:has-text("New deserialize")');
 
     await page.evaluate((id) => (location.hash = `#/history/${id}`), first);
-    const detail = page.locator(`section[data-history-run="${first}"]`);
+    const detail = page.locator(`section[data-run-detail="${first}"]`);
     await detail.locator('button:has-text("Resume")').click();
     await page.waitForFunction((id) => !location.hash.endsWith(id), first);
     const second = decodeURIComponent(await page.evaluate(() => location.hash.split('/').pop()));
-    await page.locator(`section[data-history-run="${second}"]`).waitFor();
+    await page.locator(`section[data-run-detail="${second}"]`).waitFor();
     // The resumed run reads the same junk and fails as well; it is the one that may be resumed now.
-    await page.locator(`section[data-history-run="${second}"] .panel-head [data-state="failed"]`).waitFor({ timeout: 30_000 });
-    await page.locator(`section[data-history-run="${second}"] button:has-text("Resume")`).waitFor();
+    await page.locator(`section[data-run-detail="${second}"] .panel-head [data-state="failed"]`).waitFor({ timeout: 30_000 });
+    await page.locator(`section[data-run-detail="${second}"] button:has-text("Resume")`).waitFor();
     // Its failed image cannot be re-run (only scatter and clone can): said, not offered.
-    const secondDetail = page.locator(`section[data-history-run="${second}"]`);
+    const secondDetail = page.locator(`section[data-run-detail="${second}"]`);
     assert.equal(await secondDetail.locator('button:has-text("Re-run")').count(), 0);
     assert.match(await secondDetail.locator('[data-unavailable="Re-run failed"]').innerText(), /only scatter and clone runs re-run their failed images; a deserialize is resumed or run again/);
 

@@ -9,7 +9,6 @@ const pages = [
   ['sources', 'Sources'],
   ['mapping', 'Mapping'],
   ['transfer', 'Transfer'],
-  ['jobs', 'Jobs'],
   ['history', 'History'],
   ['drives', 'Drives'],
   ['settings', 'Settings'],
@@ -126,7 +125,7 @@ describe('Ferry UI in a browser', () => {
   });
 
   test('a demo job shows progress, cancels, and is recorded as cancelled', async () => {
-    const { page, errors } = await openPage(browser, server.url + '#/jobs');
+    const { page, errors } = await openPage(browser, server.url + '#/history');
     const card = page.locator('section[aria-label="Demo job"]');
     await card.waitFor();
     await card.locator('button:has-text("Start")').click();

@@ -1,36 +1,21 @@
-// The one typed module through which the UI calls the backend. Every call goes
-// to window.go.main.App, which Wails provides in the desktop window and the
-// bridge shim provides in a browser; nothing else in the UI touches window.go.
+// The one typed module through which the UI calls the backend. Every call
+// goes through the generated bindings (frontend/wailsjs/go/main/App.js, from
+// `make bindings`), which call window.go.main.App: Wails provides it in the
+// desktop window, the bridge shim (backend/bridge) in a browser. Method names
+// and argument and result types come from the bindings, so a renamed or
+// changed Go method fails `npm run build` instead of a click.
 
-import type {
-  Capabilities,
-  ConfigFile,
-  DriveInfo,
-  DriveRate,
-  Inspection,
-  JobSnapshot,
-  LogLine,
-  Preferences,
-  PreviewRequest,
-  PreviewResponse,
-  Problem,
-  Run,
-  RunDetail,
-  RunFilter,
-  RunActions,
-  RunReport,
-  SavedDocument,
-  SourcesCheck,
-  TapeStatus,
-  TransferPlan,
-  TransferRequest,
-} from './types';
+import * as App from '../../wailsjs/go/main/App';
+import type { Plain, PlainArgs } from './types';
 
-type Bound = Record<string, (...args: unknown[]) => Promise<unknown>>;
+type AppModule = typeof App;
+export type Method = keyof AppModule;
+type Result<M extends Method> = Plain<Awaited<ReturnType<AppModule[M]>>>;
+type Args<M extends Method> = PlainArgs<Parameters<AppModule[M]>>;
 
 declare global {
   interface Window {
-    go?: { main?: { App?: Bound } };
+    go?: { main?: { App?: Partial<Record<Method, unknown>> } };
   }
 }
 
@@ -52,79 +37,77 @@ export function errorMessage(e: unknown): string {
   return String(e);
 }
 
-async function call<T>(method: string, ...args: unknown[]): Promise<T> {
-  const fn = window.go?.main?.App?.[method];
-  if (typeof fn !== 'function') {
-    throw new BackendError(method, `backend not available: ${method}`);
-  }
+/** True when the backend is there to answer the method (not in unit tests without one). */
+export function hasMethod(method: Method): boolean {
+  return typeof window.go?.main?.App?.[method] === 'function';
+}
+
+async function call<M extends Method>(method: M, ...args: Args<M>): Promise<Result<M>> {
+  if (!hasMethod(method)) throw new BackendError(method, `backend not available: ${method}`);
+  const fn = App[method] as (...a: unknown[]) => Promise<unknown>;
   try {
-    return (await fn(...args)) as T;
+    return (await fn(...args)) as Result<M>;
   } catch (e) {
     throw new BackendError(method, errorMessage(e));
   }
 }
 
-/** True when the backend offers the method (newer backends add methods). */
-export function hasMethod(method: string): boolean {
-  return typeof window.go?.main?.App?.[method] === 'function';
-}
-
 // Go encodes a nil slice as null; the UI always wants an array.
-async function list<T>(method: string, ...args: unknown[]): Promise<T[]> {
-  return (await call<T[] | null>(method, ...args)) ?? [];
+async function list<M extends Method>(method: M, ...args: Args<M>): Promise<NonNullable<Result<M>>> {
+  return ((await call(method, ...args)) ?? []) as NonNullable<Result<M>>;
 }
 
 export const api = {
-  version: () => call<string>('Version'),
-  capabilities: () => call<Capabilities>('Capabilities'),
+  version: () => call('Version'),
+  capabilities: () => call('Capabilities'),
 
-  getConfig: () => call<ConfigFile>('GetConfig'),
-  validateConfig: (text: string) => list<Problem>('ValidateConfig', text),
-  saveConfig: (text: string) => call<void>('SaveConfig', text),
+  getConfig: () => call('GetConfig'),
+  validateConfig: (text: string) => list('ValidateConfig', text),
+  saveConfig: (text: string) => call('SaveConfig', text),
 
-  getPreferences: () => call<Preferences>('GetPreferences'),
-  savePreferences: (p: Preferences) => call<void>('SavePreferences', p),
+  getPreferences: () => call('GetPreferences'),
+  savePreferences: (p: Args<'SavePreferences'>[0]) => call('SavePreferences', p),
 
-  startDemo: (steps: number, stepMillis: number) => call<string>('StartDemo', steps, stepMillis),
-  cancelJob: (id: string) => call<void>('CancelJob', id),
-  activeJobs: () => list<JobSnapshot>('ActiveJobs'),
+  startDemo: (steps: number, stepMillis: number) => call('StartDemo', steps, stepMillis),
+  cancelJob: (id: string) => call('CancelJob', id),
+  activeJobs: () => list('ActiveJobs'),
 
-  listRuns: (filter: RunFilter = {}) => list<Run>('ListRuns', filter),
-  getRun: (id: string) => call<RunDetail>('GetRun', id),
-  runLog: (id: string) => list<LogLine>('RunLog', id),
-  exportRun: (id: string, format: 'json' | 'csv') => call<RunReport>('ExportRun', id, format),
-  runActions: (id: string) => call<RunActions>('RunActions', id),
-  resumeRun: (id: string) => call<string>('ResumeRun', id),
-  rerunFailed: (id: string) => call<string>('RerunFailed', id),
+  listRuns: (filter: Partial<Args<'ListRuns'>[0]> = {}) => list('ListRuns', filter as Args<'ListRuns'>[0]),
+  getRun: (id: string) => call('GetRun', id),
+  runLog: (id: string) => list('RunLog', id),
+  exportRun: (id: string, format: 'json' | 'csv') => call('ExportRun', id, format),
+  runActions: (id: string) => call('RunActions', id),
+  resumeRun: (id: string) => call('ResumeRun', id),
+  rerunFailed: (id: string) => call('RerunFailed', id),
 
-  checkSources: (text: string) => call<SourcesCheck>('CheckSources', text),
-  inspectSources: (text: string) => list<Inspection>('InspectSources', text),
-  saveDocument: (kind: string, name: string, content: string, meta: string) =>
-    call<number>('SaveDocument', kind, name, content, meta),
-  listDocuments: (kind: string) => list<SavedDocument>('ListDocuments', kind),
-  documentVersions: (kind: string, name: string) => list<SavedDocument>('DocumentVersions', kind, name),
-  getDocument: (kind: string, name: string, version = 0) => call<SavedDocument>('GetDocument', kind, name, version),
+  checkSources: (text: string) => call('CheckSources', text),
+  inspectSources: (text: string) => list('InspectSources', text),
+  saveDocument: (kind: string, name: string, content: string, meta: string) => call('SaveDocument', kind, name, content, meta),
+  listDocuments: (kind: string) => list('ListDocuments', kind),
+  documentVersions: (kind: string, name: string) => list('DocumentVersions', kind, name),
+  getDocument: (kind: string, name: string, version = 0) => call('GetDocument', kind, name, version),
 
-  draft: (name: string) => call<string>('Draft', name),
-  saveDraft: (name: string, content: string) => call<void>('SaveDraft', name, content),
+  draft: (name: string) => call('Draft', name),
+  saveDraft: (name: string, content: string) => call('SaveDraft', name, content),
 
-  chooseOpenFile: (title: string) => call<string>('ChooseOpenFile', title),
-  chooseSaveFile: (title: string, defaultName: string) => call<string>('ChooseSaveFile', title, defaultName),
-  readTextFile: (path: string) => call<string>('ReadTextFile', path),
-  writeTextFile: (path: string, content: string) => call<void>('WriteTextFile', path, content),
+  chooseOpenFile: (title: string) => call('ChooseOpenFile', title),
+  chooseSaveFile: (title: string, defaultName: string) => call('ChooseSaveFile', title, defaultName),
+  readTextFile: (path: string) => call('ReadTextFile', path),
+  writeTextFile: (path: string, content: string) => call('WriteTextFile', path, content),
 
-  previewMapping: (req: PreviewRequest) => call<PreviewResponse>('PreviewMapping', req),
+  previewMapping: (req: Args<'PreviewMapping'>[0]) => call('PreviewMapping', req),
 
-  planTransfer: (req: TransferRequest) => call<TransferPlan>('PlanTransfer', req),
-  startTransfer: (req: TransferRequest) => call<string>('StartTransfer', req),
-  answerMedium: (id: string, ok: boolean) => call<void>('AnswerMedium', id, ok),
+  planTransfer: (req: Args<'PlanTransfer'>[0]) => call('PlanTransfer', req),
+  startTransfer: (req: Args<'StartTransfer'>[0]) => call('StartTransfer', req),
+  answerMedium: (id: string, ok: boolean) => call('AnswerMedium', id, ok),
+  pendingMedia: () => list('PendingMedia'),
 
-  listDrives: () => list<DriveInfo>('ListDrives'),
-  drivesHint: () => call<string>('DrivesHint'),
-  driveStatus: (dev: string) => call<TapeStatus>('DriveStatus', dev),
-  rewindDrive: (dev: string) => call<void>('RewindDrive', dev),
-  ejectDrive: (dev: string) => call<void>('EjectDrive', dev),
-  driveThroughput: (dev: string) => call<DriveRate>('DriveThroughput', dev),
+  listDrives: () => list('ListDrives'),
+  drivesHint: () => call('DrivesHint'),
+  driveStatus: (dev: string) => call('DriveStatus', dev),
+  rewindDrive: (dev: string) => call('RewindDrive', dev),
+  ejectDrive: (dev: string) => call('EjectDrive', dev),
+  driveThroughput: (dev: string) => call('DriveThroughput', dev),
 };
 
 export type Api = typeof api;

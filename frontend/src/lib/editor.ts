@@ -19,7 +19,9 @@ import {
 } from '@codemirror/view';
 import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands';
 import { lintGutter, setDiagnostics, type Diagnostic } from '@codemirror/lint';
+import { autocompletion, completionKeymap, type CompletionContext, type CompletionResult } from '@codemirror/autocomplete';
 import type { LineProblem } from './types';
+import { completionsAt } from './model/template';
 
 /** Diagnostics for problems given by line and column (both from 1; column 0 or missing = whole line). */
 export function diagnosticsFor(state: EditorState, problems: readonly LineProblem[]): Diagnostic[] {
@@ -184,6 +186,8 @@ const theme = EditorView.theme({
     borderRadius: 'var(--radius-sm)',
     fontFamily: 'var(--font-ui)',
   },
+  '.cm-tooltip-autocomplete > ul > li[aria-selected]': { backgroundColor: 'var(--accent-soft)', color: 'var(--text)' },
+  '.cm-completionDetail': { color: 'var(--text-muted)', fontStyle: 'normal', marginLeft: '8px' },
   '.cm-tpl-action': { color: 'var(--accent)', backgroundColor: 'color-mix(in srgb, var(--accent) 8%, transparent)', borderRadius: '2px' },
   '.cm-tpl-action .cm-tpl-string, .cm-tpl-string .cm-tpl-action': { color: 'var(--ok)' },
   '.cm-tpl-comment': { color: 'var(--text-faint)', fontStyle: 'italic' },
@@ -191,11 +195,22 @@ const theme = EditorView.theme({
   '.cm-placeholder': { color: 'var(--text-faint)' },
 });
 
+/** Completion of a Go template's fields and functions inside {{ }}. */
+export function templateCompletion(ctx: CompletionContext): CompletionResult | null {
+  const r = completionsAt(ctx.state.doc.toString(), ctx.pos);
+  if (!r) return null;
+  // Offered as one types after a dot or a space in an action; Ctrl+Space asks anywhere in one.
+  if (!ctx.explicit && r.from === ctx.pos && !/[.\s"(]$/.test(ctx.state.sliceDoc(Math.max(0, ctx.pos - 1), ctx.pos))) return null;
+  return { from: r.from, options: r.options, validFor: /^[\w.-]*$/ };
+}
+
 export interface EditorOptions {
   doc: string;
   label: string;
   language?: 'plain' | 'template';
   placeholder?: string;
+  /** The id of the element that says how to leave the editor with the keyboard. */
+  describedBy?: string;
   onchange: (text: string) => void;
   onsave?: () => void;
   onsubmit?: () => void;
@@ -217,13 +232,20 @@ export function createEditor(parent: HTMLElement, o: EditorOptions): EditorView 
         highlightActiveLine(),
         highlightActiveLineGutter(),
         history(),
-        keymap.of([...defaultKeymap, ...historyKeymap, indentWithTab]),
+        o.language === 'template' ? autocompletion({ override: [templateCompletion], icons: false }) : [],
+        keymap.of([...(o.language === 'template' ? completionKeymap : []), ...defaultKeymap, ...historyKeymap, indentWithTab]),
         EditorView.lineWrapping,
         inlineProblems,
         o.language === 'template' ? templateHighlight : commentHighlight,
         o.placeholder ? placeholderExt(o.placeholder) : [],
         theme,
-        EditorView.contentAttributes.of({ 'aria-label': o.label, spellcheck: 'false', autocapitalize: 'off', autocorrect: 'off' }),
+        EditorView.contentAttributes.of({
+          'aria-label': o.label,
+          ...(o.describedBy ? { 'aria-describedby': o.describedBy } : {}),
+          spellcheck: 'false',
+          autocapitalize: 'off',
+          autocorrect: 'off',
+        }),
         EditorView.updateListener.of((u) => {
           if (u.docChanged) o.onchange(u.state.doc.toString());
         }),
@@ -248,4 +270,11 @@ export function syncDoc(view: EditorView, text: string): void {
   // Keep the caret near where it was.
   const head = Math.min(view.state.selection.main.head, text.length);
   view.dispatch({ changes: { from: 0, to: cur.length, insert: text }, selection: { anchor: head } });
+}
+
+/** Puts text at the caret (replacing a selection) and gives the editor the focus. */
+export function insertAtCaret(view: EditorView, text: string): void {
+  const { from, to } = view.state.selection.main;
+  view.dispatch({ changes: { from, to, insert: text }, selection: { anchor: from + text.length }, scrollIntoView: true });
+  view.focus();
 }

@@ -1,18 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { durationBetween, formatBytes, formatDateTime, formatDuration, formatPercent, formatRate, parseSize, plural, runCount } from './format';
+import { durationBetween, formatBytes, plainMessage, formatDateTime, formatDuration, formatPercent, formatRate, parseSize, plural, runCount } from './format';
 
 describe('format', () => {
   it('formats bytes in binary units', () => {
     expect(formatBytes(0)).toBe('0 B');
     expect(formatBytes(1023)).toBe('1023 B');
     expect(formatBytes(1536)).toBe('1.50 KiB');
-    expect(formatBytes(40 * 1024 ** 2)).toBe('40.0 MiB');
+    expect(formatBytes(40 * 1024 ** 2)).toBe('40 MiB');
+    expect(formatBytes(40.5 * 1024 ** 2)).toBe('40.5 MiB');
+    // Sizes the forms take as 1MiB and 256MiB read the same in History.
+    expect(formatBytes(1048576)).toBe('1 MiB');
+    expect(formatBytes(268435456)).toBe('256 MiB');
     expect(formatBytes(300 * 1024 ** 3)).toBe('300 GiB');
     expect(formatBytes(-1)).toBe('—');
   });
 
   it('formats rates, and nothing when stalled', () => {
-    expect(formatRate(2 * 1024 ** 2, 'bytes')).toBe('2.00 MiB/s');
+    expect(formatRate(2 * 1024 ** 2, 'bytes')).toBe('2 MiB/s');
+    expect(formatRate(2.5 * 1024 ** 2, 'bytes')).toBe('2.50 MiB/s');
     expect(formatRate(3.25, 'items')).toBe('3.3 items/s');
     expect(formatRate(0, 'bytes')).toBe('');
   });
@@ -56,5 +61,12 @@ describe('runCount', () => {
     expect(runCount({ kind: 'scatter', itemsDone: 3, itemsTotal: 3 })).toBe('3 / 3');
     expect(runCount({ kind: 'serialize', itemsDone: 12, itemsTotal: 12 })).toBe('12 / 12 blobs');
     expect(runCount({ kind: 'deserialize', itemsDone: 1, itemsTotal: 0 })).toBe('1 blob');
+  });
+
+  it('says a cancellation in the operator\'s words, once', () => {
+    expect(plainMessage('copy a.io/x:1: context canceled')).toBe('copy a.io/x:1: cancelled');
+    expect(plainMessage('cancelled: cancelled')).toBe('cancelled');
+    expect(plainMessage('cancelled: context canceled')).toBe('cancelled');
+    expect(plainMessage('push refused')).toBe('push refused');
   });
 });

@@ -4,6 +4,10 @@ import { isSet } from './types';
 
 const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
 
+/**
+ * Sizes in binary units everywhere, as the forms take them: "1 MiB" for
+ * 1048576, "1.50 KiB", "40.0 MiB". A whole number of units is shown whole.
+ */
 export function formatBytes(n: number): string {
   if (!Number.isFinite(n) || n < 0) return '—';
   let i = 0;
@@ -11,7 +15,8 @@ export function formatBytes(n: number): string {
     n /= 1024;
     i++;
   }
-  return i === 0 ? `${n} B` : `${n.toFixed(n < 10 ? 2 : n < 100 ? 1 : 0)} ${units[i]}`;
+  if (i === 0 || Number.isInteger(n)) return `${n} ${units[i]}`;
+  return `${n.toFixed(n < 10 ? 2 : n < 100 ? 1 : 0)} ${units[i]}`;
 }
 
 export function formatRate(perSecond: number, unit: 'bytes' | 'items'): string {
@@ -78,11 +83,14 @@ export function etaSeconds(done: number, total: number, perSecond: number): numb
   return (total - done) / perSecond;
 }
 
-/** "12.4 MB/s" in decimal megabytes, as tape drives are rated. */
-export function formatMBps(bytesPerSecond: number): string {
-  if (!(bytesPerSecond > 0)) return '—';
-  const mb = bytesPerSecond / 1e6;
-  return `${mb < 10 ? mb.toFixed(1) : Math.round(mb)} MB/s`;
+/**
+ * An error or log text in the operator's words: Go's "context canceled" is
+ * the operator's Cancel, and "cancelled: cancelled" says it once.
+ */
+export function plainMessage(text: string): string {
+  return text
+    .replace(/\bcontext canceled\b/g, 'cancelled')
+    .replace(/\b(cancelled)(?::\s*cancelled)+\b/g, '$1');
 }
 
 /** "1 destination", "3 destinations": a count with its noun, plural when it is not one. */

@@ -7,10 +7,11 @@ import { byLine } from './stores/config';
 describe('router', () => {
   it('parses hashes and falls back to the default page', () => {
     expect(parseHash('#/settings')).toEqual({ page: 'settings' });
-    expect(parseHash('#/jobs/run%2F7')).toEqual({ page: 'jobs', param: 'run/7' });
+    expect(parseHash('#/history/run%2F7')).toEqual({ page: 'history', param: 'run/7' });
+    expect(parseHash('#/jobs/run7')).toEqual({ page: 'history', param: 'run7' });
     expect(parseHash('')).toEqual({ page: 'transfer' });
     expect(parseHash('#/nowhere')).toEqual({ page: 'transfer' });
-    expect(parseHash(href('jobs', 'a b'))).toEqual({ page: 'jobs', param: 'a b' });
+    expect(parseHash(href('history', 'a b'))).toEqual({ page: 'history', param: 'a b' });
   });
 });
 

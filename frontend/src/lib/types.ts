@@ -1,126 +1,68 @@
-// Data shapes exchanged with the Go backend (app.go). Field names follow the
-// JSON tags of the Go types; keep the two in step.
+// The data shapes the UI exchanges with the Go backend. Every shape of a bound
+// method's arguments and results is the generated one (frontend/wailsjs/go/models.ts,
+// from `make bindings`), seen through Plain; nothing here copies a Go struct.
+// What remains is the UI's own: names for the string values the backend uses
+// (states, kinds) and the payloads of events, which the bindings do not carry.
 
+import type { jobs, main, mapping, mirror, progress, sources, store, tape } from '../../wailsjs/go/models';
+
+/**
+ * The data of a generated model class, as JSON brings it: the fields without
+ * the class's helper methods, nested classes likewise, and Go's time.Time
+ * (generated as `any`) as the RFC 3339 string it is encoded as.
+ */
+export type Plain<T> = 0 extends 1 & T
+  ? string
+  : T extends (infer U)[]
+    ? Plain<U>[]
+    : T extends object
+      ? { [K in keyof T as T[K] extends (...args: never[]) => unknown ? never : K]: Plain<T[K]> }
+      : T;
+
+/** Plain, for each argument of a bound method. */
+export type PlainArgs<P extends unknown[]> = { [I in keyof P]: Plain<P[I]> };
+
+// Settings (app_config.go)
+export type Capabilities = Plain<main.Capabilities>;
+export type ConfigFile = Plain<main.ConfigView>;
+/** One problem found in a configuration text; line and column count from 1. */
+export type Problem = Plain<main.ConfigProblem>;
+export type Preferences = Plain<main.Preferences>;
 export type Theme = 'system' | 'light' | 'dark';
 
-export interface Capabilities {
-  demoJobs: boolean;
-  os: string;
+/** The theme a saved preference names; anything else is the system's. */
+export function asTheme(t: string | undefined): Theme {
+  return t === 'light' || t === 'dark' ? t : 'system';
 }
 
-export interface ConfigFile {
-  path: string;
-  text: string;
-  exists: boolean;
-}
-
-/** One problem found in a configuration text; line and column count from 1. */
-export interface Problem {
-  line: number;
-  column: number;
-  message: string;
-}
-
-export interface Preferences {
-  theme: Theme;
-  blockSize: string;
-  bufferSize: string;
-  concurrency: number;
-  dataDir: string;
-  storeDir: string;
-}
-
+// Jobs and history (backend/jobs, backend/store)
+/** The states a job or run is in (store.Status*). */
 export type JobState = 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
-
 /** Cumulative counters: a later report never has smaller done values. */
-export interface Progress {
-  phase: string;
-  bytesDone: number;
-  bytesTotal: number;
-  itemsDone: number;
-  itemsTotal: number;
-  current?: string;
-  bufferFill?: number;
-  message?: string;
-}
-
-export interface JobSnapshot {
-  id: string;
-  kind: string;
-  state: JobState;
-  startedAt: string;
-  progress: Progress;
-}
-
-export interface Run {
-  id: string;
-  kind: string;
-  /** The equivalent CLI command line. */
-  args: string;
-  /** The options as JSON. */
-  options?: string;
-  status: JobState;
-  error: string;
-  startedAt: string;
-  /** Go's zero time ("0001-01-01T00:00:00Z") while the run has not finished: see isSet(). */
-  finishedAt: string;
-  bytesDone: number;
-  bytesTotal: number;
-  itemsDone: number;
-  itemsTotal: number;
-  failures: number;
-  resumedFrom?: string;
-}
-
-export interface RunItem {
-  source: string;
-  destination: string;
-  digest: string;
-  status: string;
-  error: string;
-  bytes: number;
-}
-
-export interface Medium {
-  label: string;
-  device: string;
-  syncId?: string;
-  volume: number;
-  last?: boolean;
-  bytes: number;
-  createdAt?: string;
-}
-
-export interface RunDetail extends Run {
-  items: RunItem[] | null;
-  media: Medium[] | null;
-  blobsConfirmed: number;
-  bytesConfirmed: number;
-  lastOffset: number;
-}
+export type Progress = Plain<progress.Event>;
+export type JobSnapshot = Plain<jobs.Snapshot>;
+export type Run = Plain<store.Run>;
+export type RunItem = Plain<store.Item>;
+export type Medium = Plain<store.Medium>;
+export type RunDetail = Plain<store.RunDetail>;
+export type RunFilter = Partial<Plain<store.RunFilter>>;
+export type LogLine = Plain<store.LogLine>;
+export type RunActions = Plain<main.RunActions>;
+export type RunAction = Plain<main.RunAction>;
+export type RunReport = Plain<main.RunReport>;
 
 /** False for a missing time and for Go's zero time. */
 export function isSet(iso?: string): iso is string {
   return !!iso && !iso.startsWith('0001-');
 }
 
-export interface RunFilter {
-  kind?: string;
-  status?: string;
-  text?: string;
-  /** RFC 3339; left out for no bound. */
-  since?: string;
-  until?: string;
-  limit?: number;
+export const finishedStates: ReadonlySet<string> = new Set(['succeeded', 'failed', 'cancelled', 'interrupted']);
+
+export function isFinished(state: string): boolean {
+  return finishedStates.has(state);
 }
 
-export interface LogLine {
-  time: string;
-  level: string;
-  message: string;
-}
-
-// Events emitted by the backend.
+// Events emitted by the backend (backend/jobs, app.go).
 export interface JobProgressEvent {
   id: string;
   kind: string;
@@ -134,231 +76,47 @@ export interface JobLogEvent extends LogLine {
 export interface JobStateEvent {
   id: string;
   kind: string;
-  state: JobState;
+  /** A JobState. */
+  state: string;
   error?: string;
 }
 
-export const finishedStates: ReadonlySet<JobState> = new Set([
-  'succeeded',
-  'failed',
-  'cancelled',
-  'interrupted',
-]);
-
-export function isFinished(state: JobState): boolean {
-  return finishedStates.has(state);
-}
-
+/** A tape volume is full (or the wrong one is loaded): the operator loads the next one and confirms. */
+export type MediumPrompt = Plain<main.MediumPrompt>;
 
 // Sources lists (app_sources.go)
-
-export interface SourceEntry {
-  line: number;
-  ref: string;
-  labels?: Record<string, string> | null;
-}
+export type SourceEntry = Plain<sources.Source>;
+export type SourcesCheck = Plain<main.SourcesCheck>;
+/** One reference resolved against its registry without copying anything. */
+export type Inspection = Plain<mirror.Inspection>;
+/** A saved version of a sources list or mapping rules. */
+export type SavedDocument = Plain<store.Document>;
 
 /** A problem of one line of a sources list or rule text; line counts from 1, column 0 or missing when unknown. */
 export interface LineProblem {
   line: number;
   column?: number;
-  severity?: 'error' | 'warning';
+  severity?: string;
   message: string;
-}
-
-export interface SourcesCheck {
-  sources: SourceEntry[] | null;
-  problems: LineProblem[] | null;
-}
-
-/** One reference resolved against its registry without copying anything. */
-export interface Inspection {
-  ref: string;
-  ok: boolean;
-  digest?: string;
-  mediaType?: string;
-  platforms?: string[] | null;
-  size: number;
-  error?: string;
-}
-
-/** A saved version of a sources list or mapping rules. */
-export interface SavedDocument {
-  kind: string;
-  name: string;
-  version: number;
-  content: string;
-  meta: string;
-  createdAt: string;
 }
 
 // Mapping (app_mapping.go)
-
 export type MapperKind = 'nest' | 'first-prefix' | 'all-prefix' | 'longest-prefix' | 'digests' | 'go-template';
-
-export interface PreviewRequest {
-  kind: MapperKind;
-  rules: string;
-  sourcesText: string;
-  indexRef: string;
-}
-
-export interface MappingProblem {
-  severity: 'error' | 'warning';
-  kind: string;
-  destination?: string;
-  message: string;
-}
-
-export interface MappingRow {
-  source: string;
-  digest?: string;
-  destinations: string[] | null;
-  problems?: MappingProblem[] | null;
-}
-
-export interface MappingCounts {
-  sources: number;
-  destinations: number;
-  problems: number;
-  errors: number;
-  warnings: number;
-  unmatched: number;
-}
-
-export interface PreviewResponse {
-  result: { rows: MappingRow[] | null; counts: MappingCounts };
-  ruleProblems: LineProblem[] | null;
-  inputProblem: string;
-  millis: number;
-}
+export type PreviewRequest = Plain<main.PreviewRequest>;
+export type PreviewResponse = Plain<main.PreviewResponse>;
+export type MappingProblem = Plain<mapping.Problem>;
+export type MappingRow = Plain<mapping.Row>;
+export type MappingCounts = Plain<mapping.Counts>;
 
 // Transfer (app_transfer.go)
-
-export type TransferKind =
-  | 'gather'
-  | 'serialize'
-  | 'deserialize'
-  | 'scatter'
-  | 'clone'
-  | 'archive'
-  | 'unarchive'
-  | 'verify';
-
-export interface TransferRequest {
-  kind: TransferKind;
-  sourcesText: string;
-  selectors: string[];
-  image: string;
-  path: string;
-  existing: string[];
-  mapper: string;
-  mapperKind: string;
-  mapperRules: string;
-  annotations: Record<string, string>;
-  platforms: string[];
-  indexFallback: boolean;
-  referrers: boolean;
-  check: boolean;
-  continue: boolean;
-  strict: boolean;
-  dryRun: boolean;
-  force: boolean;
-  compression: string;
-  blockSize: string;
-  bufferSize: string;
-  hwm: number;
-  checkpoint: string;
-  volumeSize: string;
-  /** The equivalent command line, recorded in history (set when starting). */
-  commandLine?: string;
-}
-
+export type TransferKind = 'gather' | 'serialize' | 'deserialize' | 'scatter' | 'clone' | 'archive' | 'unarchive' | 'verify';
+/** A request as the Transfer page builds it: the generated shape, its kind one the page knows. */
+export type TransferRequest = Omit<Plain<main.TransferRequest>, 'kind'> & { kind: TransferKind };
 /** What a transfer will do, asked of the backend before Start. */
-export interface TransferPlan {
-  images: number;
-  bytesTotal: number;
-  bytesDedup: number;
-  destination: string;
-  /** Free space at the destination; negative when unknown. */
-  freeBytes: number;
-  warnings: string[] | null;
-  /** Scatter: the destinations the rules give the gather index's entries; null when the rules do not compile. */
-  mapping?: MappingCounts | null;
-}
-
-/** A tape volume is full: the operator loads the next one and confirms. */
-export interface MediumPrompt {
-  id: string;
-  volume: number;
-  message: string;
-}
-
-export interface RunReport {
-  format: 'json' | 'csv';
-  name: string;
-  content: string;
-}
+export type TransferPlan = Plain<main.TransferPlan>;
 
 // Drives (app_drives.go)
-
-export interface TapeDrive {
-  name: string;
-  path: string;
-  number: number;
-  mode: string;
-  rewinding: boolean;
-  scsiAddress: string;
-  vendor: string;
-  model: string;
-  revision: string;
-  serial: string;
-  defaultBlockSize: number;
-}
-
-export interface TapeStatus {
-  online: boolean;
-  loaded: boolean;
-  writeProtected: boolean;
-  atBOT: boolean;
-  atEOD: boolean;
-  atFilemark: boolean;
-  pastEarlyWarning: boolean;
-  cleaningRequested: boolean;
-  blockSize: number;
-  density: number;
-  fileNumber: number;
-  blockNumber: number;
-  partition: number;
-  softErrors: number;
-}
-
-export interface DriveInfo {
-  drive: TapeDrive;
-  /** ready, empty, loading, busy or error */
-  state: string;
-  summary: string;
-  status?: TapeStatus | null;
-  error: string;
-}
-
-export interface DriveRate {
-  interval: number;
-  readMBps: number;
-  writeMBps: number;
-  busy: number;
-}
-
-/** Whether a follow-up applies to a run, and why not. */
-export interface RunAction {
-  available: boolean;
-  reason: string;
-}
-
-/** The follow-ups History offers for one run (decided by the backend, which refuses by the same rules). */
-export interface RunActions {
-  resume: RunAction;
-  rerun: RunAction;
-  /** The newest run that resumed or re-ran this one. */
-  continuedBy: string;
-}
+export type TapeDrive = Plain<tape.Drive>;
+export type TapeStatus = Plain<tape.Status>;
+export type DriveInfo = Plain<tape.DriveInfo>;
+export type DriveRate = Plain<tape.Rate>;

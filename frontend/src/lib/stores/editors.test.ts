@@ -1,7 +1,7 @@
 import { get } from 'svelte/store';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { checkDelay, editSources, inspectionTotals, inspectSources, resetSources, saveVersion, sourcesDoc } from './sources';
-import { editRules, mapping, previewDelay, previewRequest, requestPreview, resetMapping, setMapperKind, setMapping } from './mapping';
+import { editRules, mapping, previewDelay, previewRequest, requestPreview, resetMapping, setMapperKind, setMapping, shownPreview } from './mapping';
 import { createMediumStore } from './medium';
 import { optionPairs, toRunFilter } from './history';
 import { applyDefaults, editForm, resetTransfer, transfer } from './transfer';
@@ -127,15 +127,35 @@ describe('mapping store', () => {
     requestPreview('');
     expect(get(mapping).preview).toBeNull();
   });
+
+  it('keeps the last good preview while a template is half typed', async () => {
+    const good = { result: { rows: [{ source: 'a.io/x:1', destinations: ['high.io/x:1'] }], counts: {} }, ruleProblems: [], inputProblem: '', millis: 1 };
+    const broken = { result: { rows: [], counts: {} }, ruleProblems: [{ line: 1, column: 4, message: 'unexpected "." in operand' }], inputProblem: '', millis: 1 };
+    bind({ PreviewMapping: async (r: any) => (r.rules.includes('{{ .') && !r.rules.includes('}}') ? broken : good) });
+    setMapperKind('go-template');
+    editRules('high.io/{{ Tag (index .Annotations "s") }}');
+    requestPreview('a.io/x:1\n', true);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(shownPreview(get(mapping))).toMatchObject({ stale: false, preview: good });
+    editRules('high.io/{{ .');
+    requestPreview('a.io/x:1\n', true);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(get(mapping).preview).toEqual(broken);
+    expect(shownPreview(get(mapping))).toEqual({ stale: true, preview: good });
+    // Another type has no good preview of its own yet.
+    setMapperKind('nest');
+    expect(shownPreview(get(mapping)).stale).toBe(false);
+  });
 });
 
 describe('medium prompt store', () => {
+  const prompt = (id: string, volume: number, message: string) => ({ id, volume, message, device: '/dev/nst0', syncId: '', write: true });
   it('queues one prompt per job and clears it once answered', async () => {
     const answers: [string, boolean][] = [];
     const m = createMediumStore(async (id, ok) => void answers.push([id, ok]));
-    m.prompt({ id: 'j1', volume: 2, message: 'load volume 2' });
-    m.prompt({ id: 'j1', volume: 3, message: 'load volume 3' });
-    m.prompt({ id: 'j2', volume: 2, message: '' });
+    m.prompt(prompt('j1', 2, 'load volume 2'));
+    m.prompt(prompt('j1', 3, 'load volume 3'));
+    m.prompt(prompt('j2', 2, ''));
     expect(get(m).pending.map((p) => `${p.id}:${p.volume}`)).toEqual(['j1:3', 'j2:2']);
     expect(await m.answer('j1', true)).toBe(true);
     expect(answers).toEqual([['j1', true]]);
@@ -148,7 +168,7 @@ describe('medium prompt store', () => {
     const m = createMediumStore(async () => {
       throw new Error('job j1 is not waiting for a medium');
     });
-    m.prompt({ id: 'j1', volume: 2, message: '' });
+    m.prompt(prompt('j1', 2, ''));
     expect(await m.answer('j1', true)).toBe(false);
     expect(get(m)).toMatchObject({ answering: false, error: 'job j1 is not waiting for a medium' });
     expect(get(m).pending).toHaveLength(1);
@@ -173,6 +193,11 @@ describe('history filter', () => {
       ['Annotations', 'k=v'],
     ]);
     expect(optionPairs('not json')).toEqual([['options', 'not json']]);
+    expect(optionPairs('{"BlockSize":1048576,"BufferSize":268435456,"Concurrency":4}')).toEqual([
+      ['BlockSize', '1 MiB'],
+      ['BufferSize', '256 MiB'],
+      ['Concurrency', '4'],
+    ]);
   });
 });
 

@@ -1,9 +1,11 @@
-// The History page's filters and runs, kept while the operator visits other pages.
+// The History page's filters and runs (running ones included), kept while the
+// operator visits other pages.
 
 import { get, writable } from 'svelte/store';
 import { api, errorMessage } from '../api';
 import { debounce, latestOnly } from '../latest';
 import type { Run, RunFilter } from '../types';
+import { formatBytes } from '../format';
 
 export interface HistoryFilter {
   kind: string;
@@ -57,11 +59,12 @@ export function refreshHistory(): void {
   fetchRuns(toRunFilter(get(history)));
 }
 
-const refreshSoon = debounce(refreshHistory, 200);
+// Job state changes come in bursts when several jobs end together.
+export const refreshHistorySoon = debounce(refreshHistory, 200);
 
 export function setHistoryFilter(f: Partial<HistoryFilter>): void {
   patch(f);
-  refreshSoon();
+  refreshHistorySoon();
 }
 
 export function clearHistoryFilter(): void {
@@ -90,6 +93,8 @@ export function optionPairs(options?: string): [string, string][] {
     let text: string;
     if (Array.isArray(v)) text = v.map((x) => (typeof x === 'object' ? (x?.Ref ?? x?.ref ?? JSON.stringify(x)) : String(x))).join(', ');
     else if (typeof v === 'object') text = Object.entries(v as Record<string, unknown>).map(([a, b]) => `${a}=${typeof b === 'object' ? JSON.stringify(b) : b}`).join(', ');
+    // Sizes read as the forms take them (1 MiB), not as 1048576.
+    else if (typeof v === 'number' && /size|bytes/i.test(k)) text = formatBytes(v);
     else text = String(v);
     out.push([k, text]);
   }

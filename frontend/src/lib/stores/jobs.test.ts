@@ -98,9 +98,9 @@ describe('jobs store', () => {
     jobs.applyProgress({ id: 'a', kind: 'gather', progress: p(7) });
     jobs.applyState({ id: 'b', kind: 'demo', state: 'cancelled' });
     const snaps: JobSnapshot[] = [
-      { id: 'a', kind: 'gather', state: 'running', startedAt: '2025-01-01T00:00:00Z', progress: p(5) },
-      { id: 'b', kind: 'demo', state: 'running', startedAt: '2025-01-01T00:00:00Z', progress: p(1) },
-      { id: 'c', kind: 'serialize', state: 'running', startedAt: '2025-01-01T00:00:00Z', progress: p(2) },
+      { id: 'a', kind: 'gather', args: '', error: '', state: 'running', startedAt: '2025-01-01T00:00:00Z', progress: p(5) },
+      { id: 'b', kind: 'demo', args: '', error: '', state: 'running', startedAt: '2025-01-01T00:00:00Z', progress: p(1) },
+      { id: 'c', kind: 'serialize', args: '', error: '', state: 'running', startedAt: '2025-01-01T00:00:00Z', progress: p(2) },
     ];
     jobs.seed(snaps);
     expect(jobs.get('a')).toMatchObject({ state: 'running', startedAt: '2025-01-01T00:00:00Z' });
@@ -160,8 +160,8 @@ describe('connectJobs', () => {
     const jobs = createJobsStore();
     const bus = fakeBus();
     let active: JobSnapshot[] = [
-      { id: 'a', kind: 'demo', state: 'running', startedAt: '', progress: p(1) },
-      { id: 'b', kind: 'demo', state: 'running', startedAt: '', progress: p(1) },
+      { id: 'a', kind: 'demo', args: '', error: '', state: 'running', startedAt: '', progress: p(1) },
+      { id: 'b', kind: 'demo', args: '', error: '', state: 'running', startedAt: '', progress: p(1) },
     ];
     connectJobs(
       jobs,
@@ -174,7 +174,7 @@ describe('connectJobs', () => {
     await tick();
     expect(jobs.get('a')!.state).toBe('running');
 
-    active = [{ id: 'b', kind: 'demo', state: 'running', startedAt: '', progress: p(4) }];
+    active = [{ id: 'b', kind: 'demo', args: '', error: '', state: 'running', startedAt: '', progress: p(4) }];
     bus.emit('bridge:reconnect', null);
     await tick();
     await tick();

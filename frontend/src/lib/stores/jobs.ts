@@ -4,13 +4,14 @@
 // progress never moves backwards, and a finished job stays finished.
 
 import { derived, get, writable, type Readable } from 'svelte/store';
-import type { JobProgressEvent, JobSnapshot, JobState, JobStateEvent, Progress } from '../types';
+import type { JobProgressEvent, JobSnapshot, JobStateEvent, Progress } from '../types';
 import { isFinished } from '../types';
 
 export interface JobView {
   id: string;
   kind: string;
-  state: JobState;
+  /** One of the JobState values, as the backend reports it. */
+  state: string;
   startedAt?: string;
   error?: string;
   progress: Progress;
@@ -87,7 +88,7 @@ export function createJobsStore(now: () => number = () => Date.now()): JobsStore
     return { ...job, progress: { ...p }, percent, rate, rateUnit: unit, updatedAt: t };
   }
 
-  function mergeState(job: JobView, state: JobState, error?: string): JobView {
+  function mergeState(job: JobView, state: string, error?: string): JobView {
     if (isFinished(job.state)) return job;
     if (state === 'running') return job;
     return {
@@ -154,7 +155,7 @@ export const runningJobs: Readable<JobView[]> = derived(jobs, (map) =>
 
 interface JobsSource {
   activeJobs(): Promise<JobSnapshot[]>;
-  getRun(id: string): Promise<{ status: JobState; error?: string }>;
+  getRun(id: string): Promise<{ status: string; error?: string }>;
 }
 type Subscribe = (name: any, cb: (data: any) => void) => () => void;
 

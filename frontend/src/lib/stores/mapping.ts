@@ -16,6 +16,11 @@ export interface MappingState {
   input: 'sources' | 'index';
   indexRef: string;
   preview: PreviewResponse | null;
+  /**
+   * The last preview whose rules compiled, per type: while a template is
+   * half typed ("{{ .") the page keeps showing it, marked as stale.
+   */
+  lastGood: Partial<Record<MapperKind, PreviewResponse>>;
   /** The request the preview answers, to tell a stale one. */
   previewOf: string;
   previewing: boolean;
@@ -44,6 +49,7 @@ function initial(): MappingState {
     input: 'sources',
     indexRef: '',
     preview: null,
+    lastGood: {},
     previewOf: '',
     previewing: false,
     error: '',
@@ -71,8 +77,16 @@ export function previewRequest(s: Pick<MappingState, 'kind' | 'rules' | 'input' 
 }
 
 const fetchPreview = latestOnly(
-  (req: PreviewRequest) => api.previewMapping(req).then((r) => ({ r, key: JSON.stringify(req) })),
-  ({ r, key }) => patch({ preview: r, previewOf: key, previewing: false, error: '' }),
+  (req: PreviewRequest) => api.previewMapping(req).then((r) => ({ r, req, key: JSON.stringify(req) })),
+  ({ r, req, key }) =>
+    mapping.update((s) => ({
+      ...s,
+      preview: r,
+      previewOf: key,
+      previewing: false,
+      error: '',
+      lastGood: r.ruleProblems?.length ? s.lastGood : { ...s.lastGood, [req.kind]: r },
+    })),
   (e) => patch({ previewing: false, error: errorMessage(e) }),
 );
 
@@ -88,7 +102,7 @@ export function requestPreview(sourcesText: string, now = false): void {
   const req = previewRequest(s, sourcesText);
   if (s.input === 'index' && !req.indexRef) {
     requested = '';
-    if (s.preview || s.previewing) patch({ preview: null, previewOf: '', previewing: false });
+    if (s.preview || s.previewing) patch({ preview: null, previewOf: '', previewing: false, lastGood: {} });
     return;
   }
   const key = JSON.stringify(req);
@@ -108,7 +122,14 @@ export function editRules(text: string): void {
 }
 
 export function setMapping(p: Partial<Pick<MappingState, 'input' | 'indexRef' | 'filter' | 'search' | 'csvView'>>): void {
-  patch(p);
+  // Another input is another preview: the last good one no longer applies.
+  patch('input' in p || 'indexRef' in p ? { ...p, lastGood: {} } : p);
+}
+
+/** The rows to show: the preview's, or the last good ones while the rules do not compile. */
+export function shownPreview(s: Pick<MappingState, 'kind' | 'preview' | 'lastGood'>): { preview: PreviewResponse | null; stale: boolean } {
+  if (s.preview?.ruleProblems?.length && s.lastGood[s.kind]) return { preview: s.lastGood[s.kind]!, stale: true };
+  return { preview: s.preview, stale: false };
 }
 
 /** Records that the current type's rules are (or came from) a saved version. */

@@ -3,7 +3,7 @@
 
 import { derived, get, writable } from 'svelte/store';
 import { api, errorMessage } from '../api';
-import type { Preferences, Theme } from '../types';
+import { asTheme, type Preferences, type Theme } from '../types';
 
 export interface PreferencesState {
   saved: Preferences | null;
@@ -29,7 +29,7 @@ function cachedTheme(): Theme {
 }
 
 /** The theme in force: the draft's, else the saved one, else the one cached for first paint. */
-export const theme = derived(preferences, (s): Theme => s.draft?.theme ?? s.saved?.theme ?? cachedTheme());
+export const theme = derived(preferences, (s): Theme => asTheme(s.draft?.theme ?? s.saved?.theme ?? cachedTheme()));
 
 /** Sets the theme on the document root; "system" leaves it to prefers-color-scheme. */
 export function applyTheme(t: Theme, root: HTMLElement = document.documentElement): void {

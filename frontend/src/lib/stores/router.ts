@@ -1,9 +1,9 @@
-// Hash routing: "#/jobs/ID" -> { page: 'jobs', param: 'ID' }. Hash routes work
-// the same under Wails, the bridge and file://, with no server fallback.
+// Hash routing: "#/history/ID" -> { page: 'history', param: 'ID' }. Hash routes
+// work the same under Wails, the bridge and file://, with no server fallback.
 
 import { readable } from 'svelte/store';
 
-export type PageId = 'sources' | 'mapping' | 'transfer' | 'jobs' | 'history' | 'drives' | 'settings';
+export type PageId = 'sources' | 'mapping' | 'transfer' | 'history' | 'drives' | 'settings';
 
 export interface PageInfo {
   id: PageId;
@@ -15,7 +15,6 @@ export const pages: readonly PageInfo[] = [
   { id: 'sources', label: 'Sources', group: 'Workflow' },
   { id: 'mapping', label: 'Mapping', group: 'Workflow' },
   { id: 'transfer', label: 'Transfer', group: 'Workflow' },
-  { id: 'jobs', label: 'Jobs', group: 'Records' },
   { id: 'history', label: 'History', group: 'Records' },
   { id: 'drives', label: 'Drives', group: 'System' },
   { id: 'settings', label: 'Settings', group: 'System' },
@@ -30,7 +29,9 @@ export interface Route {
 
 export function parseHash(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean);
-  const page = pages.find((p) => p.id === parts[0])?.id ?? defaultPage;
+  // Jobs was a page of its own before History showed running jobs too: old links still land.
+  const name = parts[0] === 'jobs' ? 'history' : parts[0];
+  const page = pages.find((p) => p.id === name)?.id ?? defaultPage;
   const param = parts.length > 1 ? decodeURIComponent(parts.slice(1).join('/')) : undefined;
   return param ? { page, param } : { page };
 }
