@@ -5,7 +5,7 @@ SHELL := /bin/bash
 GO ?= go
 BIN := build/bin
 TAGS_DESKTOP := desktop,production,webkit2_41
-APT_PACKAGES := pkg-config gcc libgtk-3-dev libwebkit2gtk-4.1-dev xvfb xauth imagemagick chromium docker-registry mt-st time bc curl skopeo \
+APT_PACKAGES := minisign pkg-config gcc libgtk-3-dev libwebkit2gtk-4.1-dev xvfb xauth imagemagick chromium docker-registry mt-st time bc curl skopeo \
 	dpkg-dev lintian man-db bash-completion
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X ferry/backend/version.Version=$(VERSION)
