@@ -156,6 +156,7 @@ describe('Ferry UI in a browser', () => {
     const detail = page.locator(`[data-run-detail="${id}"]`);
     await detail.locator('[data-state="cancelled"]').waitFor();
     await page.locator(`tr[data-run="${id}"] [data-state="cancelled"]`).waitFor();
+    await detail.locator('[role="tab"]', { hasText: 'Log' }).click();
     await detail.locator('[role="log"] .line').first().waitFor();
     assert.ok((await detail.locator('[role="log"] .line').count()) > 0, 'the run has log lines');
     await shot(page, 'jobs-demo-cancelled');
