@@ -141,6 +141,17 @@ copy_each() { # tool list
 	esac
 	echo "while read -r src dst; do $cmd >/dev/null || exit 1; done < '$2'"
 }
+# links REGISTRY NAMESPACE: the layers and configs linked in the registry's
+# repositories under NAMESPACE, each (repository, digest) once; manifests
+# that a tool also uploaded as blobs (deserialize does, as the reference
+# does) are not counted.
+links() {
+	local d=$WORK/$1/docker/registry/v2/repositories/$2
+	[ -d "$d" ] || { echo 0; return; }
+	find "$d" \( -path '*/_layers/sha256/*' -o -path '*/_manifests/revisions/sha256/*' \) -name link |
+		awk -F/ '{k = $0 ~ /\/_layers\// ? "L" : "M"; r=$0; sub("/_(layers|manifests).*", "", r); s[r " " $(NF-1)] = s[r " " $(NF-1)] k}
+			END {for (x in s) if (s[x] == "L") n++; print n+0}'
+}
 # rotate ROUND: the tools in this round's order.
 rotate() {
 	local n=${#TOOLS[@]} i
@@ -209,6 +220,17 @@ for round in $(seq "$RUNS"); do
 		esac
 	done
 	[ "$round" = "$RUNS" ] || rm -f "$TAR"
+
+	# The same bytes for every tool: each must have landed as many blobs
+	# (layers and configs, linked in its repositories) as Ferry.
+	for t in "${TOOLS[@]}"; do
+		for s in "b gather" "c deserialize" "d scatter"; do
+			set -- $s
+			n=$(links "$1" "$t-$R")
+			want=$(links "$1" "ferry-$R")
+			[ "$n" = "$want" ] || echo "$2 $t round $round: $n blobs landed, Ferry's $want" | tee -a "$WORK/mismatch"
+		done
+	done
 done
 
 # One profiled run of each Ferry step, on fresh repositories (not timed).
@@ -235,6 +257,12 @@ fi
 	echo "crane and regctl copy one image per call, one after another (gather: into one repository, a tag per image; scatter: by digest from the staging repository); deserialize for crane is \`crane push --index\` of the extracted tar (its extraction is the tar-x limit, not counted), for regctl \`regctl image import\` of the tar. Serialize's limit is one sequential download of every blob with curl."
 	echo
 	echo "Repeat a profile: \`go tool pprof -top build/bench/bin/ferry build/bench/pprof/STEP.pprof\`; make one: \`FERRY_CPUPROFILE=FILE ferry mirror ...\`."
+	if [ -s "$WORK/mismatch" ]; then
+		echo
+		echo "**The tools did not all land the same blobs** (counted in the registries' storage):"
+		echo
+		sed 's/^/- /' "$WORK/mismatch"
+	fi
 } > "$WORK/notes"
 "$BIN/benchrun" report -record "$OUT/record.tsv" -bytes "$BYTES" -notes "$WORK/notes" \
 	$([ "${BENCH_PROFILE:-1}" = 1 ] && echo "-pprof $OUT/pprof") > "$OUT/report.md"

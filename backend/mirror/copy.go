@@ -83,6 +83,14 @@ func (c *Copier) report(msg string) {
 // Several Copy calls may run at once; Concurrency bounds the blobs moved at
 // once per destination registry across all of them.
 func (c *Copier) Copy(ctx context.Context, g *Graph, src, dst Repo) (CopyStats, error) {
+	return c.CopyTagged(ctx, g, src, dst, v1.Hash{}, "")
+}
+
+// CopyTagged is Copy that also tags the manifest root (a root of g) as tag.
+// The root is put under its tag alone, which stores it by digest as well:
+// the registry checks its children once, not for a put by digest and again
+// for the tag.
+func (c *Copier) CopyTagged(ctx context.Context, g *Graph, src, dst Repo, root v1.Hash, tag string) (CopyStats, error) {
 	var st CopyStats
 	var mu sync.Mutex
 	confirmed := newConfirmedSet()
@@ -108,6 +116,14 @@ func (c *Copier) Copy(ctx context.Context, g *Graph, src, dst Repo) (CopyStats, 
 		return st, err
 	}
 	for _, n := range g.PushOrder() {
+		if tag != "" && n.Desc.Digest == root {
+			if err := dst.PushManifest(ctx, n.Desc, n.Raw, tag); err != nil {
+				return st, fmt.Errorf("tag %s: %w", tag, err)
+			}
+			confirmed.add(n.Desc)
+			st.Manifests++
+			continue
+		}
 		// A manifest that is also a blob of this graph is put without
 		// asking: having its bytes as a blob, a registry answers that it has
 		// the manifest, which only a put makes true everywhere.

@@ -87,10 +87,30 @@ func Gather(ctx context.Context, env Env, o GatherOptions) (GatherResult, error)
 	copier := &Copier{Concurrency: env.concurrency(), Progress: env.Progress, Phase: "resolve"}
 	copier.Expect(0, len(srcs))
 
+	// Sources are resolved and walked at once (each is a few small requests
+	// that wait on the registry), then taken in order.
+	type resolved struct {
+		es  []*resolvedSource
+		why string
+		err error
+	}
+	outcomes := make([]resolved, len(srcs))
+	var rg errgroup.Group
+	rg.SetLimit(env.concurrency())
+	for i, s := range srcs {
+		rg.Go(func() error {
+			r := &outcomes[i]
+			if r.es, r.why, r.err = resolveEntries(ctx, env, s, platforms, o.Referrers); r.err == nil {
+				copier.ItemDone(s.Ref)
+			}
+			return nil
+		})
+	}
+	_ = rg.Wait() // each source's outcome is in outcomes
 	var entries []*resolvedSource
 	var failures []string
-	for _, s := range srcs {
-		es, why, err := resolveEntries(ctx, env, s, platforms, o.Referrers)
+	for i, s := range srcs {
+		es, why, err := outcomes[i].es, outcomes[i].why, outcomes[i].err
 		if err != nil {
 			if ctx.Err() != nil {
 				return res, ctx.Err()
@@ -106,7 +126,6 @@ func Gather(ctx context.Context, env Env, o GatherOptions) (GatherResult, error)
 			env.logf("warning: %s", w)
 		}
 		entries = append(entries, es...)
-		copier.ItemDone(s.Ref)
 	}
 	if len(failures) > 0 {
 		return res, fmt.Errorf("%d of %d sources could not be resolved; nothing was gathered:\n  %s",

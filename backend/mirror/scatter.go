@@ -328,26 +328,38 @@ func deliver(ctx context.Context, env Env, entries []*deliveryEntry, o deliveryO
 		return nil
 	}
 
-	// Walk every graph first so progress has its totals before bytes move.
+	// Walk every graph first (all at once: a few small requests each) so
+	// progress has its totals before bytes move.
+	walkErrs := make([]error, len(targets))
+	var walks errgroup.Group
+	walks.SetLimit(env.concurrency())
 	for i, ts := range targets {
 		e := entries[i]
 		if len(ts) == 0 || e.graph != nil {
 			continue
 		}
-		g := NewGraph()
-		if err := g.Add(ctx, e.repo, e.desc, e.raw, WalkOptions{Referrers: o.referrers}); err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
+		walks.Go(func() error {
+			g := NewGraph()
+			if walkErrs[i] = g.Add(ctx, e.repo, e.desc, e.raw, WalkOptions{Referrers: o.referrers}); walkErrs[i] == nil {
+				e.graph = g
 			}
-			for _, t := range ts {
-				if err := fail(Failure{Source: res.Plan.Rows[i].Source, Destination: t.dest.String(), Error: "reading the image: " + err.Error()}); err != nil {
-					return err
-				}
-			}
-			targets[i] = nil
+			return nil
+		})
+	}
+	_ = walks.Wait() // each walk's outcome is in walkErrs
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	for i, err := range walkErrs {
+		if err == nil {
 			continue
 		}
-		e.graph = g
+		for _, t := range targets[i] {
+			if err := fail(Failure{Source: res.Plan.Rows[i].Source, Destination: t.dest.String(), Error: "reading the image: " + err.Error()}); err != nil {
+				return err
+			}
+		}
+		targets[i] = nil
 	}
 	for _, ts := range targets {
 		for _, t := range ts {
@@ -422,19 +434,8 @@ func deliverOne(ctx context.Context, env Env, copier *Copier, t deliveryTarget) 
 		return CopyStats{}, fmt.Errorf("destination pins %s but the image is %s", pin, e.desc.Digest)
 	}
 	dst := env.Open(t.dest.Name().Context())
-	st, err := copier.Copy(ctx, e.graph, e.repo, dst)
-	if err != nil {
-		return st, err
+	if t.dest.Tag() != "" && e.graph.Manifest(e.desc.Digest) == nil {
+		return CopyStats{}, fmt.Errorf("%s: manifest missing from the walked graph", e.desc.Digest)
 	}
-	if tag := t.dest.Tag(); tag != "" {
-		root := e.graph.Get(e.desc.Digest)
-		if root == nil || root.Raw == nil {
-			return st, fmt.Errorf("%s: manifest missing from the walked graph", e.desc.Digest)
-		}
-		d := v1.Descriptor{MediaType: e.desc.MediaType, Digest: e.desc.Digest, Size: e.desc.Size}
-		if err := dst.PushManifest(ctx, d, root.Raw, tag); err != nil {
-			return st, fmt.Errorf("tag %s: %w", tag, err)
-		}
-	}
-	return st, nil
+	return copier.CopyTagged(ctx, e.graph, e.repo, dst, e.desc.Digest, t.dest.Tag())
 }

@@ -325,7 +325,10 @@ func (c *Client) transport(endpoint, host string, skipVerify, plainHTTP bool) ht
 		base.TLSClientConfig.InsecureSkipVerify = true
 	}
 	var t http.RoundTripper = base
-	if !plainHTTP && !isLoopback(host) {
+	switch {
+	case plainHTTP:
+		t = &httpOnly{host: host, next: base}
+	case !isLoopback(host):
 		t = &httpsOnly{host: host, next: base}
 	}
 	if c.log != nil {
@@ -349,6 +352,22 @@ var errPlainHTTP = errors.New("plain HTTP refused")
 func (h *httpsOnly) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.URL.Scheme == "http" && req.URL.Host == h.host {
 		return nil, fmt.Errorf("%w to %s: configure an http:// endpoint for it to allow it", errPlainHTTP, h.host)
+	}
+	return h.next.RoundTrip(req)
+}
+
+// httpOnly keeps an endpoint configured as http:// on plain HTTP.
+// go-containerregistry tries HTTPS first at every new session with such a
+// registry, a TLS handshake with a plain HTTP server that can only fail;
+// here that attempt fails before it dials, and the ping goes on over HTTP.
+type httpOnly struct {
+	host string
+	next http.RoundTripper
+}
+
+func (h *httpOnly) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Scheme == "https" && req.URL.Host == h.host {
+		return nil, fmt.Errorf("%s is configured as an http:// endpoint: HTTPS is not tried", h.host)
 	}
 	return h.next.RoundTrip(req)
 }

@@ -382,6 +382,19 @@ func TestPlainHTTPOnlyWhereAllowed(t *testing.T) {
 	if _, guarded := c.transport(targets[0].Endpoint, "10.1.2.3:5000", false, true).(*httpsOnly); guarded {
 		t.Error("an http:// endpoint must allow plain HTTP")
 	}
+	plain, ok := c.transport(targets[0].Endpoint, "10.1.2.3:5000", false, true).(*httpOnly)
+	if !ok {
+		t.Fatal("an http:// endpoint is not kept on plain HTTP")
+	}
+	plain.next = guard.next
+	req, _ = http.NewRequest(http.MethodGet, "https://10.1.2.3:5000/v2/", nil)
+	if _, err := plain.RoundTrip(req); err == nil {
+		t.Error("HTTPS to an http:// endpoint must end before it dials")
+	}
+	req, _ = http.NewRequest(http.MethodGet, "https://auth.example/token", nil)
+	if _, err := plain.RoundTrip(req); err != nil {
+		t.Errorf("other hosts (a token server) must pass: %v", err)
+	}
 	if _, guarded := c.transport("https://10.1.2.3:5000", "10.1.2.3:5000", false, false).(*httpsOnly); !guarded {
 		t.Error("an https endpoint on a private address must refuse plain HTTP")
 	}

@@ -270,13 +270,15 @@ func writeReport(w io.Writer, ms []Measurement, bytes int64, title, note, pprofD
 	}
 
 	if pprofDir != "" {
-		p("\n## Where Ferry's time went (pprof CPU profile of one run of each step, flat top)\n\n")
+		p("\n## Where Ferry's time went (pprof CPU profile of one run of each step: flat, then cumulative)\n\n")
 		for _, st := range steps {
-			b, err := os.ReadFile(filepath.Join(pprofDir, st.name+".top"))
-			if err != nil {
-				continue
+			for _, v := range []struct{ file, what string }{{".top", "flat"}, {".cum.top", "cumulative"}} {
+				b, err := os.ReadFile(filepath.Join(pprofDir, st.name+v.file))
+				if err != nil {
+					continue
+				}
+				p("### %s, %s\n\n```\n%s\n```\n\n", st.name, v.what, strings.TrimRight(headLines(string(b), 30), "\n"))
 			}
-			p("### %s\n\n```\n%s\n```\n\n", st.name, strings.TrimRight(headLines(string(b), 22), "\n"))
 		}
 	}
 	return nil
