@@ -8,18 +8,12 @@ import (
 	"os"
 
 	"ferry/backend/cli"
-	"ferry/backend/session"
 )
 
 func main() {
 	if len(os.Args) > 1 {
-		os.Exit(cli.Execute(cli.Options{
-			Assets: assets,
-			Bind: func(s *session.Session, emit func(string, any)) (bound any, closeFn func()) {
-				a := NewApp(s, emit)
-				return a, a.detach
-			},
-		}))
+		// `ferry ui` serves the same App as the window, to a browser.
+		os.Exit(cli.Execute(cli.Options{Assets: assets, Frontend: &App{}}))
 	}
 	runWindow()
 }
