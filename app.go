@@ -71,13 +71,6 @@ func NewApp(sess *session.Session, emit EventSink) *App {
 	return a
 }
 
-// Attach binds a new App to a session for `ferry ui`; it returns the App
-// and the function that detaches it.
-func (*App) Attach(s *session.Session, emit func(string, any)) (bound any, detach func()) {
-	a := NewApp(s, emit)
-	return a, a.detach
-}
-
 // forward turns job events into the named frontend events.
 func (a *App) forward(e jobs.Event) {
 	switch e.Type {

@@ -26,7 +26,7 @@ images whose blobs the far side has. An interrupted archive resumes with
   ferry mirror archive sources.list /dev/nst0 -m 1Gi --compression zstd`,
 		Args: cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			req.SourcesFile, req.Path, req.Existing = args[0], args[1], args[2:]
+			req.SourcesFile, req.Path, req.Existing = args[0], args[1], rest(args, 2)
 			g.referrers(&req)
 			return g.runOp(cmd, req, func(w io.Writer, o ops.Outcome, runID string) error {
 				res, opts := o.Result.(mirror.ArchiveResult), o.Options.(mirror.ArchiveOptions)

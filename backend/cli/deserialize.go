@@ -39,7 +39,7 @@ and named.`,
   ferry mirror deserialize sync-45.0*.tar reg.high.example/transfer:sync-45`,
 		Args: cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			req.Path, req.Volumes, req.Image = args[0], args[1:len(args)-1], args[len(args)-1]
+			req.Path, req.Volumes, req.Image = args[0], rest(args[:len(args)-1], 1), args[len(args)-1]
 			return g.runOp(cmd, req, reportResume)
 		},
 	}

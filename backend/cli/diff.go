@@ -32,7 +32,7 @@ Repeat -o for several outputs.`,
   ferry mirror diff reg.example/transfer:sync-45 --expand -o json=images.json -o table`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			req.Image, req.Existing = args[0], args[1:]
+			req.Image, req.Existing = args[0], rest(args, 1)
 			return g.runOp(cmd, req, func(w io.Writer, o ops.Outcome, _ string) error {
 				if o.Err != nil {
 					return o.Err

@@ -130,7 +130,7 @@ variable-size records of --block-size; --pad-final-block writes fixed-size block
 				}
 				return g.runOp(cmd, r, reportResume)
 			}
-			req.Image, req.Path, req.Existing = args[0], args[1], args[2:]
+			req.Image, req.Path, req.Existing = args[0], args[1], rest(args, 2)
 			return g.runOp(cmd, req, func(w io.Writer, o ops.Outcome, runID string) error {
 				return reportSerialize(w, o.Options.(mirror.SerializeOptions), o.Result.(mirror.SerializeResult), o.Err, runID)
 			})

@@ -30,7 +30,7 @@ non-zero on any problem.`,
   ferry mirror verify sync-45.part2.tar --allow-missing   # blobs left out on purpose`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			req.Path, req.Volumes = args[0], args[1:]
+			req.Path, req.Volumes = args[0], rest(args, 1)
 			return g.runOp(cmd, req, func(w io.Writer, o ops.Outcome, _ string) error {
 				printVerify(w, o.Result.(mirror.VerifyReport))
 				return o.Err
