@@ -161,13 +161,10 @@ func options(req Request, rt Runtime) (any, work, error) {
 			Platforms: req.Platforms, StoreDir: or(req.StoreDir, rt.StoreDir), Reference: or(req.Reference, "latest"), Serialize: so}
 		return o, func(ctx context.Context, env mirror.Env) (any, error) { return mirror.Archive(ctx, env, o) }, nil
 	case Deserialize:
-		if err := need(req.Path, "choose the medium: a file path or a tape drive"); err != nil {
-			return nil, nil, err
-		}
 		if err := need(req.Image, "choose the repository:tag to deserialize into"); err != nil {
 			return nil, nil, err
 		}
-		bs, err := sizeOf("block size", req.BlockSize, 0, 0)
+		bs, err := readSize(req)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -179,11 +176,7 @@ func options(req Request, rt Runtime) (any, work, error) {
 		if err := need(req.Image, "choose the gather index (repository:tag) to scatter"); err != nil {
 			return nil, nil, err
 		}
-		m, err := mapperOf(req, rt)
-		if err != nil {
-			return nil, nil, err
-		}
-		subset, err := subsetOf(req, rt)
+		m, subset, err := deliveryOf(req, rt)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -203,18 +196,11 @@ func options(req Request, rt Runtime) (any, work, error) {
 			Check: req.Check, Continue: req.Continue, Referrers: req.Referrers}
 		return o, func(ctx context.Context, env mirror.Env) (any, error) { return mirror.Clone(ctx, env, o) }, nil
 	case Unarchive:
-		if err := need(req.Path, "choose the medium: a file path or a tape drive"); err != nil {
-			return nil, nil, err
-		}
-		m, err := mapperOf(req, rt)
+		bs, err := readSize(req)
 		if err != nil {
 			return nil, nil, err
 		}
-		subset, err := subsetOf(req, rt)
-		if err != nil {
-			return nil, nil, err
-		}
-		bs, err := sizeOf("block size", req.BlockSize, 0, 0)
+		m, subset, err := deliveryOf(req, rt)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -223,10 +209,7 @@ func options(req Request, rt Runtime) (any, work, error) {
 			Selectors: req.Selectors, Continue: req.Continue, Referrers: req.Referrers}
 		return o, func(ctx context.Context, env mirror.Env) (any, error) { return mirror.Unarchive(ctx, env, o) }, nil
 	case Verify:
-		if err := need(req.Path, "choose the medium: a file path or a tape drive"); err != nil {
-			return nil, nil, err
-		}
-		bs, err := sizeOf("block size", req.BlockSize, 0, 0)
+		bs, err := readSize(req)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -352,6 +335,25 @@ func selectedSources(req Request, rt Runtime) ([]sources.Source, error) {
 		return nil, err
 	}
 	return sources.Select(srcs, req.Selectors)
+}
+
+// readSize checks that a reading request names its medium and returns
+// its first read size (0: the operation's default).
+func readSize(req Request) (int, error) {
+	if strings.TrimSpace(req.Path) == "" {
+		return 0, errors.New("choose the medium: a file path or a tape drive")
+	}
+	return sizeOf("block size", req.BlockSize, 0, 0)
+}
+
+// deliveryOf returns the mapper and the --subset of a scatter or unarchive.
+func deliveryOf(req Request, rt Runtime) (mapping.Mapper, []string, error) {
+	m, err := mapperOf(req, rt)
+	if err != nil {
+		return nil, nil, err
+	}
+	subset, err := subsetOf(req, rt)
+	return m, subset, err
 }
 
 // subsetOf returns the references of a --subset sources list.

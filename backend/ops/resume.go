@@ -177,36 +177,29 @@ func buildRerun(req Request, rt Runtime) (jobs.Spec, error) {
 	if len(failed) == 0 {
 		return jobs.Spec{}, fmt.Errorf("run %s has no failed items to re-run", req.Run)
 	}
-	stored := func(v any) error {
+	// stored reads the run's options and rebuilds its mapper from them.
+	stored := func(v any, mapper *mapping.Mapper, spec *string) error {
 		if err := json.Unmarshal([]byte(run.Options), v); err != nil {
 			return fmt.Errorf("run %s: stored options: %w", req.Run, err)
 		}
-		return nil
-	}
-	rules := func(spec string) (mapping.Mapper, error) {
-		m, err := mapping.Parse(spec)
+		m, err := mapping.Parse(*spec)
 		if err != nil {
-			return nil, fmt.Errorf("run %s: its mapping rules: %w", req.Run, err)
+			return fmt.Errorf("run %s: its mapping rules: %w", req.Run, err)
 		}
-		return m, nil
+		*mapper = m
+		return nil
 	}
 	switch Kind(run.Kind) {
 	case Scatter:
 		var o mirror.ScatterOptions
-		if err := stored(&o); err != nil {
-			return jobs.Spec{}, err
-		}
-		if o.Mapper, err = rules(o.Mapping); err != nil {
+		if err := stored(&o, &o.Mapper, &o.Mapping); err != nil {
 			return jobs.Spec{}, err
 		}
 		o.Subset = keys(failed)
 		return spec(req, rt, run.Kind, req.Run, o, func(ctx context.Context, env mirror.Env) (any, error) { return mirror.Scatter(ctx, env, o) }), nil
 	case Clone:
 		var o mirror.CloneOptions
-		if err := stored(&o); err != nil {
-			return jobs.Spec{}, err
-		}
-		if o.Mapper, err = rules(o.Mapping); err != nil {
+		if err := stored(&o, &o.Mapper, &o.Mapping); err != nil {
 			return jobs.Spec{}, err
 		}
 		var keep []sources.Source
