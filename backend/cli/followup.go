@@ -16,8 +16,8 @@ func newResumeCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "resume RUN-ID [NEW-DEST]",
 		Short: "Continue an interrupted serialize, archive or deserialize run",
-		Long: `Resume continues the run RUN-ID (as history shows it: "ferry history", or the
-window's History page) where it stopped, without asking for offsets.
+		Long: `Resume continues the run RUN-ID (the id a failed command prints, or the
+window's History page shows) where it stopped, without asking for offsets.
 
 A serialize or archive run writes only what it did not deliver, as the next part:
 NEW-DEST defaults to NAME.partN.tar next to the original file (tapes and pipes reuse
