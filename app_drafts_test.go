@@ -1,6 +1,7 @@
 package main
 
 import (
+	"ferry/backend/store"
 	"strings"
 	"testing"
 )
@@ -38,7 +39,7 @@ func TestDraftRefusesBadNamesAndHugeContent(t *testing.T) {
 			t.Errorf("Draft(%q) accepted", name)
 		}
 	}
-	if err := a.SaveDraft("big", strings.Repeat("x", maxDraft+1)); err == nil || !strings.Contains(err.Error(), "more than") {
+	if err := a.SaveDraft("big", strings.Repeat("x", store.MaxDraft+1)); err == nil || !strings.Contains(err.Error(), "more than") {
 		t.Errorf("huge draft = %v", err)
 	}
 	// A draft named like the preferences is kept apart from them.

@@ -204,30 +204,6 @@ func TestRerunFailedScatterOnlyFailedImages(t *testing.T) {
 	}
 }
 
-func TestRunActionsApplyOnlyWhereTheyWork(t *testing.T) {
-	failedItem := []store.Item{{Source: "a", Status: store.StatusFailed}}
-	for _, c := range []struct {
-		kind, status  string
-		items         []store.Item
-		resume, rerun bool
-		why           string // part of the reason re-run is unavailable
-	}{
-		{"deserialize", store.StatusCancelled, failedItem, true, false, "a deserialize is resumed or run again"},
-		{"serialize", store.StatusSucceeded, nil, false, false, "no image failed"},
-		{"scatter", store.StatusFailed, failedItem, false, true, ""},
-		{"clone", store.StatusRunning, failedItem, false, false, "still running"},
-		{"gather", store.StatusFailed, nil, false, false, "no image failed"},
-	} {
-		got := runActions(store.RunDetail{Run: store.Run{Kind: c.kind, Status: c.status}, Items: c.items}, "")
-		if got.Resume.Available != c.resume || got.Rerun.Available != c.rerun || !strings.Contains(got.Rerun.Reason, c.why) {
-			t.Errorf("%s %s: %+v", c.status, c.kind, got)
-		}
-		if !got.Resume.Available && got.Resume.Reason == "" {
-			t.Errorf("%s %s: resume unavailable without a reason", c.status, c.kind)
-		}
-	}
-}
-
 func TestNextMediumPromptAndAnswers(t *testing.T) {
 	dir := t.TempDir()
 	p := session.Paths{DataDir: dir, DB: filepath.Join(dir, "ferry.db")}
@@ -244,7 +220,7 @@ func TestNextMediumPromptAndAnswers(t *testing.T) {
 	defer a.shutdown()
 	req := mirror.MediumRequest{Device: "/dev/nst0", SyncID: "s1", Volume: 2, Write: true, Message: "Insert volume 2"}
 	result := make(chan error, 1)
-	go func() { result <- a.askMedium(context.Background(), "job-1", req) }()
+	go func() { result <- a.media.Ask(context.Background(), "job-1", req) }()
 	prompt := (<-events).(MediumPrompt)
 	if prompt.JobID != "job-1" || prompt.Volume != 2 || !prompt.Write {
 		t.Errorf("prompt = %+v", prompt)
@@ -261,7 +237,7 @@ func TestNextMediumPromptAndAnswers(t *testing.T) {
 	if err := <-result; err != nil {
 		t.Errorf("loaded medium: %v", err)
 	}
-	go func() { result <- a.askMedium(context.Background(), "job-1", req) }()
+	go func() { result <- a.media.Ask(context.Background(), "job-1", req) }()
 	<-events
 	a.AnswerMedium("job-1", false)
 	if err := <-result; !errors.Is(err, mirror.ErrMediumCancelled) {

@@ -190,3 +190,44 @@ func TestResumeInterruptedSerialize(t *testing.T) {
 		t.Errorf("transfer incomplete after both parts: %v", err)
 	}
 }
+
+// Serialize and archive started from the window honour the volume size the
+// Transfer page sends (once dropped on the way: one unsplit file).
+func TestWindowSerializeAndArchiveHonourVolumeSize(t *testing.T) {
+	host := registrytest.InProcess(t)
+	for i, n := range []string{"a", "b", "c"} {
+		registrytest.PushImage(t, host+"/team/"+n+":1", registrytest.Layer(t, int64(i+20), 300_000))
+	}
+	srcs := host + "/team/a:1\n" + host + "/team/b:1\n" + host + "/team/c:1\n"
+	a := newTestApp(t, t.TempDir())
+	id, err := a.StartTransfer(TransferRequest{Kind: "gather", Image: host + "/t/v:1", SourcesText: srcs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, a, id, store.StatusSucceeded)
+	dir := t.TempDir()
+	for _, req := range []TransferRequest{
+		{Kind: "serialize", Image: host + "/t/v:1", Path: filepath.Join(dir, "ser.tar"), VolumeSize: "512Ki", BlockSize: "64Ki", BufferSize: "256Ki"},
+		{Kind: "archive", SourcesText: srcs, Path: filepath.Join(dir, "arc.tar"), VolumeSize: "512Ki", BlockSize: "64Ki", BufferSize: "256Ki"},
+	} {
+		id, err := a.StartTransfer(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		run := waitState(t, a, id, store.StatusSucceeded)
+		if len(run.Media) < 2 {
+			t.Errorf("%s with a 512Ki volume size wrote %d volumes: %+v", req.Kind, len(run.Media), run.Media)
+		}
+		for _, m := range run.Media {
+			fi, err := os.Stat(m.Device)
+			if err != nil {
+				t.Errorf("%s volume %+v: %v", req.Kind, m, err)
+			} else if fi.Size() > 512<<10 {
+				t.Errorf("%s volume %s: %d bytes, more than the volume size", req.Kind, m.Device, fi.Size())
+			}
+		}
+		if !strings.Contains(run.Args, "--volume-size=512Ki") {
+			t.Errorf("%s: history's command line %q has no volume size", req.Kind, run.Args)
+		}
+	}
+}

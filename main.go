@@ -13,13 +13,16 @@ import (
 
 func main() {
 	if len(os.Args) > 1 {
-		os.Exit(cli.Execute(cli.Options{
-			Assets: assets,
-			Bind: func(s *session.Session, emit func(string, any)) (bound any, closeFn func()) {
-				a := NewApp(s, emit)
-				return a, a.detach
-			},
-		}))
+		// `ferry ui` serves the same App as the window, to a browser.
+		os.Exit(cli.Execute(cli.Options{Assets: assets, Frontend: browserUI{}}))
 	}
 	runWindow()
+}
+
+// browserUI gives `ferry ui` a new App over the session the CLI opened.
+type browserUI struct{}
+
+func (browserUI) Attach(s *session.Session, emit func(string, any)) (bound any, detach func()) {
+	a := NewApp(s, emit)
+	return a, a.detach
 }

@@ -1,19 +1,15 @@
 package cli
 
 import (
-	"context"
+	"ferry/backend/ops"
 
 	"github.com/spf13/cobra"
-
-	"ferry/backend/jobs"
-	"ferry/backend/mirror"
-	"ferry/backend/session"
 )
 
 func init() { mirrorVerbs = append(mirrorVerbs, newCloneCmd) }
 
 func newCloneCmd(g *globals) *cobra.Command {
-	var o mirror.CloneOptions
+	req := ops.Request{Kind: ops.Clone}
 	var partial continued
 	cmd := &cobra.Command{
 		Use:   "clone SOURCES-FILE MAPPER",
@@ -32,34 +28,16 @@ SOURCES-FILE has one fully qualified reference per line, optionally followed by
   ferry mirror clone sources.list go-template=dest.tmpl -p linux/amd64 -l component=core --continue`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			m, err := parseMapper(cmd, args[1], o.Selectors)
-			if err != nil {
-				return err
-			}
-			srcs, err := readSources(cmd, args[0], nil)
-			if err != nil {
-				return err
-			}
-			o.Sources, o.Mapping, o.Mapper, o.Referrers = srcs, args[1], m, g.recursive
-			cfg, err := g.config()
-			if err != nil {
-				return err
-			}
-			return partial.exit(cmd, g.runJob(cmd, func(s *session.Session) (jobs.Spec, error) {
-				return jobs.Spec{Kind: "clone", Args: commandLine(cmd, args), Options: o, Run: func(ctx context.Context, j *jobs.Job) error {
-					res, err := mirror.Clone(ctx, jobs.MirrorEnv(cfg, j), o)
-					printDelivery(cmd.OutOrStdout(), "Cloned", res, o.Check)
-					partial.note(o.Continue, res, err)
-					return err
-				}}, nil
-			}))
+			req.SourcesFile, req.Mapper = args[0], args[1]
+			g.referrers(&req)
+			return partial.exit(cmd, g.runOp(cmd, req, partial.report("Cloned")))
 		},
 	}
 	f := cmd.Flags()
-	f.BoolVar(&o.Check, "check", false, "print every destination and push nothing")
-	f.BoolVar(&o.Continue, "continue", false, continueHelp)
-	f.StringSliceVarP(&o.Platforms, "platforms", "p", nil, "keep only these platforms of multi-platform images (os/arch[/variant]); the copied index gets a new digest")
-	f.StringArrayVarP(&o.Selectors, "selector", "l", nil, selectorHelp)
+	f.BoolVar(&req.Check, "check", false, "print every destination and push nothing")
+	f.BoolVar(&req.Continue, "continue", false, continueHelp)
+	f.StringSliceVarP(&req.Platforms, "platforms", "p", nil, "keep only these platforms of multi-platform images (os/arch[/variant]); the copied index gets a new digest")
+	f.StringArrayVarP(&req.Selectors, "selector", "l", nil, selectorHelp)
 	g.addOutputFlags(f)
 	return cmd
 }

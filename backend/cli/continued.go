@@ -3,11 +3,13 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io"
 	"sync/atomic"
 
 	"github.com/spf13/cobra"
 
 	"ferry/backend/mirror"
+	"ferry/backend/ops"
 )
 
 const continueHelp = "deliver what can be delivered and report every failure at the end; exits 0 when at least one image was delivered, as ace-dt's clone --continue does"
@@ -36,4 +38,16 @@ func (c *continued) exit(cmd *cobra.Command, err error) error {
 	}
 	fmt.Fprintf(cmd.ErrOrStderr(), "warning: %v\nwarning: exit status 0 because of --continue (as ace-dt); the run is recorded as failed\n", err)
 	return nil
+}
+
+// report prints a scatter's or clone's outcome and notes a partial
+// --continue run.
+func (c *continued) report(verb string) reportFunc {
+	return func(w io.Writer, o ops.Outcome, _ string) error {
+		res := o.Result.(mirror.ScatterResult)
+		cont, check := o.Request.Continue, o.Request.Check
+		printDelivery(w, verb, res, check)
+		c.note(cont, res, o.Err)
+		return o.Err
+	}
 }

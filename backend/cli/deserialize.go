@@ -1,23 +1,19 @@
 package cli
 
 import (
-	"context"
 	"fmt"
 	"io"
 
 	"github.com/spf13/cobra"
 
-	"ferry/backend/config"
-	"ferry/backend/jobs"
 	"ferry/backend/mirror"
-	"ferry/backend/session"
+	"ferry/backend/ops"
 )
 
 func init() { mirrorVerbs = append(mirrorVerbs, newDeserializeCmd) }
 
 func newDeserializeCmd(g *globals) *cobra.Command {
-	var o mirror.DeserializeOptions
-	var blockSize config.Size
+	req := ops.Request{Kind: ops.Deserialize}
 	cmd := &cobra.Command{
 		Use:   "deserialize SOURCE [MORE-VOLUMES...] IMAGE",
 		Short: "Read a tar file or tape and push its images into a repository",
@@ -43,28 +39,14 @@ and named.`,
   ferry mirror deserialize sync-45.0*.tar reg.high.example/transfer:sync-45`,
 		Args: cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Source, o.Volumes, o.Dest = args[0], args[1:len(args)-1], args[len(args)-1]
-			var err error
-			if o.BlockSize, err = sizeInt("block-size", blockSize, 0); err != nil {
-				return err
-			}
-			cfg, err := g.config()
-			if err != nil {
-				return err
-			}
-			return g.runJob(cmd, func(s *session.Session) (jobs.Spec, error) {
-				return jobs.Spec{Kind: "deserialize", Args: commandLine(cmd, args), Options: o, Run: func(ctx context.Context, j *jobs.Job) error {
-					res, err := mirror.Deserialize(ctx, cliEnv(cmd, jobs.MirrorEnv(cfg, j)), o)
-					printDeserialize(cmd.OutOrStdout(), o.Dest, res, o.DryRun)
-					return err
-				}}, nil
-			})
+			req.Path, req.Volumes, req.Image = args[0], rest(args[:len(args)-1], 1), args[len(args)-1]
+			return g.runOp(cmd, req, reportResume)
 		},
 	}
 	f := cmd.Flags()
-	f.BoolVar(&o.Strict, "strict", false, "require the reference's entry order (oci-layout, index.json, blobs, index.json)")
-	f.BoolVar(&o.DryRun, "dry-run", false, "read and verify the whole medium; push nothing")
-	f.Var(&blockSize, "block-size", readBlockHelp)
+	f.BoolVar(&req.Strict, "strict", false, "require the reference's entry order (oci-layout, index.json, blobs, index.json)")
+	f.BoolVar(&req.DryRun, "dry-run", false, "read and verify the whole medium; push nothing")
+	sizeVarP(f, &req.BlockSize, "block-size", "", readBlockHelp)
 	g.addOutputFlags(f)
 	return cmd
 }

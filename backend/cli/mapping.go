@@ -13,7 +13,7 @@ import (
 	"ferry/backend/jobs"
 	"ferry/backend/mapping"
 	"ferry/backend/mirror"
-	"ferry/backend/refs"
+	"ferry/backend/ops"
 	"ferry/backend/sources"
 )
 
@@ -54,17 +54,18 @@ gather index (--index) to see exactly what scatter will do.`,
 			if err != nil {
 				return err
 			}
-			sel, err := checkSelectors(cmd, selectors)
+			notice := func(msg string) { fmt.Fprintln(cmd.ErrOrStderr(), msg) }
+			sel, err := ops.CheckSelectors(selectors, notice)
 			if err != nil {
 				return err
 			}
 			var entries []v1.Descriptor
 			if sourcesFile != "" {
-				srcs, err := readSources(cmd, sourcesFile, nil)
+				srcs, err := ops.ReadSources(sourcesFile, "", notice)
 				if err != nil {
 					return err
 				}
-				entries = sourceEntries(srcs)
+				entries = ops.SourceEntries(srcs)
 			} else {
 				if entries, err = g.indexEntries(cmd, index); err != nil {
 					return err
@@ -89,19 +90,6 @@ gather index (--index) to see exactly what scatter will do.`,
 	return cmd
 }
 
-// sourceEntries describes sources as gather index entries without digests.
-func sourceEntries(srcs []sources.Source) []v1.Descriptor {
-	out := make([]v1.Descriptor, 0, len(srcs))
-	for _, s := range srcs {
-		ann := map[string]string{mirror.AnnotationSource: s.Ref, mirror.AnnotationRefName: s.Ref}
-		if l := sources.EncodeLabels(s.Labels); l != "" {
-			ann[mirror.AnnotationLabels] = l
-		}
-		out = append(out, v1.Descriptor{Annotations: ann})
-	}
-	return out
-}
-
 func selectEntries(entries []v1.Descriptor, sel sources.Selector) ([]v1.Descriptor, error) {
 	if sel.Empty() {
 		return entries, nil
@@ -121,10 +109,6 @@ func selectEntries(entries []v1.Descriptor, sel sources.Selector) ([]v1.Descript
 
 // indexEntries reads the entries of a gather index from its registry.
 func (g *globals) indexEntries(cmd *cobra.Command, ref string) ([]v1.Descriptor, error) {
-	r, err := refs.Parse(ref)
-	if err != nil {
-		return nil, fmt.Errorf("gather index: %w", err)
-	}
 	cfg, err := g.config()
 	if err != nil {
 		return nil, err
@@ -135,12 +119,11 @@ func (g *globals) indexEntries(cmd *cobra.Command, ref string) ([]v1.Descriptor,
 	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	env := jobs.MirrorEnv(cfg, nil)
-	_, raw, err := env.Open(r.Name().Context()).Resolve(ctx, r.Name().Identifier())
+	entries, _, err := ops.ReadGatherIndex(ctx, jobs.MirrorEnv(cfg, nil), ref)
 	if err != nil {
 		return nil, fmt.Errorf("gather index %s: %w", ref, err)
 	}
-	return mirror.GatherEntries(raw)
+	return entries, nil
 }
 
 // printPlan writes one "source -> destination" line per destination, the

@@ -13,7 +13,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
-	"ferry/backend/jobs"
+	"ferry/backend/ops"
 	"ferry/backend/registrytest"
 	"ferry/backend/store"
 )
@@ -154,11 +154,11 @@ func TestSerializeResumeByRunID(t *testing.T) {
 
 func TestPartName(t *testing.T) {
 	for in, want := range map[string]string{"/x/sync-45.tar": "/x/sync-45.part3.tar", "/x/sync.part2.tar.zst": "/x/sync.part3.tar.zst", "/x/blob": "/x/blob.part3"} {
-		if got := jobs.PartName(in, 3); got != want {
-			t.Errorf("jobs.PartName(%s) = %s, want %s", in, got, want)
+		if got := ops.PartName(in, 3); got != want {
+			t.Errorf("ops.PartName(%s) = %s, want %s", in, got, want)
 		}
 	}
-	if got := jobs.PartName("-", 2); got != "-" {
+	if got := ops.PartName("-", 2); got != "-" {
 		t.Errorf("stdout part = %s", got)
 	}
 }

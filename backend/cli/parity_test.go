@@ -1,29 +1,29 @@
 package cli
 
 import (
-	"bytes"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/sirupsen/logrus"
-	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 
+	"ferry/backend/config"
 	"ferry/backend/mirror"
+	"ferry/backend/ops"
 )
 
 // serializeFlags parses the serialize media flags as the command line
-// would and applies them, without running anything.
+// would and builds the job's options, without running anything.
 func serializeFlags(args ...string) (mirror.SerializeOptions, error) {
-	var o mirror.SerializeOptions
-	var m mediaFlags
-	f := pflag.NewFlagSet("serialize", pflag.ContinueOnError)
-	addSerializeFlags(f, &o, &m)
-	if err := f.Parse(args); err != nil {
-		return o, err
+	req, err := parseRequest(append([]string{"mirror", "serialize", "reg.example/t:1", "out.tar"}, args...)...)
+	if err != nil {
+		return mirror.SerializeOptions{}, err
 	}
-	return o, m.apply(f, &o)
+	spec, err := ops.Build(req, ops.Runtime{Config: config.Default()})
+	if err != nil {
+		return mirror.SerializeOptions{}, err
+	}
+	return spec.Options.(mirror.SerializeOptions), nil
 }
 
 func TestSizeFlagsReadAsTheReferenceDoes(t *testing.T) {
@@ -141,32 +141,5 @@ func TestUnknownAndMissingSubcommandsFail(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("ferry %v: %v; want an error with %q", tc.args, err, tc.want)
 		}
-	}
-}
-
-func TestCommaSelectorNotice(t *testing.T) {
-	var out bytes.Buffer
-	cmd := &cobra.Command{}
-	cmd.SetErr(&out)
-	if _, err := checkSelectors(cmd, []string{"component=core,module=test"}); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(out.String(), "ace-dt keeps those matching any of them") || !strings.Contains(out.String(), "-l component=core -l module=test") {
-		t.Errorf("notice: %q", out.String())
-	}
-	out.Reset()
-	if _, err := checkSelectors(cmd, []string{"tier in (db,web)", "component=core"}); err != nil || out.Len() != 0 {
-		t.Errorf("notice for a selector without a top-level comma: %q, %v", out.String(), err)
-	}
-}
-
-func TestDiffOutputForms(t *testing.T) {
-	outs, err := parseOutputs([]string{"json", "csv=out.csv", "table=t.txt", "table"})
-	want := []diffOutput{{"json", ""}, {"csv", "out.csv"}, {"table", "t.txt"}, {"table", ""}}
-	if err != nil || !slices.Equal(outs, want) {
-		t.Errorf("parseOutputs = %v, %v", outs, err)
-	}
-	if _, err := parseOutputs([]string{"yaml"}); err == nil {
-		t.Error("-o yaml accepted")
 	}
 }

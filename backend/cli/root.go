@@ -15,19 +15,25 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"ferry/backend/ops"
 	"ferry/backend/session"
 	"ferry/backend/version"
 )
 
-// Options connect the CLI to what lives in package main.
+// Options are what the binary gives its command line.
 type Options struct {
 	// Assets is the built frontend served by `ferry ui`.
 	Assets fs.FS
-	// Bind returns the value bound to the frontend (the App) for a session,
-	// with the function that detaches it.
-	Bind func(s *session.Session, emit func(name string, data any)) (bound any, closeFn func())
+	// Frontend is what `ferry ui` serves to the browser beside Assets.
+	Frontend Frontend
 
 	Stdout, Stderr io.Writer
+}
+
+// Frontend is the backend of the browser UI: bound to a session, it gives
+// the value whose methods the UI calls and the function that detaches it.
+type Frontend interface {
+	Attach(s *session.Session, emit func(name string, data any)) (bound any, detach func())
 }
 
 // globals are the flags every verb accepts.
@@ -44,6 +50,9 @@ type globals struct {
 	// resultsToStderr sends a job's result lines to standard error, for a
 	// job whose medium is standard output.
 	resultsToStderr bool
+	// parsed, when set, receives each verb's request instead of running
+	// it (tests of the command line).
+	parsed func(ops.Request)
 }
 
 // Execute runs the CLI with os.Args and returns the process exit code.

@@ -1,16 +1,14 @@
 package cli
 
 import (
-	"context"
 	"fmt"
 	"io"
 
 	"github.com/spf13/cobra"
 
-	"ferry/backend/jobs"
 	"ferry/backend/mapping"
 	"ferry/backend/mirror"
-	"ferry/backend/session"
+	"ferry/backend/ops"
 )
 
 func init() { mirrorVerbs = append(mirrorVerbs, newScatterCmd) }
@@ -29,8 +27,7 @@ only; repo:tag@sha256:... must pin the image's own digest. An image no rule maps
 reported and skipped. Preview with "ferry mapping preview".`
 
 func newScatterCmd(g *globals) *cobra.Command {
-	var o mirror.ScatterOptions
-	var subset string
+	req := ops.Request{Kind: ops.Scatter}
 	var partial continued
 	cmd := &cobra.Command{
 		Use:   "scatter IMAGE MAPPER",
@@ -44,33 +41,16 @@ deserialize) to the repositories MAPPER maps it to, and tags it there.
   ferry mirror scatter reg.high.example/transfer:sync-45 go-template=dest.tmpl -l component=core --continue`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			m, err := parseMapper(cmd, args[1], o.Selectors)
-			if err != nil {
-				return err
-			}
-			if o.Subset, err = readSubset(cmd, subset); err != nil {
-				return err
-			}
-			o.Source, o.Mapping, o.Mapper, o.Referrers = args[0], args[1], m, g.recursive
-			cfg, err := g.config()
-			if err != nil {
-				return err
-			}
-			return partial.exit(cmd, g.runJob(cmd, func(s *session.Session) (jobs.Spec, error) {
-				return jobs.Spec{Kind: "scatter", Args: commandLine(cmd, args), Options: o, Run: func(ctx context.Context, j *jobs.Job) error {
-					res, err := mirror.Scatter(ctx, jobs.MirrorEnv(cfg, j), o)
-					printDelivery(cmd.OutOrStdout(), "Scattered", res, o.Check)
-					partial.note(o.Continue, res, err)
-					return err
-				}}, nil
-			}))
+			req.Image, req.Mapper = args[0], args[1]
+			g.referrers(&req)
+			return partial.exit(cmd, g.runOp(cmd, req, partial.report("Scattered")))
 		},
 	}
 	f := cmd.Flags()
-	f.BoolVar(&o.Check, "check", false, "print every destination and push nothing")
-	f.StringVar(&subset, "subset", "", "scatter only the images listed in this sources list")
-	f.StringArrayVarP(&o.Selectors, "selector", "l", nil, selectorHelp)
-	f.BoolVar(&o.Continue, "continue", false, continueHelp)
+	f.BoolVar(&req.Check, "check", false, "print every destination and push nothing")
+	f.StringVar(&req.Subset, "subset", "", "scatter only the images listed in this sources list")
+	f.StringArrayVarP(&req.Selectors, "selector", "l", nil, selectorHelp)
+	f.BoolVar(&req.Continue, "continue", false, continueHelp)
 	g.addOutputFlags(f)
 	return cmd
 }
@@ -106,33 +86,4 @@ func printDelivery(w io.Writer, verb string, res mirror.ScatterResult, check boo
 		fmt.Fprintf(w, "; %d failed", len(res.Failures))
 	}
 	fmt.Fprintln(w) // the returned error lists every failure
-}
-
-// parseMapper reads MAPPER and checks the label selectors, so bad input is
-// refused before a job starts.
-func parseMapper(cmd *cobra.Command, spec string, selectors []string) (mapping.Mapper, error) {
-	m, err := mapping.Parse(spec)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := checkSelectors(cmd, selectors); err != nil {
-		return nil, err
-	}
-	return m, nil
-}
-
-// readSubset returns the references of a --subset sources list ("" for none).
-func readSubset(cmd *cobra.Command, path string) ([]string, error) {
-	if path == "" {
-		return nil, nil
-	}
-	srcs, err := readSources(cmd, path, nil)
-	if err != nil {
-		return nil, fmt.Errorf("--subset: %w", err)
-	}
-	refs := make([]string, len(srcs))
-	for i, s := range srcs {
-		refs[i] = s.Ref
-	}
-	return refs, nil
 }

@@ -15,57 +15,24 @@ import (
 	"github.com/spf13/pflag"
 
 	"ferry/backend/config"
-	"ferry/backend/jobs"
-	"ferry/backend/medium"
 	"ferry/backend/mirror"
-	"ferry/backend/session"
-	"ferry/backend/store"
+	"ferry/backend/ops"
 )
 
 func init() { mirrorVerbs = append(mirrorVerbs, newSerializeCmd) }
 
-// mediaFlags are the serialize flags that serialize and archive share.
-type mediaFlags struct {
-	bufferSize, blockSize, volumeSize config.Size
-}
-
-func addSerializeFlags(f *pflag.FlagSet, o *mirror.SerializeOptions, m *mediaFlags) {
-	m.bufferSize, m.blockSize = mirror.DefaultBufferSize, mirror.DefaultBlockSize
-	f.StringVar(&o.CheckpointFile, "checkpoint", "", "write the checkpoint ledger (one JSON line per blob the medium confirmed) to this file")
-	f.StringSliceVar(&o.ExistingFromCheckpoint, "existing-from-checkpoint", nil, "FILE:OFFSET: blobs a ledger records below OFFSET are on the far side already (comma-separated or repeated)")
-	f.StringVar(&o.Compression, "compression", "", "compress the whole stream: gzip or zstd (default none)")
-	f.BoolVar(&o.ManifestJSON, "manifest-json", false, "also write manifest.json inside the archive, after the final index.json, in the format docker load reads")
-	f.VarP(&m.bufferSize, "buffer-size", "m", "memory between the registry and the medium (e.g. 1Gi for tapes); 0: the least, one block")
-	f.VarP(&m.blockSize, "block-size", "b", "size of every write to the medium")
-	f.IntVar(&o.HWM, "hwm", 0, fmt.Sprintf("percent the buffer fills before the medium is written (0: %d for a tape drive, none for files; 1 starts a tape almost at once)", mirror.DefaultHWM))
-	f.BoolVar(&o.Force, "force", false, "overwrite an existing DEST file (nothing is ever appended)")
-	f.Var(&m.volumeSize, "volume-size", "split into files of at most this size, DEST with .001, .002, ... before .tar, each a complete archive (e.g. 4.7G for DVDs)")
-	f.BoolVar(&o.PadFinalBlock, "pad-final-block", false, "zero-pad the last block to the block size; on a tape, write in fixed-size blocks")
-}
-
-// apply copies the size flags into o; a size kept from a resumed run
-// changes only when its flag is given. Sizes follow the reference: 1MB is
-// 10^6 bytes, 1MiB 2^20, and -m 0 (its default, no buffer) is the smallest
-// buffer Ferry can write through: one block.
-func (m mediaFlags) apply(f *pflag.FlagSet, o *mirror.SerializeOptions) error {
-	var err error
-	if f.Changed("block-size") || o.BlockSize == 0 {
-		if o.BlockSize, err = sizeInt("block-size", m.blockSize, 1); err != nil {
-			return err
-		}
-	}
-	if f.Changed("buffer-size") || o.BufferSize == 0 {
-		if o.BufferSize, err = sizeInt("buffer-size", m.bufferSize, 0); err != nil {
-			return err
-		}
-		if o.BufferSize == 0 {
-			o.BufferSize = o.BlockSize
-		}
-	}
-	if f.Changed("volume-size") {
-		o.VolumeSize = int64(m.volumeSize)
-	}
-	return nil
+// addSerializeFlags adds the flags serialize and archive share.
+func addSerializeFlags(f *pflag.FlagSet, r *ops.Request) {
+	f.StringVar(&r.Checkpoint, "checkpoint", "", "write the checkpoint ledger (one JSON line per blob the medium confirmed) to this file")
+	f.StringSliceVar(&r.ExistingFromCheckpoint, "existing-from-checkpoint", nil, "FILE:OFFSET: blobs a ledger records below OFFSET are on the far side already (comma-separated or repeated)")
+	f.StringVar(&r.Compression, "compression", "", "compress the whole stream: gzip or zstd (default none)")
+	f.BoolVar(&r.ManifestJSON, "manifest-json", false, "also write manifest.json inside the archive, after the final index.json, in the format docker load reads")
+	sizeVarP(f, &r.BufferSize, "buffer-size", "m", "memory between the registry and the medium (e.g. 1Gi for tapes); 0: the least, one block (default "+config.Size(mirror.DefaultBufferSize).String()+")")
+	sizeVarP(f, &r.BlockSize, "block-size", "b", "size of every write to the medium (default "+config.Size(mirror.DefaultBlockSize).String()+")")
+	f.IntVar(&r.HWM, "hwm", 0, fmt.Sprintf("percent the buffer fills before the medium is written (0: %d for a tape drive, none for files; 1 starts a tape almost at once)", mirror.DefaultHWM))
+	f.BoolVar(&r.Force, "force", false, "overwrite an existing DEST file (nothing is ever appended)")
+	sizeVarP(f, &r.VolumeSize, "volume-size", "", "split into files of at most this size, DEST with .001, .002, ... before .tar, each a complete archive (e.g. 4.7G for DVDs)")
+	f.BoolVar(&r.PadFinalBlock, "pad-final-block", false, "zero-pad the last block to the block size; on a tape, write in fixed-size blocks")
 }
 
 // stdinTerminal reports whether standard input is a terminal; tests replace it.
@@ -111,15 +78,8 @@ func mediumPrompt(in io.Reader, out io.Writer) func(context.Context, mirror.Medi
 	}
 }
 
-// cliEnv is the job's environment with the terminal prompt for media.
-func cliEnv(cmd *cobra.Command, env mirror.Env) mirror.Env {
-	env.NextMedium = mediumPrompt(cmd.InOrStdin(), cmd.ErrOrStderr())
-	return env
-}
-
 func newSerializeCmd(g *globals) *cobra.Command {
-	var o mirror.SerializeOptions
-	var m mediaFlags
+	req := ops.Request{Kind: ops.Serialize}
 	var resume string
 	cmd := &cobra.Command{
 		Use:   "serialize IMAGE DEST [EXISTING-IMAGE...]",
@@ -132,10 +92,11 @@ them already.
 Every blob is recorded in the run's history once the medium confirmed it. If the run
 fails or is cancelled, the partial file is kept when it holds confirmed blobs (it has
 no final index.json, so no reader takes it as complete), and
-  ferry mirror serialize --resume RUN-ID [NEW-DEST]
-writes a new archive with only what is left. NEW-DEST defaults to NAME.partN.tar
-next to the original file (tapes and pipes reuse the same path). --checkpoint and
---existing-from-checkpoint FILE:OFFSET do the same with the reference tool's ledger.
+  ferry resume RUN-ID [NEW-DEST]
+(or ferry mirror serialize --resume RUN-ID [NEW-DEST]) writes a new archive with only
+what is left. NEW-DEST defaults to NAME.partN.tar next to the original file (tapes
+and pipes reuse the same path). --checkpoint and --existing-from-checkpoint
+FILE:OFFSET do the same with the reference tool's ledger.
 
 A transfer larger than one medium is written as volumes, each a complete archive with
 the same sync id (readable in order by the reference tool too). On a tape drive a new
@@ -158,42 +119,27 @@ variable-size records of --block-size; --pad-final-block writes fixed-size block
 			return cobra.MinimumNArgs(2)(cmd, args)
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if resume == "" {
-				o.Source, o.Dest, o.Existing, o.Referrers = args[0], args[1], args[2:], g.recursive
-				if err := m.apply(cmd.Flags(), &o); err != nil {
-					return err
+			g.referrers(&req)
+			if resume != "" {
+				// The same request as `ferry resume RUN-ID [NEW-DEST]`; a
+				// flag resume does not take is refused by name.
+				r := req
+				r.Kind, r.Run = ops.Resume, resume
+				if len(args) == 1 {
+					r.Path = args[0]
 				}
+				return g.runOp(cmd, r, reportResume)
 			}
-			cfg, err := g.config()
-			if err != nil {
-				return err
-			}
-			return g.runJob(cmd, func(s *session.Session) (jobs.Spec, error) {
-				spec := jobs.Spec{Kind: "serialize", Args: commandLine(cmd, args)}
-				if resume != "" {
-					ro, err := resumeSerialize(s.Store, resume, args, cmd.Flags(), o)
-					if err != nil {
-						return spec, err
-					}
-					if err := m.apply(cmd.Flags(), &ro); err != nil {
-						return spec, err
-					}
-					o, spec.ResumedFrom = ro, resume
-				}
-				spec.Options = o
-				g.resultsToStderr = o.Dest == medium.Stdio
-				spec.Run = func(ctx context.Context, j *jobs.Job) error {
-					res, err := mirror.Serialize(ctx, cliEnv(cmd, jobs.MirrorEnv(cfg, j)), o)
-					return reportSerialize(cmd.OutOrStdout(), o, res, err, j.ID())
-				}
-				return spec, nil
+			req.Image, req.Path, req.Existing = args[0], args[1], rest(args, 2)
+			return g.runOp(cmd, req, func(w io.Writer, o ops.Outcome, runID string) error {
+				return reportSerialize(w, o.Options.(mirror.SerializeOptions), o.Result.(mirror.SerializeResult), o.Err, runID)
 			})
 		},
 	}
 	f := cmd.Flags()
-	addSerializeFlags(f, &o, &m)
+	addSerializeFlags(f, &req)
 	g.addOutputFlags(f)
-	f.StringVar(&resume, "resume", "", "continue the interrupted run RUN-ID: write what it did not deliver to a new DEST")
+	f.StringVar(&resume, "resume", "", "continue the interrupted run RUN-ID: write what it did not deliver to a new DEST (as ferry resume does)")
 	return cmd
 }
 
@@ -208,7 +154,7 @@ func reportSerialize(w io.Writer, o mirror.SerializeOptions, res mirror.Serializ
 			err = fmt.Errorf("%w\ncomplete volumes kept: %s", err, strings.Join(names, ", "))
 		}
 		if res.PartialKept {
-			return fmt.Errorf("%w\nthe partial %s is kept (no final index.json, so it never reads as complete); write the rest with:\n  ferry mirror serialize --resume %s [NEW-DEST]", err, o.Dest, runID)
+			return fmt.Errorf("%w\nthe partial %s is kept (no final index.json, so it never reads as complete); write the rest with:\n  ferry resume %s [NEW-DEST]", err, o.Dest, runID)
 		}
 		return err
 	}
@@ -228,25 +174,4 @@ func reportSerialize(w io.Writer, o mirror.SerializeOptions, res mirror.Serializ
 		fmt.Fprintf(w, "The archive holds %s for docker-archive readers\n", res.ManifestJSON)
 	}
 	return nil
-}
-
-// resumeSerialize rebuilds the options of an interrupted serialize (or
-// archive) run from history, then applies what the command line may change:
-// the new DEST, a new ledger, --force.
-func resumeSerialize(st *store.Store, id string, args []string, f *pflag.FlagSet, flags mirror.SerializeOptions) (mirror.SerializeOptions, error) {
-	o, err := jobs.ResumeSerialize(st, id)
-	if err != nil {
-		return o, fmt.Errorf("--%w", err)
-	}
-	o.CheckpointFile = flags.CheckpointFile // a resumed run writes a new ledger only when asked
-	o.Force = flags.Force
-	for _, name := range []string{"compression", "hwm", "recursive", "manifest-json"} {
-		if f.Changed(name) {
-			return o, fmt.Errorf("--%s cannot change with --resume: the resumed run keeps the original's settings", name)
-		}
-	}
-	if len(args) == 1 {
-		o.Dest = args[0]
-	}
-	return o, nil
 }

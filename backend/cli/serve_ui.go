@@ -14,7 +14,7 @@ func serveUI(cmd *cobra.Command, g *globals, listen string, allowRemote bool, to
 	if err := bridge.CheckAddr(listen, allowRemote); err != nil {
 		return err
 	}
-	if g.opts.Bind == nil {
+	if g.opts.Frontend == nil {
 		return fmt.Errorf("this build cannot serve the UI")
 	}
 	assets := g.opts.Assets
@@ -27,7 +27,7 @@ func serveUI(cmd *cobra.Command, g *globals, listen string, allowRemote bool, to
 	}
 	defer sess.Close()
 	events := bridge.NewEvents(256)
-	bound, detach := g.opts.Bind(sess, events.Emit)
+	bound, detach := g.opts.Frontend.Attach(sess, events.Emit)
 	defer detach()
 	return bridge.Serve(cmd.Context(), bridge.Options{
 		Addr: listen, AllowRemote: allowRemote, Token: token, NoToken: noToken,

@@ -1,22 +1,35 @@
 package cli
 
 import (
-	"fmt"
-	"math"
+	"github.com/spf13/pflag"
 
 	"ferry/backend/config"
 )
 
-// sizeInt turns a size flag into an int, refusing sizes below min and
-// sizes an int cannot hold.
-func sizeInt(flag string, s config.Size, min int64) (int, error) {
-	switch {
-	case int64(s) < min:
-		return 0, fmt.Errorf("--%s %d: must be at least %d bytes", flag, int64(s), min)
-	case int64(s) > math.MaxInt:
-		return 0, fmt.Errorf("--%s %d: too large", flag, int64(s))
+// sizeValue is a size flag kept as typed ("1Mi", "4.7G") in a Request
+// field; it is checked with config.ParseSize when given, and read by ops.
+type sizeValue struct{ s *string }
+
+func (v sizeValue) String() string {
+	if v.s == nil {
+		return ""
 	}
-	return int(s), nil
+	return *v.s
+}
+
+func (v sizeValue) Set(s string) error {
+	if _, err := config.ParseSize(s); err != nil {
+		return err
+	}
+	*v.s = s
+	return nil
+}
+
+// Type names the flag's value in help, as the reference tool does.
+func (v sizeValue) Type() string { return "bytes" }
+
+func sizeVarP(f *pflag.FlagSet, p *string, name, short, usage string) {
+	f.VarP(sizeValue{p}, name, short, usage)
 }
 
 // readBlockHelp describes --block-size of the verbs that read a medium. The

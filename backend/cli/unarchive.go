@@ -1,22 +1,18 @@
 package cli
 
 import (
-	"context"
+	"io"
 
 	"github.com/spf13/cobra"
 
-	"ferry/backend/config"
-	"ferry/backend/jobs"
 	"ferry/backend/mirror"
-	"ferry/backend/session"
+	"ferry/backend/ops"
 )
 
 func init() { mirrorVerbs = append(mirrorVerbs, newUnarchiveCmd) }
 
 func newUnarchiveCmd(g *globals) *cobra.Command {
-	var o mirror.UnarchiveOptions
-	var subset string
-	var blockSize config.Size
+	req := ops.Request{Kind: ops.Unarchive}
 	var partial continued
 	cmd := &cobra.Command{
 		Use:   "unarchive TAR MAPPER",
@@ -30,46 +26,28 @@ scattered: unarchive the next part (into the same store) first.
   ferry mirror unarchive /dev/nst0 longest-prefix=rules.csv --continue`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			mp, err := parseMapper(cmd, args[1], o.Selectors)
-			if err != nil {
-				return err
-			}
-			if o.Subset, err = readSubset(cmd, subset); err != nil {
-				return err
-			}
-			if o.BlockSize, err = sizeInt("block-size", blockSize, 0); err != nil {
-				return err
-			}
-			o.Source, o.Mapping, o.Mapper, o.Referrers = args[0], args[1], mp, g.recursive
-			cfg, err := g.config()
-			if err != nil {
-				return err
-			}
-			return partial.exit(cmd, g.runJob(cmd, func(s *session.Session) (jobs.Spec, error) {
-				if o.StoreDir == "" {
-					o.StoreDir = s.Paths.Store
+			req.Path, req.Mapper = args[0], args[1]
+			g.referrers(&req)
+			return partial.exit(cmd, g.runOp(cmd, req, func(w io.Writer, o ops.Outcome, _ string) error {
+				res, opts := o.Result.(mirror.UnarchiveResult), o.Options.(mirror.UnarchiveOptions)
+				printDeserialize(w, "the local store "+opts.StoreDir, res.Deserialize, false)
+				if res.Deserialize.Complete {
+					printDelivery(w, "Unarchived", res.Scatter, opts.Check)
+					partial.note(opts.Continue, res.Scatter, o.Err)
 				}
-				return jobs.Spec{Kind: "unarchive", Args: commandLine(cmd, args), Options: o, Run: func(ctx context.Context, j *jobs.Job) error {
-					res, err := mirror.Unarchive(ctx, cliEnv(cmd, jobs.MirrorEnv(cfg, j)), o)
-					printDeserialize(cmd.OutOrStdout(), "the local store "+o.StoreDir, res.Deserialize, false)
-					if res.Deserialize.Complete {
-						printDelivery(cmd.OutOrStdout(), "Unarchived", res.Scatter, o.Check)
-						partial.note(o.Continue, res.Scatter, err)
-					}
-					return err
-				}}, nil
+				return o.Err
 			}))
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.StoreDir, "store", "", "local OCI store (default $XDG_DATA_HOME/ferry/store)")
-	f.BoolVar(&o.Strict, "strict", false, "require the reference's entry order")
-	f.Var(&blockSize, "block-size", readBlockHelp)
-	f.StringVar(&o.Reference, "reference", "", "tag of the gather index in the local store (default: the tag on the medium)")
-	f.BoolVar(&o.Check, "check", false, "read the medium into the local store and print every destination; push nothing to them")
-	f.StringVar(&subset, "subset", "", "scatter only the images listed in this sources list")
-	f.StringArrayVarP(&o.Selectors, "selector", "l", nil, "only images whose labels match (comma = and; repeat for or)")
-	f.BoolVar(&o.Continue, "continue", false, continueHelp)
+	f.StringVar(&req.StoreDir, "store", "", "local OCI store (default $XDG_DATA_HOME/ferry/store)")
+	f.BoolVar(&req.Strict, "strict", false, "require the reference's entry order")
+	sizeVarP(f, &req.BlockSize, "block-size", "", readBlockHelp)
+	f.StringVar(&req.Reference, "reference", "", "tag of the gather index in the local store (default: the tag on the medium)")
+	f.BoolVar(&req.Check, "check", false, "read the medium into the local store and print every destination; push nothing to them")
+	f.StringVar(&req.Subset, "subset", "", "scatter only the images listed in this sources list")
+	f.StringArrayVarP(&req.Selectors, "selector", "l", nil, "only images whose labels match (comma = and; repeat for or)")
+	f.BoolVar(&req.Continue, "continue", false, continueHelp)
 	g.addOutputFlags(f)
 	return cmd
 }

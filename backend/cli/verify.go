@@ -1,23 +1,19 @@
 package cli
 
 import (
-	"context"
 	"fmt"
 	"io"
 
 	"github.com/spf13/cobra"
 
-	"ferry/backend/config"
-	"ferry/backend/jobs"
 	"ferry/backend/mirror"
-	"ferry/backend/session"
+	"ferry/backend/ops"
 )
 
 func init() { mirrorVerbs = append(mirrorVerbs, newVerifyCmd) }
 
 func newVerifyCmd(g *globals) *cobra.Command {
-	var o mirror.VerifyOptions
-	var blockSize config.Size
+	req := ops.Request{Kind: ops.Verify}
 	cmd := &cobra.Command{
 		Use:   "verify SOURCE [MORE-VOLUMES...]",
 		Short: "Check a tar file or tape without any registry",
@@ -34,29 +30,18 @@ non-zero on any problem.`,
   ferry mirror verify sync-45.part2.tar --allow-missing   # blobs left out on purpose`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Source = args[0]
-			var err error
-			if o.BlockSize, err = sizeInt("block-size", blockSize, 0); err != nil {
-				return err
-			}
-			cfg, err := g.config()
-			if err != nil {
-				return err
-			}
-			return g.runJob(cmd, func(s *session.Session) (jobs.Spec, error) {
-				return jobs.Spec{Kind: "verify", Args: commandLine(cmd, args), Options: o, Run: func(ctx context.Context, j *jobs.Job) error {
-					rep, err := mirror.VerifyVolumes(ctx, jobs.MirrorEnv(cfg, j), o, args)
-					printVerify(cmd.OutOrStdout(), rep)
-					return err
-				}}, nil
+			req.Path, req.Volumes = args[0], rest(args, 1)
+			return g.runOp(cmd, req, func(w io.Writer, o ops.Outcome, _ string) error {
+				printVerify(w, o.Result.(mirror.VerifyReport))
+				return o.Err
 			})
 		},
 	}
 	f := cmd.Flags()
-	f.BoolVar(&o.Strict, "strict", false, "require the reference's entry order")
-	f.Var(&blockSize, "block-size", readBlockHelp)
+	f.BoolVar(&req.Strict, "strict", false, "require the reference's entry order")
+	sizeVarP(f, &req.BlockSize, "block-size", "", readBlockHelp)
 	g.addOutputFlags(f)
-	f.BoolVar(&o.AllowMissing, "allow-missing", false, "list, but accept, blobs left out because the far side has them (EXISTING-IMAGE, resumed runs)")
+	f.BoolVar(&req.AllowMissing, "allow-missing", false, "list, but accept, blobs left out because the far side has them (EXISTING-IMAGE, resumed runs)")
 	return cmd
 }
 

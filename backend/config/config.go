@@ -161,10 +161,10 @@ func (c *Config) applyDefaults() {
 		f.RegistryConcurrency = DefaultRegistryConcurrency
 	}
 	if f.Database == "" {
-		f.Database = filepath.Join(dataHome(), "ferry", "ferry.db")
+		f.Database = filepath.Join(DataDir(), "ferry.db")
 	}
 	if f.Store == "" {
-		f.Store = filepath.Join(dataHome(), "ferry", "store")
+		f.Store = filepath.Join(DataDir(), "store")
 	}
 	f.Database = expandHome(f.Database)
 	f.Store = expandHome(f.Store)
@@ -207,18 +207,26 @@ func normalizeEndpoint(s string) string {
 	return strings.ToLower(u.Scheme) + "://" + strings.ToLower(u.Host) + strings.TrimRight(u.Path, "/")
 }
 
-func dataHome() string {
-	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
-		return d
-	}
-	return filepath.Join(homeDir(), ".local", "share")
+// DataDir is Ferry's data directory: $XDG_DATA_HOME/ferry, with
+// ~/.local/share when the variable is unset. It is read on every call, so
+// an environment changed at run time (tests do) is followed.
+func DataDir() string {
+	return filepath.Join(xdgDir("XDG_DATA_HOME", ".local", "share"), "ferry")
 }
 
-func configHome() string {
-	if d := os.Getenv("XDG_CONFIG_HOME"); d != "" {
+// ConfigDir is Ferry's configuration directory: $XDG_CONFIG_HOME/ferry,
+// with ~/.config when the variable is unset.
+func ConfigDir() string {
+	return filepath.Join(xdgDir("XDG_CONFIG_HOME", ".config"), "ferry")
+}
+
+// xdgDir is an XDG base directory: the variable when set, else the
+// default under the home directory.
+func xdgDir(env string, def ...string) string {
+	if d := os.Getenv(env); d != "" {
 		return d
 	}
-	return filepath.Join(homeDir(), ".config")
+	return filepath.Join(append([]string{homeDir()}, def...)...)
 }
 
 func homeDir() string {

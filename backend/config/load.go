@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/google/renameio/v2"
 	"gopkg.in/yaml.v3"
 )
 
@@ -22,7 +23,7 @@ const EnvConfig = "ACE_DT_CONFIG"
 
 // DefaultPath is $XDG_CONFIG_HOME/ferry/config.yaml (~/.config when unset).
 func DefaultPath() string {
-	return filepath.Join(configHome(), "ferry", "config.yaml")
+	return filepath.Join(ConfigDir(), "config.yaml")
 }
 
 // Resolve picks the configuration file: the first of paths (the --config
@@ -196,42 +197,21 @@ func Save(path, text string) error {
 	if _, err := Parse(path, []byte(text)); err != nil {
 		return err
 	}
-	mode := fs.FileMode(0o600)
-	if info, err := os.Stat(path); err == nil {
-		mode = info.Mode().Perm()
-	}
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("saving configuration: %w", err)
 	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
+	if err := WriteFile(path, []byte(text), 0o600); err != nil {
 		return fmt.Errorf("saving configuration: %w", err)
 	}
-	done := false
-	defer func() {
-		if !done {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err := tmp.WriteString(text); err != nil {
-		return fmt.Errorf("saving configuration: %w", err)
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		return fmt.Errorf("saving configuration: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("saving configuration: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("saving configuration: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("saving configuration: %w", err)
-	}
-	done = true
 	return nil
+}
+
+// WriteFile writes data to path atomically: a temporary file in the same
+// directory, synced to disk, then renamed over path, so a crash or a full
+// disk leaves the old file or the new one, never half of either. An
+// existing file keeps its permissions; a new one gets perm.
+func WriteFile(path string, data []byte, perm fs.FileMode) error {
+	return renameio.WriteFile(path, data, perm, renameio.WithExistingPermissions())
 }
 
 // Redacted replaces secrets (telemetry tokens and cookies) in printed configurations.

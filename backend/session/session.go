@@ -12,6 +12,7 @@ import (
 	"github.com/sirupsen/logrus"
 	"gopkg.in/natefinch/lumberjack.v2"
 
+	"ferry/backend/config"
 	"ferry/backend/jobs"
 	"ferry/backend/store"
 )
@@ -24,18 +25,11 @@ type Paths struct {
 	LogFile string // DataDir/logs/ferry.log
 }
 
-// DefaultPaths follows the XDG base directory rules; FERRY_DB overrides the
-// database location (tests and side-by-side installs use it).
+// DefaultPaths follows the XDG base directory rules (config.DataDir);
+// FERRY_DB overrides the database location (tests and side-by-side
+// installs use it).
 func DefaultPaths() Paths {
-	data := os.Getenv("XDG_DATA_HOME")
-	if data == "" {
-		home, err := os.UserHomeDir()
-		if err != nil || home == "" {
-			home = os.TempDir()
-		}
-		data = filepath.Join(home, ".local", "share")
-	}
-	dir := filepath.Join(data, "ferry")
+	dir := config.DataDir()
 	p := Paths{
 		DataDir: dir,
 		DB:      filepath.Join(dir, "ferry.db"),

@@ -194,23 +194,9 @@ export namespace main {
 		    return a;
 		}
 	}
-	export class RunAction {
-	    available: boolean;
-	    reason: string;
-	
-	    static createFrom(source: any = {}) {
-	        return new RunAction(source);
-	    }
-	
-	    constructor(source: any = {}) {
-	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.available = source["available"];
-	        this.reason = source["reason"];
-	    }
-	}
 	export class RunActions {
-	    resume: RunAction;
-	    rerun: RunAction;
+	    resume: ops.Action;
+	    rerun: ops.Action;
 	    continuedBy: string;
 	
 	    static createFrom(source: any = {}) {
@@ -219,8 +205,8 @@ export namespace main {
 	
 	    constructor(source: any = {}) {
 	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.resume = this.convertValues(source["resume"], RunAction);
-	        this.rerun = this.convertValues(source["rerun"], RunAction);
+	        this.resume = this.convertValues(source["resume"], ops.Action);
+	        this.rerun = this.convertValues(source["rerun"], ops.Action);
 	        this.continuedBy = source["continuedBy"];
 	    }
 	
@@ -334,14 +320,17 @@ export namespace main {
 	}
 	export class TransferRequest {
 	    kind: string;
+	    sourcesFile?: string;
 	    sourcesText: string;
 	    selectors: string[];
 	    image: string;
 	    path: string;
+	    volumes?: string[];
 	    existing: string[];
 	    mapper: string;
 	    mapperKind: string;
 	    mapperRules: string;
+	    subset?: string;
 	    annotations: {[key: string]: string};
 	    platforms: string[];
 	    indexFallback: boolean;
@@ -350,14 +339,22 @@ export namespace main {
 	    continue: boolean;
 	    strict: boolean;
 	    dryRun: boolean;
+	    allowMissing?: boolean;
+	    expand?: boolean;
+	    outputs?: string[];
 	    force: boolean;
 	    compression: string;
+	    manifestJson?: boolean;
+	    padFinalBlock?: boolean;
 	    blockSize: string;
 	    bufferSize: string;
+	    volumeSize: string;
 	    hwm: number;
 	    checkpoint: string;
-	    volumeSize: string;
-	    commandLine?: string;
+	    existingFromCheckpoint?: string[];
+	    reference?: string;
+	    storeDir?: string;
+	    run?: string;
 	
 	    static createFrom(source: any = {}) {
 	        return new TransferRequest(source);
@@ -366,14 +363,17 @@ export namespace main {
 	    constructor(source: any = {}) {
 	        if ('string' === typeof source) source = JSON.parse(source);
 	        this.kind = source["kind"];
+	        this.sourcesFile = source["sourcesFile"];
 	        this.sourcesText = source["sourcesText"];
 	        this.selectors = source["selectors"];
 	        this.image = source["image"];
 	        this.path = source["path"];
+	        this.volumes = source["volumes"];
 	        this.existing = source["existing"];
 	        this.mapper = source["mapper"];
 	        this.mapperKind = source["mapperKind"];
 	        this.mapperRules = source["mapperRules"];
+	        this.subset = source["subset"];
 	        this.annotations = source["annotations"];
 	        this.platforms = source["platforms"];
 	        this.indexFallback = source["indexFallback"];
@@ -382,14 +382,22 @@ export namespace main {
 	        this.continue = source["continue"];
 	        this.strict = source["strict"];
 	        this.dryRun = source["dryRun"];
+	        this.allowMissing = source["allowMissing"];
+	        this.expand = source["expand"];
+	        this.outputs = source["outputs"];
 	        this.force = source["force"];
 	        this.compression = source["compression"];
+	        this.manifestJson = source["manifestJson"];
+	        this.padFinalBlock = source["padFinalBlock"];
 	        this.blockSize = source["blockSize"];
 	        this.bufferSize = source["bufferSize"];
+	        this.volumeSize = source["volumeSize"];
 	        this.hwm = source["hwm"];
 	        this.checkpoint = source["checkpoint"];
-	        this.volumeSize = source["volumeSize"];
-	        this.commandLine = source["commandLine"];
+	        this.existingFromCheckpoint = source["existingFromCheckpoint"];
+	        this.reference = source["reference"];
+	        this.storeDir = source["storeDir"];
+	        this.run = source["run"];
 	    }
 	}
 
@@ -549,6 +557,25 @@ export namespace mirror {
 	        this.platforms = source["platforms"];
 	        this.size = source["size"];
 	        this.error = source["error"];
+	    }
+	}
+
+}
+
+export namespace ops {
+	
+	export class Action {
+	    available: boolean;
+	    reason: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new Action(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.available = source["available"];
+	        this.reason = source["reason"];
 	    }
 	}
 

@@ -20,6 +20,8 @@ export function ChooseOpenFile(arg1:string):Promise<string>;
 
 export function ChooseSaveFile(arg1:string,arg2:string):Promise<string>;
 
+export function CommandLine(arg1:main.TransferRequest):Promise<string>;
+
 export function DocumentVersions(arg1:string,arg2:string):Promise<Array<store.Document>>;
 
 export function Draft(arg1:string):Promise<string>;

@@ -30,6 +30,10 @@ export function ChooseSaveFile(arg1, arg2) {
   return window['go']['main']['App']['ChooseSaveFile'](arg1, arg2);
 }
 
+export function CommandLine(arg1) {
+  return window['go']['main']['App']['CommandLine'](arg1);
+}
+
 export function DocumentVersions(arg1, arg2) {
   return window['go']['main']['App']['DocumentVersions'](arg1, arg2);
 }

@@ -1,22 +1,18 @@
-package cli
+package ops
 
 import (
 	"fmt"
 	"strings"
 
-	"github.com/spf13/cobra"
-
 	"ferry/backend/sources"
 )
 
-const selectorHelp = "only images whose labels match this Kubernetes selector (a comma means and; repeat -l for or)"
-
-// checkSelectors parses -l values and prints a notice for each that has a
+// CheckSelectors parses -l values and gives a notice for each that has a
 // comma outside parentheses: Ferry reads "a=b,c=d" as a Kubernetes selector
 // (both must hold), where the reference splits the flag at commas and keeps
 // what matches any part. The same command line can select less with Ferry,
-// so the user is told how to write the reference's meaning.
-func checkSelectors(cmd *cobra.Command, selectors []string) (sources.Selector, error) {
+// so the operator is told how to write the reference's meaning.
+func CheckSelectors(selectors []string, notice func(string)) (sources.Selector, error) {
 	sel, err := sources.ParseSelector(selectors)
 	if err != nil {
 		return sel, err
@@ -26,8 +22,8 @@ func checkSelectors(cmd *cobra.Command, selectors []string) (sources.Selector, e
 		if len(parts) < 2 {
 			continue
 		}
-		fmt.Fprintf(cmd.ErrOrStderr(), "notice: -l %q keeps images matching all of %s (Kubernetes selector); ace-dt keeps those matching any of them: for that, write -l %s\n",
-			s, strings.Join(parts, " and "), strings.Join(parts, " -l "))
+		Runtime{Notice: notice}.notice(fmt.Sprintf("notice: -l %q keeps images matching all of %s (Kubernetes selector); ace-dt keeps those matching any of them: for that, write -l %s",
+			s, strings.Join(parts, " and "), strings.Join(parts, " -l ")))
 	}
 	return sel, nil
 }

@@ -1,4 +1,4 @@
-package jobs
+package ops
 
 import (
 	"encoding/json"
@@ -100,11 +100,11 @@ func StoredSerialize(st *store.Store, id string) (mirror.SerializeOptions, error
 		return o, fmt.Errorf("resume %s: %w", id, err)
 	}
 	switch run.Kind {
-	case "serialize":
+	case string(Serialize):
 		if err := json.Unmarshal([]byte(run.Options), &o); err != nil {
 			return o, fmt.Errorf("resume %s: reading its options: %w", id, err)
 		}
-	case "archive":
+	case string(Archive):
 		var a mirror.ArchiveOptions
 		if err := json.Unmarshal([]byte(run.Options), &a); err != nil {
 			return o, fmt.Errorf("resume %s: reading its options: %w", id, err)

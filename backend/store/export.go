@@ -1,4 +1,4 @@
-package main
+package store
 
 import (
 	"bytes"
@@ -9,31 +9,31 @@ import (
 	"time"
 )
 
-// RunReport is an exported run: its record, items, media and log.
-type RunReport struct {
+// Report is an exported run: its record, items, media and log.
+type Report struct {
 	Format  string `json:"format"`  // json or csv
 	Name    string `json:"name"`    // a suggested file name
 	Content string `json:"content"` // the report itself
 }
 
 // ExportRun renders a run as JSON (everything) or CSV (one row per item).
-func (a *App) ExportRun(id, format string) (RunReport, error) {
-	d, err := a.sess.Store.GetRunDetail(id)
+func (s *Store) ExportRun(id, format string) (Report, error) {
+	d, err := s.GetRunDetail(id)
 	if err != nil {
-		return RunReport{}, err
+		return Report{}, err
 	}
 	base := fmt.Sprintf("ferry-%s-%s-%s", d.Kind, d.StartedAt.UTC().Format("20060102-150405"), id[:min(8, len(id))])
 	switch format {
 	case "json":
-		lines, err := a.sess.Store.Log(id)
+		lines, err := s.Log(id)
 		if err != nil {
-			return RunReport{}, err
+			return Report{}, err
 		}
 		b, err := json.MarshalIndent(map[string]any{"run": d, "log": lines, "exportedAt": time.Now().UTC()}, "", "  ")
 		if err != nil {
-			return RunReport{}, err
+			return Report{}, err
 		}
-		return RunReport{Format: format, Name: base + ".json", Content: string(b) + "\n"}, nil
+		return Report{Format: format, Name: base + ".json", Content: string(b) + "\n"}, nil
 	case "csv":
 		var buf bytes.Buffer
 		w := csv.NewWriter(&buf)
@@ -42,8 +42,8 @@ func (a *App) ExportRun(id, format string) (RunReport, error) {
 			w.Write([]string{d.ID, d.Kind, d.Status, it.Source, it.Destination, it.Digest, it.Status, strconv.FormatInt(it.Bytes, 10), it.Error})
 		}
 		w.Flush()
-		return RunReport{Format: format, Name: base + ".csv", Content: buf.String()}, w.Error()
+		return Report{Format: format, Name: base + ".csv", Content: buf.String()}, w.Error()
 	default:
-		return RunReport{}, fmt.Errorf("report format %q: use json or csv", format)
+		return Report{}, fmt.Errorf("report format %q: use json or csv", format)
 	}
 }

@@ -1,4 +1,4 @@
-package jobs
+package ops
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"ferry/backend/config"
+	"ferry/backend/jobs"
 	"ferry/backend/mirror"
 	"ferry/backend/registrytest"
 	"ferry/backend/sources"
@@ -142,7 +143,7 @@ func gatherTo(t *testing.T, env mirror.Env, index string, refs ...string) string
 func TestResumeSendsWhatTheRunWasSendingAfterTheTagMoved(t *testing.T) {
 	m := newManager(t)
 	cfg := config.Default()
-	env := MirrorEnv(cfg, nil)
+	env := jobs.MirrorEnv(cfg, nil)
 	host := registrytest.InProcess(t)
 	registrytest.PushImage(t, host+"/app/one:1", registrytest.Layer(t, 61, 40_000), registrytest.Layer(t, 62, 30_000))
 	registrytest.PushImage(t, host+"/app/two:1", registrytest.Layer(t, 63, 20_000))
@@ -151,10 +152,10 @@ func TestResumeSendsWhatTheRunWasSendingAfterTheTagMoved(t *testing.T) {
 
 	dir := t.TempDir()
 	o := mirror.SerializeOptions{Source: index, Dest: filepath.Join(dir, "sync-1.tar"), BlockSize: 512, BufferSize: 8192, HWM: 1, Force: true}
-	id, err := m.Start(Spec{Kind: "serialize", Options: o, Run: func(ctx context.Context, j *Job) error {
+	id, err := m.Start(jobs.Spec{Kind: "serialize", Options: o, Run: func(ctx context.Context, j *jobs.Job) error {
 		ctx, cancel := context.WithCancel(ctx)
 		defer cancel()
-		jenv := MirrorEnv(cfg, j)
+		jenv := jobs.MirrorEnv(cfg, j)
 		record := jenv.Checkpoint
 		var confirmed atomic.Int32
 		jenv.Checkpoint = func(c mirror.Checkpoint) {

@@ -1,4 +1,4 @@
-package main
+package ops
 
 import (
 	"context"
@@ -7,11 +7,8 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
-	"ferry/backend/config"
-	"ferry/backend/jobs"
 	"ferry/backend/mapping"
 	"ferry/backend/mirror"
-	"ferry/backend/refs"
 	"ferry/backend/sources"
 )
 
@@ -33,11 +30,13 @@ type PreviewResponse struct {
 	Millis       float64               `json:"millis"`
 }
 
-// previewTimeout bounds one live preview of the mapping rules.
+// previewTimeout bounds one live preview of the mapping rules, which runs
+// on every keystroke; each entry's template run has its own budget too.
 const previewTimeout = 10 * time.Second
 
-// PreviewMapping shows where every source would land under the rules.
-func (a *App) PreviewMapping(req PreviewRequest) (PreviewResponse, error) {
+// PreviewMapping shows where every source would land under the rules. env
+// reaches the registry of a gather index.
+func PreviewMapping(env mirror.Env, req PreviewRequest) (PreviewResponse, error) {
 	start := time.Now()
 	resp := PreviewResponse{RuleProblems: []mapping.RuleProblem{}, Result: mapping.Result{Rows: []mapping.Row{}}}
 	m, err := mapping.New(req.Kind, req.Rules)
@@ -49,13 +48,11 @@ func (a *App) PreviewMapping(req PreviewRequest) (PreviewResponse, error) {
 		}
 		return resp, err
 	}
-	entries, err := a.previewEntries(req)
+	entries, err := previewEntries(env, req)
 	if err != nil {
 		resp.InputProblem = err.Error()
 		return resp, nil
 	}
-	// Each entry's template run has its own budget; this bounds the whole
-	// preview, which runs on every keystroke.
 	ctx, cancel := context.WithTimeout(context.Background(), previewTimeout)
 	defer cancel()
 	resp.Result = mapping.PreviewContext(ctx, entries, m)
@@ -63,11 +60,22 @@ func (a *App) PreviewMapping(req PreviewRequest) (PreviewResponse, error) {
 	return resp, nil
 }
 
-func (a *App) previewEntries(req PreviewRequest) ([]v1.Descriptor, error) {
+// previewEntries are the entries the rules see: a gather index's, or the
+// sources described as a gather index describes them.
+func previewEntries(env mirror.Env, req PreviewRequest) ([]v1.Descriptor, error) {
 	if req.IndexRef != "" {
-		return a.gatherEntries(req.IndexRef)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		entries, _, err := ReadGatherIndex(ctx, env, req.IndexRef)
+		return entries, err
 	}
 	srcs, _ := sources.Check(req.SourcesText)
+	return SourceEntries(srcs), nil
+}
+
+// SourceEntries describes sources as the entries of a gather index
+// describe them (without digests: nothing was gathered yet).
+func SourceEntries(srcs []sources.Source) []v1.Descriptor {
 	out := make([]v1.Descriptor, 0, len(srcs))
 	for _, s := range srcs {
 		ann := map[string]string{mirror.AnnotationSource: s.Ref, mirror.AnnotationRefName: s.Ref}
@@ -76,25 +84,35 @@ func (a *App) previewEntries(req PreviewRequest) ([]v1.Descriptor, error) {
 		}
 		out = append(out, v1.Descriptor{Annotations: ann})
 	}
-	return out, nil
+	return out
 }
 
-// gatherEntries reads the entries of a gather index from its registry.
-func (a *App) gatherEntries(ref string) ([]v1.Descriptor, error) {
-	r, err := refs.Parse(ref)
-	if err != nil {
-		return nil, err
+// SourcesCheck is the live validation of a sources list being edited.
+type SourcesCheck struct {
+	Sources  []sources.Source  `json:"sources"`
+	Problems []sources.Problem `json:"problems"`
+}
+
+// CheckSources validates sources text: every bad line with its line
+// number, duplicates as warnings; never nil lists.
+func CheckSources(text string) SourcesCheck {
+	srcs, problems := sources.Check(text)
+	if srcs == nil {
+		srcs = []sources.Source{}
 	}
-	cfg, err := config.Load(nil)
-	if err != nil {
-		return nil, err
+	if problems == nil {
+		problems = []sources.Problem{}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	env := jobs.MirrorEnv(cfg, nil)
-	_, raw, err := env.Open(r.Name().Context()).Resolve(ctx, r.Name().Identifier())
-	if err != nil {
-		return nil, err
+	return SourcesCheck{Sources: srcs, Problems: problems}
+}
+
+// InspectSources resolves every valid reference of the text against its
+// registry (digest, media type, platforms, size) without copying anything.
+func InspectSources(ctx context.Context, env mirror.Env, text string) []mirror.Inspection {
+	srcs, _ := sources.Check(text)
+	list := make([]string, 0, len(srcs))
+	for _, s := range srcs {
+		list = append(list, s.Ref)
 	}
-	return mirror.GatherEntries(raw)
+	return mirror.Inspect(ctx, env, list)
 }

@@ -1,4 +1,4 @@
-package main
+package ops
 
 import (
 	"context"
@@ -8,20 +8,17 @@ import (
 	"path/filepath"
 	"strconv"
 	"syscall"
-	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
-	"ferry/backend/config"
-	"ferry/backend/jobs"
 	"ferry/backend/mapping"
 	"ferry/backend/mirror"
 	"ferry/backend/progress"
 	"ferry/backend/refs"
 )
 
-// TransferPlan is the summary shown before Start: what will move and where.
-type TransferPlan struct {
+// Plan is the summary shown before Start: what will move and where.
+type Plan struct {
 	Images      int      `json:"images"`
 	BytesTotal  int64    `json:"bytesTotal"`
 	BytesDedup  int64    `json:"bytesDedup"` // after blob deduplication
@@ -33,20 +30,13 @@ type TransferPlan struct {
 	Mapping *mapping.Counts `json:"mapping"`
 }
 
-// PlanTransfer looks at the request's inputs without copying anything:
-// sources are resolved, gather indexes read, media sized.
-func (a *App) PlanTransfer(req TransferRequest) (TransferPlan, error) {
-	p := TransferPlan{FreeBytes: -1, Warnings: []string{}}
-	cfg, err := config.Load(nil)
-	if err != nil {
-		return p, err
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	env := jobs.MirrorEnv(cfg, nil)
+// PlanOf looks at the request's inputs without copying anything: sources
+// are resolved, gather indexes read, media sized. env reaches registries.
+func PlanOf(ctx context.Context, env mirror.Env, req Request) (Plan, error) {
+	p := Plan{FreeBytes: -1, Warnings: []string{}}
 	switch req.Kind {
-	case "gather", "clone", "archive":
-		srcs, err := sourcesOf(req)
+	case Gather, Clone, Archive:
+		srcs, err := selectedSources(req, Runtime{})
 		if err != nil {
 			return p, err
 		}
@@ -63,7 +53,7 @@ func (a *App) PlanTransfer(req TransferRequest) (TransferPlan, error) {
 			p.BytesTotal += in.Size
 		}
 		p.BytesDedup = p.BytesTotal // per image; shared layers are counted once by gather itself
-		if req.Kind != "clone" {
+		if req.Kind != Clone {
 			drops, err := mirror.PlatformWarnings(ctx, env, srcs, req.Platforms)
 			if err != nil {
 				return p, err
@@ -71,22 +61,22 @@ func (a *App) PlanTransfer(req TransferRequest) (TransferPlan, error) {
 			p.Warnings = append(p.Warnings, drops...)
 		}
 		switch req.Kind {
-		case "gather":
+		case Gather:
 			p.Destination = "registry " + req.Image
-		case "clone":
+		case Clone:
 			p.Destination = "destinations from the mapping rules"
 		default:
 			p.Destination, p.FreeBytes = describePath(req.Path)
 		}
-	case "serialize", "scatter":
-		entries, ann, err := a.readGatherIndex(ctx, env, req.Image)
+	case Serialize, Scatter:
+		entries, ann, err := ReadGatherIndex(ctx, env, req.Image)
 		if err != nil {
 			return p, err
 		}
 		p.Images = len(entries)
 		p.BytesTotal, _ = strconv.ParseInt(ann[mirror.AnnotationSizeTotal], 10, 64)
 		p.BytesDedup, _ = strconv.ParseInt(ann[mirror.AnnotationSizeDedup], 10, 64)
-		if req.Kind == "serialize" {
+		if req.Kind == Serialize {
 			p.Destination, p.FreeBytes = describePath(req.Path)
 			if p.FreeBytes >= 0 && p.FreeBytes < p.BytesDedup {
 				p.Warnings = append(p.Warnings, fmt.Sprintf("the destination has %s free but the transfer needs about %s",
@@ -94,12 +84,12 @@ func (a *App) PlanTransfer(req TransferRequest) (TransferPlan, error) {
 			}
 		} else {
 			p.Destination = "destinations from the mapping rules"
-			if m, err := requestMapper(req); err == nil {
+			if m, err := mapperOf(req, Runtime{}); err == nil {
 				c := mapping.PreviewContext(ctx, entries, m).Counts
 				p.Mapping = &c
 			}
 		}
-	case "deserialize", "unarchive", "verify":
+	case Deserialize, Unarchive, Verify:
 		fi, err := os.Stat(req.Path)
 		if err != nil {
 			return p, fmt.Errorf("the medium %s: %w", req.Path, err)
@@ -114,16 +104,18 @@ func (a *App) PlanTransfer(req TransferRequest) (TransferPlan, error) {
 			}
 		}
 		p.Destination = "registry " + req.Image
-		if req.Kind == "verify" {
+		if req.Kind == Verify {
 			p.Destination = "nothing: the medium is only read"
 		}
 	default:
-		return p, fmt.Errorf("unknown operation %q", req.Kind)
+		return p, fmt.Errorf("no plan for operation %q", req.Kind)
 	}
 	return p, nil
 }
 
-func (a *App) readGatherIndex(ctx context.Context, env mirror.Env, ref string) ([]v1.Descriptor, map[string]string, error) {
+// ReadGatherIndex reads the entries and annotations of a gather index
+// from its registry.
+func ReadGatherIndex(ctx context.Context, env mirror.Env, ref string) ([]v1.Descriptor, map[string]string, error) {
 	r, err := refs.Parse(ref)
 	if err != nil {
 		return nil, nil, err
@@ -155,9 +147,15 @@ func describePath(path string) (string, int64) {
 	if fi, err := os.Stat(path); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
 		return "tape " + path, -1
 	}
+	return "file " + path, FreeBytes(filepath.Dir(path))
+}
+
+// FreeBytes is the space left to an unprivileged writer in dir's file
+// system; -1 when it cannot be told.
+func FreeBytes(dir string) int64 {
 	var st syscall.Statfs_t
-	if err := syscall.Statfs(filepath.Dir(path), &st); err != nil {
-		return "file " + path, -1
+	if err := syscall.Statfs(dir, &st); err != nil {
+		return -1
 	}
-	return "file " + path, int64(st.Bavail) * int64(st.Bsize)
+	return int64(st.Bavail) * int64(st.Bsize)
 }
