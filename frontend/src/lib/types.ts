@@ -4,7 +4,7 @@
 // What remains is the UI's own: names for the string values the backend uses
 // (states, kinds) and the payloads of events, which the bindings do not carry.
 
-import type { jobs, main, mapping, mirror, progress, sources, store, tape } from '../../wailsjs/go/models';
+import type { jobs, main, mapping, mirror, ops, progress, sources, store, tape } from '../../wailsjs/go/models';
 
 /**
  * The data of a generated model class, as JSON brings it: the fields without
@@ -48,7 +48,7 @@ export type RunDetail = Plain<store.RunDetail>;
 export type RunFilter = Partial<Plain<store.RunFilter>>;
 export type LogLine = Plain<store.LogLine>;
 export type RunActions = Plain<main.RunActions>;
-export type RunAction = Plain<main.RunAction>;
+export type RunAction = Plain<ops.Action>;
 export type RunReport = Plain<main.RunReport>;
 
 /** False for a missing time and for Go's zero time. */

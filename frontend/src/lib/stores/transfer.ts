@@ -5,7 +5,7 @@
 import { get, writable } from 'svelte/store';
 import { api, errorMessage, hasMethod } from '../api';
 import { debounce, latestOnly } from '../latest';
-import { blankForm, commandLine, operations, type TransferForm } from '../model/transfer';
+import { blankForm, operations, type TransferForm } from '../model/transfer';
 import type { Preferences, TransferKind, TransferPlan, TransferRequest } from '../types';
 
 export interface TransferState {
@@ -92,7 +92,7 @@ export async function startTransfer(req: TransferRequest): Promise<string | null
   if (get(transfer).starting) return null;
   patch({ starting: true, startError: '' });
   try {
-    const id = await api.startTransfer({ ...req, commandLine: commandLine(req) });
+    const id = await api.startTransfer(req);
     transfer.update((s) => ({ ...s, starting: false, jobs: { ...s.jobs, [req.kind]: id } }));
     return id;
   } catch (e) {
