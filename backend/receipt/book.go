@@ -13,6 +13,8 @@ import (
 
 	"aead.dev/minisign"
 	"github.com/opencontainers/go-digest"
+
+	"ferry/backend/config"
 )
 
 // Book is the low side's record of the sites it sends to: per site, the
@@ -61,7 +63,7 @@ func (b *Book) pin(site string, pub minisign.PublicKey) error {
 	if err := os.MkdirAll(filepath.Join(b.dir, site), 0o755); err != nil {
 		return err
 	}
-	return writeFile(b.keyPath(site), PublicKeyFile(site, pub))
+	return config.WriteFile(b.keyPath(site), PublicKeyFile(site, pub), 0o644)
 }
 
 // Key is the key pinned for site, if any.
@@ -120,10 +122,10 @@ func (b *Book) Import(data, signature []byte) (Receipt, error) {
 	if existing, err := os.ReadFile(path); err == nil && bytes.Equal(existing, data) {
 		return r, nil
 	}
-	if err := writeFile(path, data); err != nil {
+	if err := config.WriteFile(path, data, 0o644); err != nil {
 		return Receipt{}, err
 	}
-	return r, writeFile(path+SignatureSuffix, signature)
+	return r, config.WriteFile(path+SignatureSuffix, signature, 0o644)
 }
 
 // Receipts of site, oldest first, each checked again against the pinned

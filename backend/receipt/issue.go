@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"aead.dev/minisign"
+
+	"ferry/backend/config"
 )
 
 // SignatureSuffix is appended to a signed file's name for its detached
@@ -35,10 +37,10 @@ func (s *Site) Issue(r Receipt, path string) (Receipt, error) {
 // signature is written last, so a signature never stands beside other
 // bytes than the ones it signs.
 func (s *Site) SignFile(path string, data []byte, what string) error {
-	if err := writeFile(path, data); err != nil {
+	if err := config.WriteFile(path, data, 0o644); err != nil {
 		return err
 	}
-	return writeFile(path+SignatureSuffix, s.Sign(data, what))
+	return config.WriteFile(path+SignatureSuffix, s.Sign(data, what), 0o644)
 }
 
 // ErrBadSignature says the bytes are not the ones their signature signed
@@ -71,21 +73,4 @@ func ReadSigned(path string) (data, signature []byte, err error) {
 		return nil, nil, fmt.Errorf("%s has no signature beside it: %w", path, err)
 	}
 	return data, signature, nil
-}
-
-func writeFile(path string, data []byte) error {
-	tmp := path + ".partial"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return err
-	}
-	f, err := os.Open(tmp)
-	if err == nil {
-		err = f.Sync()
-		f.Close()
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return os.Rename(tmp, path)
 }
