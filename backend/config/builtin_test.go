@@ -1,0 +1,19 @@
+package config
+
+import (
+	"slices"
+	"testing"
+)
+
+func TestBuiltinRegistryIsPlainHTTPWithoutAFile(t *testing.T) {
+	if got := Default().Registry(BuiltinRegistry).Endpoints; !slices.Equal(got, []string{"http://127.0.0.1:5000"}) {
+		t.Errorf("default endpoints of the built-in registry = %v", got)
+	}
+	c, err := Parse("f.yaml", []byte("apiVersion: "+APIVersion+"\nkind: "+Kind+"\nregistryConfig:\n  registries:\n    127.0.0.1:5000:\n      endpoints: [https://127.0.0.1:5000]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Registry(BuiltinRegistry).Endpoints; !slices.Equal(got, []string{"https://127.0.0.1:5000"}) {
+		t.Errorf("a file's own entry was replaced: %v", got)
+	}
+}
