@@ -115,6 +115,9 @@ func (o Options) Configuration() (*configuration.Configuration, error) {
 		"filesystem": configuration.Parameters{"rootdirectory": o.Root},
 		"delete":     configuration.Parameters{"enabled": true},
 	}
+	// Layers with URLs (non-distributable ones, such as Windows base
+	// layers) are accepted: Ferry copies them across the gap like any other.
+	c.Validation.Manifests.URLs.Allow = []string{"^https?://"}
 	c.HTTP.Addr = o.Listen
 	c.HTTP.Secret = hex.EncodeToString(secret)
 	if o.AllowRemote {
