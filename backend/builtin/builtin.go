@@ -260,3 +260,20 @@ func (r *Registry) Close() error {
 	r.unlock()
 	return err
 }
+
+// Answers reports whether a registry answers plain HTTP at host: another
+// process's built-in registry, for instance.
+func Answers(ctx context.Context, host string) bool {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+host+"/v2/", nil)
+	if err != nil {
+		return false
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.Header.Get("Docker-Distribution-Api-Version") != "" || resp.StatusCode == http.StatusOK
+}

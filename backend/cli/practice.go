@@ -1,12 +1,9 @@
 package cli
 
 import (
-	"context"
 	"fmt"
 	"io"
-	"net/http"
 	"path/filepath"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -36,7 +33,7 @@ until Ctrl-C, so that the steps can be run from another terminal.`,
 				dir = filepath.Join(session.DefaultPaths().DataDir, "practice")
 			}
 			var served *builtin.Registry
-			if !answers(cmd.Context(), listen) {
+			if !builtin.Answers(cmd.Context(), listen) {
 				r, err := startBuiltin(cmd.Context(), g, builtin.Options{Listen: listen, Root: root})
 				if err != nil {
 					return err
@@ -63,22 +60,6 @@ until Ctrl-C, so that the steps can be run from another terminal.`,
 	f.StringVar(&dir, "dir", "", "where the sources list, the mapping rules and the archive go (default $XDG_DATA_HOME/ferry/practice)")
 	rootFlag(cmd, &root)
 	return cmd
-}
-
-// answers reports whether a registry answers plain HTTP at host.
-func answers(ctx context.Context, host string) bool {
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+host+"/v2/", nil)
-	if err != nil {
-		return false
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return false
-	}
-	resp.Body.Close()
-	return resp.Header.Get("Docker-Distribution-Api-Version") != "" || resp.StatusCode == http.StatusOK
 }
 
 func printPractice(w io.Writer, s *practice.Set) {

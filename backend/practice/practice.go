@@ -14,8 +14,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math/rand"
 	"os"
 	"path/filepath"
@@ -115,6 +117,10 @@ func Push(ctx context.Context, host, dir string) (*Set, error) {
 		Received: host + "/" + High + "/transfer:practice",
 	}
 	s.Mapping = "first-prefix=" + s.Rules
+	// A previous practice's archive would make serialize refuse to overwrite it.
+	if err := os.Remove(s.Archive); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("practice directory: %w", err)
+	}
 	p := pusher{ctx: ctx, host: host}
 	multi, err := p.multi()
 	if err != nil {
