@@ -3,6 +3,7 @@
 // bridge shim provides in a browser; nothing else in the UI touches window.go.
 
 import type {
+  BuiltinStatus,
   Capabilities,
   ConfigFile,
   DriveInfo,
@@ -13,6 +14,7 @@ import type {
   Preferences,
   PreviewRequest,
   PreviewResponse,
+  PracticeSet,
   Problem,
   Run,
   RunDetail,
@@ -125,6 +127,11 @@ export const api = {
   rewindDrive: (dev: string) => call<void>('RewindDrive', dev),
   ejectDrive: (dev: string) => call<void>('EjectDrive', dev),
   driveThroughput: (dev: string) => call<DriveRate>('DriveThroughput', dev),
+
+  builtinStatus: () => call<BuiltinStatus>('BuiltinRegistryStatus'),
+  startBuiltin: () => call<BuiltinStatus>('StartBuiltinRegistry'),
+  stopBuiltin: () => call<BuiltinStatus>('StopBuiltinRegistry'),
+  startPractice: () => call<PracticeSet>('StartPractice'),
 };
 
 export type Api = typeof api;

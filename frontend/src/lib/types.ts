@@ -362,3 +362,36 @@ export interface RunActions {
   /** The newest run that resumed or re-ran this one. */
   continuedBy: string;
 }
+
+/** Ferry's built-in registry (App.BuiltinRegistryStatus). */
+export interface BuiltinStatus {
+  running: boolean;
+  /** Another process (ferry registry serve) answers at the address. */
+  elsewhere: boolean;
+  address: string;
+  url: string;
+  root: string;
+  size: number;
+  repositories: string[] | null;
+  error?: string;
+}
+
+export interface PracticeImage {
+  ref: string;
+  digest: string;
+  kind: string;
+}
+
+/** The practice transfer as pushed (App.StartPractice). */
+export interface PracticeSet {
+  host: string;
+  dir: string;
+  images: PracticeImage[];
+  signature: PracticeImage;
+  sources: string;
+  rules: string;
+  gathered: string;
+  archive: string;
+  received: string;
+  mapping: string;
+}

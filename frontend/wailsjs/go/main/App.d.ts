@@ -5,10 +5,13 @@ import {main} from '../models';
 import {store} from '../models';
 import {tape} from '../models';
 import {mirror} from '../models';
+import {practice} from '../models';
 
 export function ActiveJobs():Promise<Array<jobs.Snapshot>>;
 
 export function AnswerMedium(arg1:string,arg2:boolean):Promise<void>;
+
+export function BuiltinRegistryStatus():Promise<main.BuiltinStatus>;
 
 export function CancelJob(arg1:string):Promise<void>;
 
@@ -76,9 +79,15 @@ export function SaveDraft(arg1:string,arg2:string):Promise<void>;
 
 export function SavePreferences(arg1:main.Preferences):Promise<void>;
 
+export function StartBuiltinRegistry():Promise<main.BuiltinStatus>;
+
 export function StartDemo(arg1:number,arg2:number):Promise<string>;
 
+export function StartPractice():Promise<practice.Set>;
+
 export function StartTransfer(arg1:main.TransferRequest):Promise<string>;
+
+export function StopBuiltinRegistry():Promise<main.BuiltinStatus>;
 
 export function ValidateConfig(arg1:string):Promise<Array<main.ConfigProblem>>;
 
