@@ -40,7 +40,8 @@ func (a *App) BuiltinRegistryStatus() (BuiltinStatus, error) {
 	builtinRegistry.mu.Lock()
 	r := builtinRegistry.r
 	builtinRegistry.mu.Unlock()
-	st := BuiltinStatus{Address: config.BuiltinRegistry, URL: "http://" + config.BuiltinRegistry, Root: a.builtinRoot()}
+	addr := config.BuiltinRegistryAddress()
+	st := BuiltinStatus{Address: addr, URL: "http://" + addr, Root: a.builtinRoot()}
 	if r != nil {
 		select {
 		case <-r.Done():
@@ -62,8 +63,8 @@ func (a *App) BuiltinRegistryStatus() (BuiltinStatus, error) {
 	return st, err
 }
 
-// StartBuiltinRegistry serves the built-in registry on 127.0.0.1:5000
-// (plain HTTP, loopback only) until StopBuiltinRegistry or the end of the
+// StartBuiltinRegistry serves the built-in registry on 127.0.0.1:5000, or
+// $FERRY_BUILTIN_REGISTRY (plain HTTP, loopback only), until StopBuiltinRegistry or the end of the
 // process; its content stays on disk between runs.
 func (a *App) StartBuiltinRegistry() (BuiltinStatus, error) {
 	if err := a.startBuiltin(); err != nil {
@@ -82,7 +83,7 @@ func (a *App) startBuiltin() error {
 			return nil
 		}
 	}
-	r, err := builtin.Start(context.Background(), builtin.Options{Listen: config.BuiltinRegistry, Root: a.builtinRoot(), Log: a.sess.Log})
+	r, err := builtin.Start(context.Background(), builtin.Options{Listen: config.BuiltinRegistryAddress(), Root: a.builtinRoot(), Log: a.sess.Log})
 	if err != nil {
 		return err
 	}
@@ -109,12 +110,12 @@ func (a *App) StopBuiltinRegistry() (BuiltinStatus, error) {
 // images on its low side, and the sources list and mapping rules in the data
 // directory. The window fills its forms from the answer.
 func (a *App) StartPractice() (practice.Set, error) {
-	if !builtin.Answers(context.Background(), config.BuiltinRegistry) {
+	if !builtin.Answers(context.Background(), config.BuiltinRegistryAddress()) {
 		if err := a.startBuiltin(); err != nil {
 			return practice.Set{}, err
 		}
 	}
-	s, err := practice.Push(context.Background(), config.BuiltinRegistry, filepath.Join(a.sess.Paths.DataDir, "practice"))
+	s, err := practice.Push(context.Background(), config.BuiltinRegistryAddress(), filepath.Join(a.sess.Paths.DataDir, "practice"))
 	if err != nil {
 		return practice.Set{}, err
 	}

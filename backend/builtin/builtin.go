@@ -34,7 +34,8 @@ import (
 	_ "github.com/distribution/distribution/v3/registry/storage/driver/filesystem"
 )
 
-// DefaultListen is where the built-in registry listens unless told otherwise.
+// DefaultListen is where the built-in registry listens unless told
+// otherwise ($FERRY_BUILTIN_REGISTRY moves it).
 const DefaultListen = config.BuiltinRegistry
 
 // DefaultRoot is the storage directory: $XDG_DATA_HOME/ferry/registry.
@@ -52,7 +53,7 @@ func DefaultRoot() string {
 
 // Options say where and how the registry serves.
 type Options struct {
-	// Listen is host:port (DefaultListen when empty); port 0 picks a free one.
+	// Listen is host:port (config.BuiltinRegistryAddress when empty); port 0 picks a free one.
 	Listen string
 	// Root is the storage directory (DefaultRoot when empty).
 	Root string
@@ -70,7 +71,7 @@ type Options struct {
 
 func (o Options) withDefaults() Options {
 	if o.Listen == "" {
-		o.Listen = DefaultListen
+		o.Listen = config.BuiltinRegistryAddress()
 	}
 	if o.Root == "" {
 		o.Root = DefaultRoot()
@@ -87,7 +88,7 @@ func (o Options) Configuration() (*configuration.Configuration, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listen address %q: want host:port, e.g. %s", o.Listen, DefaultListen)
 	}
-	remote := !IsLoopback(host)
+	remote := !config.IsLoopback(host)
 	if remote && !o.AllowRemote {
 		return nil, fmt.Errorf("%s can be reached from other machines: listen on a loopback address (e.g. %s), or add --allow-remote with --tls-cert, --tls-key and --htpasswd", o.Listen, DefaultListen)
 	}
@@ -126,15 +127,6 @@ func (o Options) Configuration() (*configuration.Configuration, error) {
 		c.Auth = configuration.Auth{"htpasswd": configuration.Parameters{"realm": "ferry", "path": o.Htpasswd}}
 	}
 	return c, nil
-}
-
-// IsLoopback reports whether host (a name or an IP address) is loopback only.
-func IsLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(strings.Trim(host, "[]"))
-	return ip != nil && ip.IsLoopback()
 }
 
 // Registry is a running built-in registry.

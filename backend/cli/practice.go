@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"ferry/backend/builtin"
+	"ferry/backend/config"
 	"ferry/backend/practice"
 	"ferry/backend/session"
 )
@@ -56,7 +57,7 @@ until Ctrl-C, so that the steps can be run from another terminal.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&listen, "listen", builtin.DefaultListen, "address of the built-in registry (started there when nothing answers)")
+	f.StringVar(&listen, "listen", config.BuiltinRegistryAddress(), "address of the built-in registry (started there when nothing answers)")
 	f.StringVar(&dir, "dir", "", "where the sources list, the mapping rules and the archive go (default $XDG_DATA_HOME/ferry/practice)")
 	rootFlag(cmd, &root)
 	return cmd

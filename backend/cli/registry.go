@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"ferry/backend/builtin"
+	"ferry/backend/config"
 	"ferry/backend/progress"
 )
 
@@ -59,7 +60,7 @@ func newRegistryServeCmd(g *globals) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.Listen, "listen", builtin.DefaultListen, "address to listen on, host:port")
+	f.StringVar(&o.Listen, "listen", config.BuiltinRegistryAddress(), "address to listen on, host:port")
 	rootFlag(cmd, &o.Root)
 	f.BoolVar(&o.AllowRemote, "allow-remote", false, "allow a non-loopback address (needs --tls-cert, --tls-key and --htpasswd)")
 	f.StringVar(&o.TLSCert, "tls-cert", "", "TLS certificate file (PEM), with --allow-remote")

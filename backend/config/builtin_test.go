@@ -17,3 +17,14 @@ func TestBuiltinRegistryIsPlainHTTPWithoutAFile(t *testing.T) {
 		t.Errorf("a file's own entry was replaced: %v", got)
 	}
 }
+
+func TestBuiltinRegistryAddressFromTheEnvironment(t *testing.T) {
+	t.Setenv(EnvBuiltinRegistry, "127.0.0.1:5999")
+	if got := Default().Registry("127.0.0.1:5999").Endpoints; !slices.Equal(got, []string{"http://127.0.0.1:5999"}) {
+		t.Errorf("endpoints = %v", got)
+	}
+	t.Setenv(EnvBuiltinRegistry, "0.0.0.0:5000")
+	if got := Default().Registry("0.0.0.0:5000").Endpoints; got != nil {
+		t.Errorf("a non-loopback address got plain HTTP: %v", got)
+	}
+}
