@@ -119,6 +119,10 @@ func (o Options) Configuration() (*configuration.Configuration, error) {
 	// Layers with URLs (non-distributable ones, such as Windows base
 	// layers) are accepted: Ferry copies them across the gap like any other.
 	c.Validation.Manifests.URLs.Allow = []string{"^https?://"}
+	// Distribution's defaults, which only its YAML parser would fill in
+	// (the parser also reads REGISTRY_* variables, which must not move the
+	// storage or the address from under Ferry).
+	c.Catalog.MaxEntries, c.Tags.MaxTags = 1000, 1000
 	c.HTTP.Addr = o.Listen
 	c.HTTP.Secret = hex.EncodeToString(secret)
 	if o.AllowRemote {

@@ -197,6 +197,15 @@ func TestServesTheDistributionAPI(t *testing.T) {
 	if resp.StatusCode != 200 || resp.Header.Get("Docker-Distribution-Api-Version") != "registry/2.0" {
 		t.Fatalf("/v2/: %d %v", resp.StatusCode, resp.Header)
 	}
+	push(t, r.Addr()+"/low/app:1", 100)
+	repo, err := name.NewRepository(r.Addr() + "/low/app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, err := remote.Catalog(context.Background(), repo.Registry)
+	if err != nil || !slices.Equal(cat, []string{"low/app"}) {
+		t.Fatalf("catalog = %v, %v", cat, err)
+	}
 }
 
 func mustRef(t *testing.T, ref string) name.Reference {
