@@ -32,6 +32,7 @@ type BuiltinStatus struct {
 	Error string `json:"error,omitempty"`
 }
 
+// builtinRoot is builtin.DefaultRoot for this session's data directory.
 func (a *App) builtinRoot() string { return filepath.Join(a.sess.Paths.DataDir, "registry") }
 
 // BuiltinRegistryStatus reports the built-in registry: whether it runs, its

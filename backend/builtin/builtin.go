@@ -28,6 +28,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"ferry/backend/config"
+	"ferry/backend/session"
 
 	// The storage driver and access controller the configuration names.
 	_ "github.com/distribution/distribution/v3/registry/auth/htpasswd"
@@ -38,18 +39,9 @@ import (
 // otherwise ($FERRY_BUILTIN_REGISTRY moves it).
 const DefaultListen = config.BuiltinRegistry
 
-// DefaultRoot is the storage directory: $XDG_DATA_HOME/ferry/registry.
-func DefaultRoot() string {
-	data := os.Getenv("XDG_DATA_HOME")
-	if data == "" {
-		home, err := os.UserHomeDir()
-		if err != nil || home == "" {
-			home = os.TempDir()
-		}
-		data = filepath.Join(home, ".local", "share")
-	}
-	return filepath.Join(data, "ferry", "registry")
-}
+// DefaultRoot is the storage directory: "registry" in Ferry's data
+// directory ($XDG_DATA_HOME/ferry/registry).
+func DefaultRoot() string { return filepath.Join(session.DefaultPaths().DataDir, "registry") }
 
 // Options say where and how the registry serves.
 type Options struct {

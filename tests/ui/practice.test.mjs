@@ -5,20 +5,8 @@
 // registry with their digests. A restart keeps the registry's content.
 
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { launchBrowser, makeHome, openPage, shot, startFerry } from './harness.mjs';
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
+import { freePort, launchBrowser, makeHome, openPage, shot, startFerry } from './harness.mjs';
 
 const manifestTypes = [
   'application/vnd.oci.image.index.v1+json',
