@@ -13,6 +13,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/sirupsen/logrus"
 )
 
 func start(t *testing.T, root string) *Registry {
@@ -77,7 +78,7 @@ func TestSecondRegistryAndGCRefusedWhileServing(t *testing.T) {
 	if _, err := Start(context.Background(), Options{Listen: "127.0.0.1:0", Root: root}); err == nil || !strings.Contains(err.Error(), "stop it first") {
 		t.Fatalf("second registry on one root: %v", err)
 	}
-	if _, err := GC(context.Background(), root, false); err == nil || !strings.Contains(err.Error(), "stop it first") {
+	if _, err := GC(context.Background(), root, false, nil); err == nil || !strings.Contains(err.Error(), "stop it first") {
 		t.Fatalf("gc while serving: %v", err)
 	}
 }
@@ -107,7 +108,7 @@ func TestGCFreesTheSpaceOfADeletedImage(t *testing.T) {
 	if err := r.Close(); err != nil {
 		t.Fatal(err)
 	}
-	res, err := GC(context.Background(), root, false)
+	res, err := GC(context.Background(), root, false, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,4 +216,29 @@ func mustRef(t *testing.T, ref string) name.Reference {
 		t.Fatal(err)
 	}
 	return r
+}
+
+func TestRequestLinesGoToDebug(t *testing.T) {
+	var buf strings.Builder
+	log := logrus.New()
+	log.SetOutput(&buf)
+	log.SetLevel(logrus.InfoLevel)
+	r, err := Start(context.Background(), Options{Listen: "127.0.0.1:0", Root: t.TempDir(), Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if _, err := head(r.Addr() + "/low/absent:1"); err == nil {
+		t.Fatal("an absent tag answered")
+	}
+	if strings.Contains(buf.String(), "response completed") {
+		t.Errorf("a request line reached the info level:\n%s", buf.String())
+	}
+	log.SetLevel(logrus.DebugLevel)
+	if _, err := head(r.Addr() + "/low/absent:2"); err == nil {
+		t.Fatal("an absent tag answered")
+	}
+	if !strings.Contains(buf.String(), "response completed with error") || !strings.Contains(buf.String(), "component=registry") {
+		t.Errorf("no request line at debug:\n%s", buf.String())
+	}
 }

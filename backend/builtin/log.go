@@ -28,16 +28,19 @@ func routeLogs(to *logrus.Logger) {
 	std.ReplaceHooks(hooks)
 }
 
-// forward re-logs an entry on Ferry's logger, Distribution's info lines (one
-// per request) at debug so that they do not fill Ferry's log.
+// forward re-logs an entry on Ferry's logger. Distribution's per-request
+// lines (one for every request, at error for any 4xx such as the 404 of a
+// client asking whether a blob is there) and its info lines go at debug, so
+// that they neither fill Ferry's log nor alarm the operator; the client sees
+// the answer anyway.
 type forward struct{ to *logrus.Logger }
 
 func (forward) Levels() []logrus.Level { return logrus.AllLevels }
 
 func (f forward) Fire(e *logrus.Entry) error {
 	level := e.Level
-	if level == logrus.InfoLevel {
-		level = logrus.DebugLevel
+	if _, perRequest := e.Data["http.request.method"]; perRequest || level >= logrus.InfoLevel {
+		level = max(level, logrus.DebugLevel)
 	}
 	// Fatal and panic would end the process from the hook: Distribution
 	// does its own exiting.

@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/opencontainers/go-digest"
 	v1 "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/sirupsen/logrus"
 )
 
 // ErrInUse is returned for an operation that needs the storage directory
@@ -155,8 +156,9 @@ func (r GCResult) Freed() int64 { return r.Before - r.After }
 // GC runs Distribution's garbage collection (mark and sweep) on root: blobs
 // no manifest refers to are removed. With deleteUntagged, manifests without
 // a tag go too, and with them referrers such as signatures. It refuses to
-// run while a registry serves root.
-func GC(ctx context.Context, root string, deleteUntagged bool) (GCResult, error) {
+// run while a registry serves root. Distribution's lines go to log (nil:
+// nowhere), one for every file removed at debug.
+func GC(ctx context.Context, root string, deleteUntagged bool, log *logrus.Logger) (GCResult, error) {
 	if _, err := os.Stat(root); err != nil {
 		return GCResult{}, fmt.Errorf("registry storage: %w", err)
 	}
@@ -165,6 +167,7 @@ func GC(ctx context.Context, root string, deleteUntagged bool) (GCResult, error)
 		return GCResult{}, err
 	}
 	defer unlock()
+	routeLogs(log)
 	var res GCResult
 	if res.Before, err = Size(root); err != nil {
 		return res, err

@@ -25,7 +25,7 @@ storage under the data directory ($XDG_DATA_HOME/ferry/registry). It serves plai
 HTTP on loopback (127.0.0.1:5000, which Ferry's configuration knows without any
 entry); other machines reach it only with --allow-remote, TLS and htpasswd.`,
 	})
-	cmd.AddCommand(newRegistryServeCmd(g), newRegistryLsCmd(), newRegistryRmCmd(), newRegistryGCCmd())
+	cmd.AddCommand(newRegistryServeCmd(g), newRegistryLsCmd(), newRegistryRmCmd(), newRegistryGCCmd(g))
 	return cmd
 }
 
@@ -72,12 +72,18 @@ func newRegistryServeCmd(g *globals) *cobra.Command {
 // startBuiltin starts the registry with Distribution's log lines on the
 // console only at the verbosity asked for (its per-request lines at debug).
 func startBuiltin(ctx context.Context, g *globals, o builtin.Options) (*builtin.Registry, error) {
+	o.Log = g.registryLog()
+	return builtin.Start(ctx, o)
+}
+
+// registryLog is the console logger for Distribution's lines, at the
+// verbosity asked for.
+func (g *globals) registryLog() *logrus.Logger {
 	log := logrus.New()
 	log.SetOutput(g.opts.Stderr)
 	log.SetLevel(g.verbosity.logLevel())
 	log.SetFormatter(&logrus.TextFormatter{DisableTimestamp: true})
-	o.Log = log
-	return builtin.Start(ctx, o)
+	return log
 }
 
 // serveUntilDone waits for Ctrl-C (the command's context) or for the
@@ -157,7 +163,7 @@ func printDeleted(w io.Writer, d builtin.Deleted) {
 	fmt.Fprintf(w, "Deleted %s@%s (%s)\n", d.Repository, d.Digest, tags)
 }
 
-func newRegistryGCCmd() *cobra.Command {
+func newRegistryGCCmd(g *globals) *cobra.Command {
 	var root string
 	var untagged bool
 	cmd := &cobra.Command{
@@ -168,7 +174,7 @@ deleted images, and prints the size on disk before and after. The registry must 
 stopped meanwhile.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			res, err := builtin.GC(cmd.Context(), storageRoot(root), untagged)
+			res, err := builtin.GC(cmd.Context(), storageRoot(root), untagged, g.registryLog())
 			if err != nil {
 				return err
 			}
