@@ -228,8 +228,8 @@ func (r *Registry) Err() error {
 	return r.err
 }
 
-// Close stops the registry, letting requests in flight finish for a few
-// seconds, and releases the storage directory.
+// Close stops the registry, letting requests in flight finish for up to
+// three seconds, and releases the storage directory.
 func (r *Registry) Close() error {
 	r.mu.Lock()
 	if r.stopped {
@@ -238,9 +238,13 @@ func (r *Registry) Close() error {
 	}
 	r.stopped = true
 	r.mu.Unlock()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
 	err := r.srv.Shutdown(ctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		// A client still holds a connection: stop it without waiting more.
+		err = r.srv.Close()
+	}
 	<-r.done
 	if serr := r.app.Shutdown(); err == nil {
 		err = serr
