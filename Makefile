@@ -12,7 +12,7 @@ LDFLAGS := -X ferry/backend/version.Version=$(VERSION)
 export DBUS_SESSION_BUS_ADDRESS := disabled:
 export NO_AT_BRIDGE := 1
 
-.PHONY: package package-test bindings-check run build deps apt-deps npm-deps frontend test go-test vet frontend-test ui-test window-test interop bench clean bindings
+.PHONY: package package-test bindings-check run build deps apt-deps npm-deps frontend test go-test vet frontend-test ui-test window-test interop conformance bench clean bindings
 
 run: build
 	@if [ -n "$$DISPLAY" ] || [ -n "$$WAYLAND_DISPLAY" ]; then ./$(BIN)/ferry; \
@@ -78,6 +78,20 @@ interop: apt-deps
 		echo "interop: SKIPPED: ACEDT=$(ACEDT) is not an executable file (set ACEDT=path/to/ace-dt to run the interop suite)"; \
 	fi
 
+# The OCI distribution-spec conformance suite against Ferry's built-in
+# registry (tests/conformance): pull, push, content discovery and content
+# management. Prints the counts; the reports go to build/conformance.
+conformance:
+	$(GO) vet -tags conformance ./tests/conformance/
+	@mkdir -p build
+	@CONFORMANCE_RESULTS=$(CURDIR)/build/conformance $(GO) test -tags conformance -count=1 -v ./tests/conformance/ > build/conformance.log 2>&1; s=$$?; \
+	  if [ $$s -ne 0 ]; then tail -n 80 build/conformance.log; fi; \
+	  grep -E '^(ok|FAIL)[[:space:]]' build/conformance.log; \
+	  echo "the whole conformance log: build/conformance.log"; \
+	  line=$$(grep -o 'conformance: [0-9]* passed, [0-9]* failed, [0-9]* skipped' build/conformance.log | tail -n 1); \
+	  echo "$${line:-conformance: 0 passed, 1 failed (no summary)}"; \
+	  exit $$s
+
 frontend-test: npm-deps
 	cd frontend && npm test
 
@@ -90,7 +104,7 @@ ui-test: deps frontend
 window-test: build
 	FERRY_BIN=$(CURDIR)/$(BIN)/ferry FERRY_SHOTS=$(CURDIR)/build/shots bash tests/ui/window-smoke.sh
 
-test: deps vet bindings-check go-test interop frontend-test ui-test window-test package-test
+test: deps vet bindings-check go-test conformance interop frontend-test ui-test window-test package-test
 	@echo "make test: all suites passed"
 
 # Benchmarks: the Go ones, then scripts/bench-e2e.sh: Ferry next to the

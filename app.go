@@ -4,14 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"runtime"
 	"time"
 
+	"ferry/backend/builtin"
 	"ferry/backend/config"
 	"ferry/backend/drivemeter"
 	"ferry/backend/jobs"
 	"ferry/backend/mirror"
 	"ferry/backend/ops"
+	"ferry/backend/practice"
 	"ferry/backend/session"
 	"ferry/backend/store"
 	"ferry/backend/tape"
@@ -32,6 +35,7 @@ type App struct {
 	dialogs Dialogs // nil outside the desktop window
 	media   *jobs.MediumPrompts
 	meter   *drivemeter.Meter
+	builtin *builtin.Service // nil without a session
 	unsub   func()
 }
 
@@ -50,6 +54,8 @@ type (
 	RunReport       store.Report
 	ConfigView      config.View
 	ConfigProblem   config.Problem
+	BuiltinStatus   builtin.Status
+	PracticeSet     practice.Set
 )
 
 // NewApp returns an App over an open session, delivering events to emit.
@@ -65,6 +71,9 @@ func NewApp(sess *session.Session, emit EventSink) *App {
 		}
 		return a.sess.Jobs.Cancel(id)
 	})
+	if sess != nil {
+		a.builtin = builtin.NewService(filepath.Join(sess.Paths.DataDir, "registry"), sess.Log)
+	}
 	if sess != nil && emit != nil {
 		a.unsub = sess.Jobs.Subscribe(a.forward)
 	}
@@ -83,11 +92,17 @@ func (a *App) forward(e jobs.Event) {
 	}
 }
 
-// shutdown stops forwarding and cancels running jobs.
+// shutdown stops forwarding, cancels running jobs and stops the built-in
+// registry if this process serves it.
 func (a *App) shutdown() {
 	a.detach()
 	if a.sess != nil {
 		a.sess.Close()
+	}
+	if a.builtin != nil {
+		if err := a.builtin.Stop(); err != nil && a.sess != nil {
+			a.sess.Log.Warnf("built-in registry: %v", err)
+		}
 	}
 }
 
@@ -428,4 +443,45 @@ func (a *App) StartDemo(steps, stepMillis int) (string, error) {
 	}
 	return a.sess.Jobs.Start(jobs.Spec{Kind: "demo", Args: "demo", Options: map[string]int{"steps": steps, "stepMillis": stepMillis},
 		Run: demoWork(steps, time.Duration(stepMillis)*time.Millisecond)})
+}
+
+// BuiltinRegistryStatus reports the built-in registry: whether it runs, its
+// address, its size on disk and its repositories.
+func (a *App) BuiltinRegistryStatus() (BuiltinStatus, error) {
+	st, err := a.builtin.Status(context.Background())
+	return BuiltinStatus(st), err
+}
+
+// StartBuiltinRegistry serves the built-in registry on 127.0.0.1:5000, or
+// $FERRY_BUILTIN_REGISTRY (plain HTTP, loopback only), until
+// StopBuiltinRegistry or the end of the process; its content stays on disk.
+func (a *App) StartBuiltinRegistry() (BuiltinStatus, error) {
+	if err := a.builtin.Start(); err != nil {
+		return BuiltinStatus{}, err
+	}
+	return a.BuiltinRegistryStatus()
+}
+
+// StopBuiltinRegistry stops the built-in registry this process serves.
+func (a *App) StopBuiltinRegistry() (BuiltinStatus, error) {
+	if err := a.builtin.Stop(); err != nil {
+		return BuiltinStatus{}, err
+	}
+	return a.BuiltinRegistryStatus()
+}
+
+// StartPractice sets up the practice transfer: the built-in registry
+// (started unless a registry already answers at its address), the practice
+// images on its low side, and the sources list and mapping rules in the data
+// directory. The window fills its forms from the answer.
+func (a *App) StartPractice() (PracticeSet, error) {
+	ctx := context.Background()
+	if err := a.builtin.EnsureAnswering(ctx); err != nil {
+		return PracticeSet{}, err
+	}
+	s, err := practice.Push(ctx, config.BuiltinRegistryAddress(), filepath.Join(a.sess.Paths.DataDir, "practice"))
+	if err != nil {
+		return PracticeSet{}, err
+	}
+	return PracticeSet(*s), nil
 }

@@ -169,6 +169,7 @@ func (c *Config) applyDefaults() {
 	f.Database = expandHome(f.Database)
 	f.Store = expandHome(f.Store)
 	c.RegistryAuthFile = expandHome(c.RegistryAuthFile)
+	c.knowBuiltinRegistry()
 }
 
 // Registry returns the configuration of the registry host[:port], or the zero

@@ -108,6 +108,11 @@ export const api = {
   rewindDrive: (dev: string) => call('RewindDrive', dev),
   ejectDrive: (dev: string) => call('EjectDrive', dev),
   driveThroughput: (dev: string) => call('DriveThroughput', dev),
+
+  builtinStatus: () => call('BuiltinRegistryStatus'),
+  startBuiltin: () => call('StartBuiltinRegistry'),
+  stopBuiltin: () => call('StopBuiltinRegistry'),
+  startPractice: () => call('StartPractice'),
 };
 
 export type Api = typeof api;

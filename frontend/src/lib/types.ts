@@ -4,7 +4,7 @@
 // What remains is the UI's own: names for the string values the backend uses
 // (states, kinds) and the payloads of events, which the bindings do not carry.
 
-import type { jobs, main, mapping, mirror, ops, progress, sources, store, tape } from '../../wailsjs/go/models';
+import type { jobs, main, mapping, mirror, ops, practice, progress, sources, store, tape } from '../../wailsjs/go/models';
 
 /**
  * The data of a generated model class, as JSON brings it: the fields without
@@ -120,3 +120,6 @@ export type TapeDrive = Plain<tape.Drive>;
 export type TapeStatus = Plain<tape.Status>;
 export type DriveInfo = Plain<tape.DriveInfo>;
 export type DriveRate = Plain<tape.Rate>;
+export type BuiltinStatus = Plain<main.BuiltinStatus>;
+export type PracticeSet = Plain<main.PracticeSet>;
+export type PracticeImage = Plain<practice.Image>;

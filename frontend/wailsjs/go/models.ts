@@ -48,6 +48,32 @@ export namespace jobs {
 
 export namespace main {
 	
+	export class BuiltinStatus {
+	    running: boolean;
+	    elsewhere: boolean;
+	    address: string;
+	    url: string;
+	    root: string;
+	    size: number;
+	    repositories: string[];
+	    error?: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new BuiltinStatus(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.running = source["running"];
+	        this.elsewhere = source["elsewhere"];
+	        this.address = source["address"];
+	        this.url = source["url"];
+	        this.root = source["root"];
+	        this.size = source["size"];
+	        this.repositories = source["repositories"];
+	        this.error = source["error"];
+	    }
+	}
 	export class Capabilities {
 	    demoJobs: boolean;
 	    os: string;
@@ -117,6 +143,54 @@ export namespace main {
 	        this.problem = source["problem"];
 	        this.write = source["write"];
 	    }
+	}
+	export class PracticeSet {
+	    host: string;
+	    dir: string;
+	    images: practice.Image[];
+	    signature: practice.Image;
+	    sources: string;
+	    rules: string;
+	    gathered: string;
+	    archive: string;
+	    received: string;
+	    mapping: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new PracticeSet(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.host = source["host"];
+	        this.dir = source["dir"];
+	        this.images = this.convertValues(source["images"], practice.Image);
+	        this.signature = this.convertValues(source["signature"], practice.Image);
+	        this.sources = source["sources"];
+	        this.rules = source["rules"];
+	        this.gathered = source["gathered"];
+	        this.archive = source["archive"];
+	        this.received = source["received"];
+	        this.mapping = source["mapping"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
 	}
 	export class Preferences {
 	    theme: string;
@@ -576,6 +650,27 @@ export namespace ops {
 	        if ('string' === typeof source) source = JSON.parse(source);
 	        this.available = source["available"];
 	        this.reason = source["reason"];
+	    }
+	}
+
+}
+
+export namespace practice {
+	
+	export class Image {
+	    ref: string;
+	    digest: string;
+	    kind: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new Image(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.ref = source["ref"];
+	        this.digest = source["digest"];
+	        this.kind = source["kind"];
 	    }
 	}
 

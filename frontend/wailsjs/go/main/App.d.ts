@@ -10,6 +10,8 @@ export function ActiveJobs():Promise<Array<jobs.Snapshot>>;
 
 export function AnswerMedium(arg1:string,arg2:boolean):Promise<void>;
 
+export function BuiltinRegistryStatus():Promise<main.BuiltinStatus>;
+
 export function CancelJob(arg1:string):Promise<void>;
 
 export function Capabilities():Promise<main.Capabilities>;
@@ -78,9 +80,15 @@ export function SaveDraft(arg1:string,arg2:string):Promise<void>;
 
 export function SavePreferences(arg1:main.Preferences):Promise<void>;
 
+export function StartBuiltinRegistry():Promise<main.BuiltinStatus>;
+
 export function StartDemo(arg1:number,arg2:number):Promise<string>;
 
+export function StartPractice():Promise<main.PracticeSet>;
+
 export function StartTransfer(arg1:main.TransferRequest):Promise<string>;
+
+export function StopBuiltinRegistry():Promise<main.BuiltinStatus>;
 
 export function ValidateConfig(arg1:string):Promise<Array<main.ConfigProblem>>;
 

@@ -10,6 +10,10 @@ export function AnswerMedium(arg1, arg2) {
   return window['go']['main']['App']['AnswerMedium'](arg1, arg2);
 }
 
+export function BuiltinRegistryStatus() {
+  return window['go']['main']['App']['BuiltinRegistryStatus']();
+}
+
 export function CancelJob(arg1) {
   return window['go']['main']['App']['CancelJob'](arg1);
 }
@@ -146,12 +150,24 @@ export function SavePreferences(arg1) {
   return window['go']['main']['App']['SavePreferences'](arg1);
 }
 
+export function StartBuiltinRegistry() {
+  return window['go']['main']['App']['StartBuiltinRegistry']();
+}
+
 export function StartDemo(arg1, arg2) {
   return window['go']['main']['App']['StartDemo'](arg1, arg2);
 }
 
+export function StartPractice() {
+  return window['go']['main']['App']['StartPractice']();
+}
+
 export function StartTransfer(arg1) {
   return window['go']['main']['App']['StartTransfer'](arg1);
+}
+
+export function StopBuiltinRegistry() {
+  return window['go']['main']['App']['StopBuiltinRegistry']();
 }
 
 export function ValidateConfig(arg1) {
