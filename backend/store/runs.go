@@ -8,6 +8,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"ferry/backend/version"
 )
 
 // Run statuses.
@@ -99,9 +101,9 @@ func (s *Store) CreateRun(r Run) error {
 	if r.Options == "" {
 		r.Options = "{}"
 	}
-	_, err := s.db.Exec(`INSERT INTO runs (id, kind, args, options, status, started_at, pid, host, resumed_from)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		r.ID, r.Kind, r.Args, r.Options, StatusRunning, now(), os.Getpid(), host, resumed)
+	_, err := s.db.Exec(`INSERT INTO runs (id, kind, args, options, status, started_at, pid, host, resumed_from, operator, version)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.ID, r.Kind, r.Args, r.Options, StatusRunning, now(), os.Getpid(), host, resumed, operator(), version.Version)
 	return wrap(s, "record run", err)
 }
 

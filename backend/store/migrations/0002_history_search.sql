@@ -46,3 +46,7 @@ END;
 
 INSERT OR IGNORE INTO item_names (name) SELECT source FROM run_items WHERE source != '';
 INSERT OR IGNORE INTO item_names (name) SELECT destination FROM run_items WHERE destination != '';
+
+-- Who ran it, with which Ferry: a printable report names them.
+ALTER TABLE runs ADD COLUMN operator TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN version TEXT NOT NULL DEFAULT '';
