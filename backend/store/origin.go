@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/user"
+	"strings"
 )
 
 // Origin is who ran a run, where, and with which Ferry. Runs recorded
@@ -32,4 +33,38 @@ func operator() string {
 		return u.Username
 	}
 	return os.Getenv("USER")
+}
+
+// ResolveRunID returns the run whose id is or starts with prefix (the
+// short ids the window and the CLI print), refusing an ambiguous prefix.
+func (s *Store) ResolveRunID(prefix string) (string, error) {
+	if prefix == "" {
+		return "", errors.New("give a run id")
+	}
+	rows, err := s.db.Query(`SELECT id FROM runs WHERE id >= ? AND id < ? ORDER BY id LIMIT 3`, prefix, prefix+"\xff")
+	if err != nil {
+		return "", wrap(s, "find run", err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return "", wrap(s, "find run", err)
+		}
+		if id == prefix {
+			return id, nil
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return "", wrap(s, "find run", err)
+	}
+	switch len(ids) {
+	case 0:
+		return "", fmt.Errorf("run %s: %w (ferry history list shows the runs)", prefix, ErrNotFound)
+	case 1:
+		return ids[0], nil
+	}
+	return "", fmt.Errorf("run id %s is ambiguous: it starts %s and more; give more of it", prefix, strings.Join(ids, ", "))
 }
