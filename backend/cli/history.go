@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -37,12 +36,6 @@ func (g *globals) withStore(f func(*store.Store) error) error {
 	}
 	defer st.Close()
 	return f(st)
-}
-
-func printJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }
 
 func when(t time.Time) string {
@@ -94,7 +87,7 @@ func newHistoryListCmd(g *globals) *cobra.Command {
 					return err
 				}
 				if asJSON {
-					return printJSON(cmd.OutOrStdout(), runs)
+					return writeJSON(cmd.OutOrStdout(), runs)
 				}
 				tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "RUN\tKIND\tSTATUS\tSTARTED\tMOVED\tITEMS\tCOMMAND")
@@ -153,7 +146,7 @@ func newHistoryShowCmd(g *globals) *cobra.Command {
 					return err
 				}
 				if asJSON {
-					return printJSON(cmd.OutOrStdout(), struct {
+					return writeJSON(cmd.OutOrStdout(), struct {
 						store.RunDetail
 						Origin store.Origin `json:"origin"`
 					}{d, o})
@@ -233,7 +226,7 @@ it, on which medium, volume and offset, where scatter put it, and when. QUERY is
 					return err
 				}
 				if asJSON {
-					return printJSON(cmd.OutOrStdout(), hits)
+					return writeJSON(cmd.OutOrStdout(), hits)
 				}
 				if len(hits) == 0 {
 					fmt.Fprintf(cmd.OutOrStdout(), "no run handled %s\n", args[0])

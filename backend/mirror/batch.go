@@ -227,24 +227,31 @@ func ReadBatchList(path string) ([]BatchEntry, error) {
 }
 
 func readTracker(path string) ([]trackerRow, error) {
-	recs, err := readCSV(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("tracker: %w", err)
-	}
+	recs, err := readRecords(path, "tracker", trackerHeader)
 	var out []trackerRow
 	for i, r := range recs {
-		if i == 0 && strings.EqualFold(r[0], trackerHeader[0]) {
-			continue
-		}
 		if len(r) < 3 {
 			return nil, fmt.Errorf("tracker %s: row %d: want sync_name, artifact, digest, got %q", path, i+1, r)
 		}
 		out = append(out, trackerRow{file: r[0], artifact: r[1], digest: r[2]})
 	}
-	return out, nil
+	return out, err
+}
+
+// readRecords reads one of the batch verbs' CSV records without its
+// header; a file not there yet has no rows.
+func readRecords(path, what string, header []string) ([][]string, error) {
+	recs, err := readCSV(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	if len(recs) > 0 && strings.EqualFold(recs[0][0], header[0]) {
+		recs = recs[1:]
+	}
+	return recs, nil
 }
 
 // readCSV reads a small CSV file, spaces after commas trimmed, rows of any width.
@@ -382,26 +389,11 @@ func BatchDeserialize(ctx context.Context, env Env, o BatchDeserializeOptions) (
 }
 
 func readSyncFile(path string) ([]syncRow, error) {
-	recs, err := readCSV(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("sync file: %w", err)
-	}
+	recs, err := readRecords(path, "sync file", syncHeader)
 	var out []syncRow
-	for i, r := range recs {
-		if i == 0 && strings.EqualFold(r[0], syncHeader[0]) {
-			continue
-		}
-		row := syncRow{file: r[0]}
-		if len(r) > 1 {
-			row.artifact = r[1]
-		}
-		if len(r) > 2 {
-			row.timestamp = r[2]
-		}
-		out = append(out, row)
+	for _, r := range recs {
+		r = append(r, "", "")
+		out = append(out, syncRow{file: r[0], artifact: r[1], timestamp: r[2]})
 	}
-	return out, nil
+	return out, err
 }
