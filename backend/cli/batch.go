@@ -34,7 +34,9 @@ digest is not sent again, and the archives it lists under the same name are the
 EXISTING-IMAGEs of the next one: only what changed since is written. Keep names
 stable for each artifact. A name listed twice is sent as its last row.
 
-The whole batch is one run in history; each archive is a volume of it.`,
+The whole batch is one run in history; each archive is a volume of it. A batch that
+fails is continued by running it again: the tracker keeps the archives it finished,
+and the one that failed is removed.`,
 		Example: `  ferry mirror batch-serialize gather.csv sync/data
   ferry mirror batch-serialize batch.csv sync/data --compression zstd`,
 		Args: cobra.ExactArgs(2),

@@ -101,9 +101,20 @@ func BatchSerialize(ctx context.Context, env Env, o BatchSerializeOptions) (Batc
 	if err != nil {
 		return res, err
 	}
-	next := 1
+	// The next number follows every archive the tracker lists and every
+	// numbered file in the directory, so no file is ever overwritten.
+	names := []string{}
 	for _, r := range rows {
-		if m := batchArchive.FindStringSubmatch(r.file); m != nil {
+		names = append(names, r.file)
+	}
+	if ents, err := os.ReadDir(o.SyncDir); err == nil {
+		for _, e := range ents {
+			names = append(names, e.Name())
+		}
+	}
+	next := 1
+	for _, name := range names {
+		if m := batchArchive.FindStringSubmatch(name); m != nil {
 			if n, _ := strconv.Atoi(m[1]); n >= next {
 				next = n + 1
 			}
@@ -145,7 +156,11 @@ func BatchSerialize(ctx context.Context, env Env, o BatchSerializeOptions) (Batc
 		a.Result, err = Serialize(ctx, env.asVolume(written), so)
 		res.Archives = append(res.Archives, a)
 		if err != nil {
-			return res, fmt.Errorf("%s (%s) to %s: %w", e.Artifact, e.Name, file, err)
+			// A batch is not resumed: running it again writes the archive
+			// anew, so a partial one would only stand in the way of
+			// batch-deserialize.
+			os.Remove(a.File)
+			return res, fmt.Errorf("%s (%s) to %s: %w; the tracker keeps the archives finished before it: run the batch again", e.Artifact, e.Name, file, err)
 		}
 		rows = append(rows, trackerRow{file: file, artifact: e.Artifact, digest: a.Digest})
 		if err := writeCSV(tracker, trackerHeader, rows, func(r trackerRow) []string { return []string{r.file, r.artifact, r.digest} }); err != nil {

@@ -116,3 +116,32 @@ func TestBatchListErrors(t *testing.T) {
 		t.Errorf("a destination with a tag: %v", err)
 	}
 }
+
+// A numbered file the tracker does not list is never overwritten: the
+// next archive takes the number after it.
+func TestBatchNumbersAfterStrayArchives(t *testing.T) {
+	host := inProcessRegistry(t)
+	ctx := context.Background()
+	registrytest.PushImage(t, host+"/app/a:1")
+	if _, err := Gather(ctx, testEnv(), GatherOptions{Sources: []sources.Source{{Line: 1, Ref: host + "/app/a:1"}}, Dest: host + "/gather/a:1"}); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "000007-old.tar"), []byte("not ours"), 0o644)
+	list := filepath.Join(dir, "b.csv")
+	os.WriteFile(list, []byte("a, "+host+"/gather/a:1\nb, "+host+"/gather/missing:1\n"), 0o644)
+	res, err := BatchSerialize(ctx, testEnv(), BatchSerializeOptions{BatchList: list, SyncDir: dir})
+	if err == nil || !strings.Contains(err.Error(), "missing") {
+		t.Fatalf("an artifact that does not exist: %v", err)
+	}
+	if len(res.Archives) != 1 || filepath.Base(res.Archives[0].File) != "000008-a.tar" {
+		t.Fatalf("archives %+v; want 000008-a.tar after the stray 000007", res.Archives)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "000007-old.tar")); string(b) != "not ours" {
+		t.Error("the stray archive was overwritten")
+	}
+	rows, err := readTracker(filepath.Join(dir, DefaultTrackerFile))
+	if err != nil || len(rows) != 1 || rows[0].file != "000008-a.tar" {
+		t.Errorf("the tracker after a failed batch: %+v, %v; want the archive finished before the failure", rows, err)
+	}
+}
