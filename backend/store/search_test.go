@@ -1,6 +1,8 @@
 package store
 
 import (
+	"database/sql"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -90,5 +92,41 @@ func TestListRunsTextFindsBlobDigestPrefix(t *testing.T) {
 	got, err := s.ListRuns(RunFilter{Text: "sha256:77aa55"})
 	if err != nil || len(got) != 1 || got[0].ID != "s1" {
 		t.Errorf("ListRuns by a layer's digest: %v, %v", ids(got), err)
+	}
+}
+
+// A database of the first schema, with history in it, is migrated: its
+// runs' labels and item names are found as a new run's are.
+func TestMigrationIndexesExistingHistory(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ferry.db")
+	db, err := sql.Open("sqlite3", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v1, err := migrationFiles.ReadFile("migrations/0001_init.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, stmt := range []string{string(v1), "PRAGMA user_version = 1",
+		`INSERT INTO runs (id, kind, options, status, started_at) VALUES ('old', 'gather', '{"sources":[{"line":1,"ref":"reg.example/a:1","labels":{"team":"core"}}]}', 'succeeded', '2025-01-01T00:00:00Z')`,
+		`INSERT INTO run_items (run_id, source, destination, digest, status, updated_at) VALUES ('old', 'reg.example/a:1', 'reg.example/t:1', 'sha256:0123456789ab', 'done', '2025-01-01T00:00:00Z')`,
+	} {
+		if _, err := db.Exec(stmt); err != nil {
+			t.Fatalf("%.60s: %v", stmt, err)
+		}
+	}
+	db.Close()
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, q := range []string{"team=core", "a:1", "0123456789"} {
+		if hits, err := s.Search(q, 0); err != nil || len(hits) != 1 || hits[0].RunID != "old" {
+			t.Errorf("%q in the migrated history: %+v, %v", q, hits, err)
+		}
+	}
+	if o, err := s.RunOrigin("old"); err != nil || o.Operator != "" {
+		t.Errorf("an old run's origin: %+v, %v", o, err)
 	}
 }
