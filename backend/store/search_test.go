@@ -130,3 +130,18 @@ func TestMigrationIndexesExistingHistory(t *testing.T) {
 		t.Errorf("an old run's origin: %+v, %v", o, err)
 	}
 }
+
+func TestResolveRunID(t *testing.T) {
+	s := history(t) // runs g1, s1, c1
+	s.CreateRun(Run{ID: "s1b", Kind: "serialize"})
+	for prefix, want := range map[string]string{"g": "g1", "c1": "c1", "s1": "s1"} {
+		if got, err := s.ResolveRunID(prefix); err != nil || got != want {
+			t.Errorf("%q: %q, %v; want %q", prefix, got, err, want)
+		}
+	}
+	for prefix, want := range map[string]string{"s": "ambiguous", "x": "not found", "": "give a run id"} {
+		if _, err := s.ResolveRunID(prefix); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v; want %q", prefix, err, want)
+		}
+	}
+}
