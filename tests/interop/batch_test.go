@@ -167,7 +167,8 @@ func TestBatch(t *testing.T) {
 						}
 					}
 				}
-				out := reader.in(work).must(t, x.config, "mirror", "batch-deserialize", "sync/data", repo)
+				// Again, as the reference's --help example spells it: nothing is read twice.
+				out := reader.in(work).must(t, x.config, "mirror", "batch-deserialize", "sync/data/", repo)
 				if again := readCSVFile(t, filepath.Join(work, "sync", "data", "successful-syncs.csv")); len(again) != 4 {
 					t.Errorf("a second batch-deserialize read again: %q\n%s", again, out)
 				}
