@@ -10,7 +10,6 @@ import (
 
 	"ferry/backend/builtin"
 	"ferry/backend/config"
-	"ferry/backend/drivemeter"
 	"ferry/backend/jobs"
 	"ferry/backend/mirror"
 	"ferry/backend/ops"
@@ -34,7 +33,7 @@ type App struct {
 	emit    EventSink
 	dialogs Dialogs // nil outside the desktop window
 	media   *jobs.MediumPrompts
-	meter   *drivemeter.Meter
+	meters  *tape.Meters     // the Drives page's throughput, one meter per drive
 	builtin *builtin.Service // nil without a session
 	unsub   func()
 }
@@ -60,7 +59,7 @@ type (
 
 // NewApp returns an App over an open session, delivering events to emit.
 func NewApp(sess *session.Session, emit EventSink) *App {
-	a := &App{sess: sess, emit: emit, meter: drivemeter.New()}
+	a := &App{sess: sess, emit: emit, meters: tape.DrivesFromEnv().Meters(tape.WithSpan(250 * time.Millisecond))}
 	a.media = jobs.NewMediumPrompts(func(p jobs.MediumPrompt) {
 		if a.emit != nil {
 			a.emit("job:medium", MediumPrompt(p))
@@ -425,7 +424,7 @@ func controlDrive(dev string, op func(tape.Drives, string) (tape.Status, error))
 // DriveThroughput reports a drive's rates since the previous call (the
 // page polls it); the first call only starts measuring.
 func (a *App) DriveThroughput(dev string) (tape.Rate, error) {
-	return a.meter.Rate(tape.DrivesFromEnv(), dev)
+	return a.meters.Sample(dev)
 }
 
 // --- Test builds ---
