@@ -118,6 +118,8 @@ export async function launchBrowser({ colorScheme = 'light' } = {}) {
     args: chromiumFlags,
     viewport: { width: 1280, height: 800 },
     colorScheme,
+    // Screenshots show settled screens, not a progress bar mid-transition.
+    reducedMotion: 'reduce',
   });
   const close = context.close.bind(context);
   context.close = async () => {
