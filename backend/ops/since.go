@@ -115,21 +115,34 @@ func sinceReceipt(om *omission, book *receipt.Book, st *store.Store, site string
 // unconfirmedMedia are the media sent to site (by serializes that left out
 // what it had) since its latest receipt that no receipt of it confirms:
 // none names their sync id, and the latest does not list all they carried.
+// "Since" counts from the start of the run whose medium the latest receipt
+// confirms, when that is earlier than the receipt's own time, so a clock
+// on the far side that runs ahead hides no medium.
 func unconfirmedMedia(st *store.Store, site string, latest receipt.Receipt, all []receipt.Receipt) ([]sentMedium, error) {
-	runs, err := st.ListRuns(store.RunFilter{Kind: string(Serialize), Status: store.StatusSucceeded, Since: latest.Created, Limit: 100000})
+	runs, err := st.ListRuns(store.RunFilter{Kind: string(Serialize), Status: store.StatusSucceeded, Limit: 100000})
 	if err != nil {
 		return nil, err
 	}
-	var out []sentMedium
+	var sent []sentMedium
+	cutoff := latest.Created
 	for i := len(runs) - 1; i >= 0; i-- { // oldest first
-		r := runs[i]
 		var o mirror.SerializeOptions
-		if json.Unmarshal([]byte(r.Options), &o) != nil || o.SinceReceipt != site {
+		if json.Unmarshal([]byte(runs[i].Options), &o) != nil || o.SinceReceipt != site {
 			continue
 		}
-		m, err := mediumOf(st, r, o)
+		m, err := mediumOf(st, runs[i], o)
 		if err != nil {
 			return nil, err
+		}
+		if latest.SyncID != "" && m.syncID == latest.SyncID && m.run.StartedAt.Before(cutoff) {
+			cutoff = m.run.StartedAt
+		}
+		sent = append(sent, m)
+	}
+	var out []sentMedium
+	for _, m := range sent {
+		if !m.run.StartedAt.After(cutoff) {
+			continue
 		}
 		ok, err := confirms(st, m, all, latest)
 		if err != nil {
