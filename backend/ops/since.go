@@ -11,7 +11,6 @@ import (
 	"github.com/opencontainers/go-digest"
 
 	"ferry/backend/mirror"
-	"ferry/backend/progress"
 	"ferry/backend/receipt"
 	"ferry/backend/store"
 )
@@ -307,9 +306,9 @@ func withOmission(env mirror.Env, o mirror.SerializeOptions, om omission) mirror
 
 // savedNote is the plan's sentence on what an incremental serialize leaves out.
 func savedNote(om omission, s mirror.SerializeSavings) string {
-	note := fmt.Sprintf("leaves out %d blobs (%s): %s", s.Skipped, progress.HumanBytes(s.SkippedBytes), strings.Join(om.from, " and "))
+	note := fmt.Sprintf("%d blobs, %s", s.Skipped, strings.Join(om.from, " and "))
 	if om.into != "" {
-		note += "; read it into " + om.into + ", which holds them"
+		note += "; read the medium into " + om.into + ", which holds them"
 	}
 	return note
 }
