@@ -335,6 +335,10 @@ func TestReceiptCreateAndWhatIsRefused(t *testing.T) {
 		!strings.Contains(err.Error(), "known sites: high-a, high-b") {
 		t.Errorf("an unknown site: %v", err)
 	}
+	if _, _, err := run(t, lowHome, "mirror", "serialize", reg.Ref("transfer/sync:1"), filepath.Join(lowHome, "m-d.tar"), "--include-unconfirmed"); err == nil ||
+		!strings.Contains(err.Error(), "goes with --since-receipt") {
+		t.Errorf("--include-unconfirmed alone: %v", err)
+	}
 	out, _ = mustRun(t, lowHome, "receipt", "list")
 	if !strings.Contains(out, "high-a") || !strings.Contains(out, "high-b") {
 		t.Errorf("list: %s", out)

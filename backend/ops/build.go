@@ -150,6 +150,9 @@ func options(req Request, rt Runtime) (any, work, error) {
 			return nil, nil, err
 		}
 		o.Source = req.Image
+		if err := checkSince(o); err != nil {
+			return nil, nil, err
+		}
 		return o, serializeWork(o, rt), nil
 	case Archive:
 		so, err := serializeOptions(req)

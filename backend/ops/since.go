@@ -42,17 +42,28 @@ func (m sentMedium) String() string {
 // incremental reports whether o leaves out what a site or a run has.
 func incremental(o mirror.SerializeOptions) bool { return o.SinceReceipt != "" || o.SinceRun != "" }
 
+// checkSince refuses what an incremental serialize cannot mean, before
+// any job starts.
+func checkSince(o mirror.SerializeOptions) error {
+	if o.IncludeUnconfirmed && o.SinceReceipt == "" {
+		return errors.New("--include-unconfirmed goes with --since-receipt SITE")
+	}
+	if o.SinceReceipt != "" {
+		if err := receipt.CheckSiteName(o.SinceReceipt); err != nil {
+			return fmt.Errorf("--since-receipt: %w", err)
+		}
+	}
+	return nil
+}
+
 // sinceOf reads --since-receipt and --since-run into the blobs to leave
 // out. Nothing is assumed delivered: a site's media that no receipt
 // confirms stop it (unless their content is to be sent again), and a run
 // counts only once a receipt confirms its medium.
 func sinceOf(o mirror.SerializeOptions, rt Runtime) (omission, error) {
 	var om omission
-	if !incremental(o) {
-		if o.IncludeUnconfirmed {
-			return om, errors.New("--include-unconfirmed goes with --since-receipt SITE")
-		}
-		return om, nil
+	if err := checkSince(o); err != nil || !incremental(o) {
+		return om, err
 	}
 	if rt.DataDir == "" || rt.Store == nil {
 		return om, errors.New("an incremental serialize needs the history and the receipts of the data directory")
@@ -62,8 +73,6 @@ func sinceOf(o mirror.SerializeOptions, rt Runtime) (omission, error) {
 		if err := sinceReceipt(&om, book, rt.Store, o.SinceReceipt, o.IncludeUnconfirmed); err != nil {
 			return om, err
 		}
-	} else if o.IncludeUnconfirmed {
-		return om, errors.New("--include-unconfirmed goes with --since-receipt SITE")
 	}
 	if o.SinceRun != "" {
 		if err := sinceRun(&om, book, rt.Store, o.SinceRun); err != nil {
@@ -74,9 +83,6 @@ func sinceOf(o mirror.SerializeOptions, rt Runtime) (omission, error) {
 }
 
 func sinceReceipt(om *omission, book *receipt.Book, st *store.Store, site string, includeUnconfirmed bool) error {
-	if err := receipt.CheckSiteName(site); err != nil {
-		return fmt.Errorf("--since-receipt: %w", err)
-	}
 	all, err := book.Receipts(site)
 	if err != nil {
 		return fmt.Errorf("--since-receipt %s: %w", site, err)
