@@ -14,6 +14,7 @@ import (
 	"ferry/backend/mirror"
 	"ferry/backend/ops"
 	"ferry/backend/practice"
+	"ferry/backend/receipt"
 	"ferry/backend/session"
 	"ferry/backend/store"
 	"ferry/backend/tape"
@@ -55,6 +56,7 @@ type (
 	ConfigProblem   config.Problem
 	BuiltinStatus   builtin.Status
 	PracticeSet     practice.Set
+	ReceiptSite     receipt.SiteSummary
 )
 
 // NewApp returns an App over an open session, delivering events to emit.
@@ -198,8 +200,33 @@ func (a *App) PlanTransfer(req TransferRequest) (TransferPlan, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	p, err := ops.PlanOf(ctx, jobs.MirrorEnv(cfg, nil), a.request(req))
+	p, err := ops.PlanFor(ctx, jobs.MirrorEnv(cfg, nil), a.request(req), ops.Runtime{Store: a.sess.Store, DataDir: a.sess.Paths.DataDir})
 	return TransferPlan(p), err
+}
+
+// ReceiptSites lists the sites whose receipts this side keeps, for the
+// Serialize form's "only what SITE lacks".
+func (a *App) ReceiptSites() ([]ReceiptSite, error) {
+	sites, err := receipt.OpenBook(receipt.BookDir(a.sess.Paths.DataDir)).Sites()
+	out := make([]ReceiptSite, len(sites))
+	for i, s := range sites {
+		out[i] = ReceiptSite(s)
+	}
+	return out, err
+}
+
+// ImportReceipt checks the receipt at path (and path.minisig) and keeps it
+// (`ferry receipt import`); it returns what was imported.
+func (a *App) ImportReceipt(path string) (string, error) {
+	data, sig, err := receipt.ReadSigned(path)
+	if err != nil {
+		return "", err
+	}
+	r, err := receipt.OpenBook(receipt.BookDir(a.sess.Paths.DataDir)).Import(data, sig)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", path, err)
+	}
+	return r.Describe(), nil
 }
 
 // RunActions tells which follow-ups apply to run id.

@@ -46,6 +46,8 @@ export function GetPreferences():Promise<main.Preferences>;
 
 export function GetRun(arg1:string):Promise<store.RunDetail>;
 
+export function ImportReceipt(arg1:string):Promise<string>;
+
 export function InspectSources(arg1:string):Promise<Array<mirror.Inspection>>;
 
 export function ListDocuments(arg1:string):Promise<Array<store.Document>>;
@@ -61,6 +63,8 @@ export function PlanTransfer(arg1:main.TransferRequest):Promise<main.TransferPla
 export function PreviewMapping(arg1:main.PreviewRequest):Promise<main.PreviewResponse>;
 
 export function ReadTextFile(arg1:string):Promise<string>;
+
+export function ReceiptSites():Promise<Array<main.ReceiptSite>>;
 
 export function RerunFailed(arg1:string):Promise<string>;
 
