@@ -66,5 +66,9 @@ func (s *Store) ResolveRunID(prefix string) (string, error) {
 	case 1:
 		return ids[0], nil
 	}
-	return "", fmt.Errorf("run id %s is ambiguous: it starts %s and more; give more of it", prefix, strings.Join(ids, ", "))
+	more := ""
+	if len(ids) == 3 {
+		more = ", ..."
+	}
+	return "", fmt.Errorf("run id %s is ambiguous: runs %s%s start so; give more of it", prefix, strings.Join(ids[:min(2, len(ids))], ", "), more)
 }
