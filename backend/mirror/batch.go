@@ -6,7 +6,6 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -18,6 +17,7 @@ import (
 
 	"ferry/backend/config"
 	"ferry/backend/refs"
+	"ferry/backend/textfile"
 )
 
 // The reference's batch files (ace-dt mirror batch-serialize and
@@ -269,29 +269,35 @@ func readRecords(path, what string, header []string) ([][]string, error) {
 	return recs, nil
 }
 
-// readCSV reads a small CSV file, spaces after commas trimmed, rows of any width.
+// readCSV reads a small CSV file as the operator's text files are read
+// (textfile: a regular file, a byte order mark dropped, UTF-16 refused),
+// one line at a time; blank lines and "#" comments are skipped.
 func readCSV(path string) ([][]string, error) {
-	f, err := os.Open(path)
+	data, err := textfile.Read(path, textfile.Limit)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	r := csv.NewReader(f)
-	r.TrimLeadingSpace, r.FieldsPerRecord, r.Comment = true, -1, '#'
+	text, err := textfile.Clean(string(data))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	lines := textfile.NewCSVLines()
 	var out [][]string
-	for {
-		rec, err := r.Read()
-		if err == io.EOF {
-			return out, nil
+	for i, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
 		}
+		rec, _, err := lines.Fields(line)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
+			return nil, fmt.Errorf("%s:%d: %w", path, i+1, err)
 		}
-		for i := range rec {
-			rec[i] = strings.TrimSpace(rec[i])
+		for j := range rec {
+			rec[j] = strings.TrimSpace(rec[j])
 		}
 		out = append(out, rec)
 	}
+	return out, nil
 }
 
 // writeCSV replaces a CSV file in one step: header, then rows.

@@ -145,3 +145,14 @@ func TestBatchNumbersAfterStrayArchives(t *testing.T) {
 		t.Errorf("the tracker after a failed batch: %+v, %v; want the archive finished before the failure", rows, err)
 	}
 }
+
+// A batch list saved by a Windows editor (byte order mark, CRLF) reads as
+// any other.
+func TestBatchListFromWindows(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "b.csv")
+	os.WriteFile(p, []byte("\ufeffname, artifact\r\n# tools first\r\ntools, reg.example/dev-tools:v3.3.1\r\n\r\nops, reg.example/ops/devops:v0.5.7\r\n"), 0o644)
+	got, err := ReadBatchList(p)
+	if err != nil || len(got) != 2 || got[0] != (BatchEntry{"tools", "reg.example/dev-tools:v3.3.1"}) || got[1].Name != "ops" {
+		t.Errorf("ReadBatchList = %+v, %v", got, err)
+	}
+}
