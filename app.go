@@ -15,6 +15,7 @@ import (
 	"ferry/backend/ops"
 	"ferry/backend/practice"
 	"ferry/backend/receipt"
+	"ferry/backend/report"
 	"ferry/backend/session"
 	"ferry/backend/store"
 	"ferry/backend/tape"
@@ -309,6 +310,16 @@ func (a *App) RunLog(id string) ([]store.LogLine, error) { return a.sess.Store.L
 func (a *App) ExportRun(id, format string) (RunReport, error) {
 	r, err := a.sess.Store.ExportRun(id, format)
 	return RunReport(r), err
+}
+
+// PrintableReport renders a run as a printable HTML transfer report.
+func (a *App) PrintableReport(id string) (RunReport, error) {
+	t, err := report.Collect(a.sess.Store, id)
+	if err != nil {
+		return RunReport{}, err
+	}
+	html, err := t.HTML()
+	return RunReport{Format: "html", Name: t.Name("html"), Content: html}, err
 }
 
 // SaveDraft keeps the current content of an editor under a name.

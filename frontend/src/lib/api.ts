@@ -76,6 +76,7 @@ export const api = {
   getRun: (id: string) => call('GetRun', id),
   runLog: (id: string) => list('RunLog', id),
   exportRun: (id: string, format: 'json' | 'csv') => call('ExportRun', id, format),
+  printableReport: (id: string) => call('PrintableReport', id),
   runActions: (id: string) => call('RunActions', id),
   resumeRun: (id: string) => call('ResumeRun', id),
   rerunFailed: (id: string) => call('RerunFailed', id),

@@ -446,6 +446,9 @@ export namespace main {
 	    mapperKind: string;
 	    mapperRules: string;
 	    subset?: string;
+	    batchList?: string;
+	    trackerFile?: string;
+	    syncFile?: string;
 	    annotations: {[key: string]: string};
 	    platforms: string[];
 	    indexFallback: boolean;
@@ -492,6 +495,9 @@ export namespace main {
 	        this.mapperKind = source["mapperKind"];
 	        this.mapperRules = source["mapperRules"];
 	        this.subset = source["subset"];
+	        this.batchList = source["batchList"];
+	        this.trackerFile = source["trackerFile"];
+	        this.syncFile = source["syncFile"];
 	        this.annotations = source["annotations"];
 	        this.platforms = source["platforms"];
 	        this.indexFallback = source["indexFallback"];

@@ -62,6 +62,8 @@ export function PlanTransfer(arg1:main.TransferRequest):Promise<main.TransferPla
 
 export function PreviewMapping(arg1:main.PreviewRequest):Promise<main.PreviewResponse>;
 
+export function PrintableReport(arg1:string):Promise<main.RunReport>;
+
 export function ReadTextFile(arg1:string):Promise<string>;
 
 export function ReceiptSites():Promise<Array<main.ReceiptSite>>;

@@ -114,6 +114,10 @@ export function PreviewMapping(arg1) {
   return window['go']['main']['App']['PreviewMapping'](arg1);
 }
 
+export function PrintableReport(arg1) {
+  return window['go']['main']['App']['PrintableReport'](arg1);
+}
+
 export function ReadTextFile(arg1) {
   return window['go']['main']['App']['ReadTextFile'](arg1);
 }
