@@ -98,6 +98,9 @@ export const api = {
   previewMapping: (req: Args<'PreviewMapping'>[0]) => call('PreviewMapping', req),
 
   planTransfer: (req: Args<'PlanTransfer'>[0]) => call('PlanTransfer', req),
+  commandLine: (req: Args<'CommandLine'>[0]) => call('CommandLine', req),
+  transferFields: async () => (await call('TransferFields')) ?? {},
+  transferStory: (id: string) => call('TransferStory', id),
   startTransfer: (req: Args<'StartTransfer'>[0]) => call('StartTransfer', req),
   answerMedium: (id: string, ok: boolean) => call('AnswerMedium', id, ok),
   pendingMedia: () => list('PendingMedia'),
