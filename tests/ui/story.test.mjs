@@ -110,8 +110,8 @@ describe('one transfer as one story, nothing lost on the way', () => {
     assert.equal(await page.locator('input[name="dryRun"]').count(), 1, 'deserialize has --dry-run');
     // The command line is the backend's, as history records it.
     await page.fill('input[name="image"]', `${R}/highside/story:1`);
-    await page.locator('[data-command]', { hasText: `${R}/highside/story:1` }).waitFor();
-    assert.match(await page.locator('[data-command]').innerText(), /^ferry mirror deserialize SOURCE /);
+    await page.locator('[data-command="ready"]', { hasText: `${R}/highside/story:1` }).waitFor();
+    assert.match(await page.locator('[data-command="ready"]').innerText(), /^ferry mirror deserialize SOURCE /);
   });
 
   test('a form naming the built-in registry offers to start it', async () => {
