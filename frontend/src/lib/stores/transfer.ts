@@ -161,10 +161,11 @@ export interface TransferDraft {
   forms: Record<TransferKind, TransferForm>;
   jobs: Partial<Record<TransferKind, string>>;
   handed: string[];
+  filled: TransferState['filled'];
 }
 
 export function transferDraft(s: TransferState): TransferDraft {
-  return { kind: s.kind, forms: s.forms, jobs: s.jobs, handed: s.handed };
+  return { kind: s.kind, forms: s.forms, jobs: s.jobs, handed: s.handed, filled: s.filled };
 }
 
 /** Puts a kept draft back; unknown operations and fields are dropped. */
@@ -172,13 +173,17 @@ export function restoreTransfer(d: Partial<TransferDraft>): void {
   transfer.update((s) => {
     const forms = { ...s.forms };
     const jobs: TransferState['jobs'] = {};
+    const filled: TransferState['filled'] = {};
+    const isKind = (k: unknown): k is TransferKind => operations.some((o) => o.kind === k);
     for (const o of operations) {
       if (d.forms?.[o.kind]) forms[o.kind] = restoreForm(d.forms[o.kind], s.forms[o.kind]);
       const id = d.jobs?.[o.kind];
       if (typeof id === 'string' && id) jobs[o.kind] = id;
+      const f = d.filled?.[o.kind];
+      if (f && typeof f.from === 'string' && typeof f.text === 'string' && isKind(f.fromKind) && f.next === o.kind) filled[o.kind] = { ...f, fill: {} };
     }
     const kind = operations.some((o) => o.kind === d.kind) ? d.kind! : s.kind;
     const handed = Array.isArray(d.handed) ? d.handed.filter((x) => typeof x === 'string') : s.handed;
-    return { ...s, kind, forms, jobs: { ...jobs, ...s.jobs }, handed };
+    return { ...s, kind, forms, jobs: { ...jobs, ...s.jobs }, handed, filled: { ...filled, ...s.filled } };
   });
 }
