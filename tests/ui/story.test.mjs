@@ -45,7 +45,7 @@ describe('one transfer as one story, nothing lost on the way', () => {
   };
   const tab = async (kind) => {
     await page.click(`[role="tab"][data-op="${kind}"]`);
-    await page.locator(`form[aria-label]`).first().waitFor();
+    await page.locator(`[role="tab"][data-op="${kind}"][aria-selected="true"]`).waitFor();
   };
   const sourcesText = () => `${R}/lowside/alpine:3.20\n${R}/lowside/busybox:1.36\n${R}/lowside/app:2.0\n`;
   const template = () => `${R}/highside/{{ Repository (index .Annotations "vnd.act3-ace.manifest.source") }}:{{ Tag (index .Annotations "vnd.act3-ace.manifest.source") }}`;
@@ -84,8 +84,8 @@ describe('one transfer as one story, nothing lost on the way', () => {
     await page.waitForFunction(async () => {
       const t = JSON.parse((await window.go.main.App.Draft('transfer')) || '{}');
       return t.kind === 'serialize' && t.forms?.serialize?.force === true && t.forms?.gather?.image?.endsWith('/transfer/story:1');
-    });
-    await page.waitForFunction(async () => (await window.go.main.App.Draft('mapping')).includes('/highside/'));
+    }, null, { timeout: 20_000, polling: 200 });
+    await page.waitForFunction(async () => (await window.go.main.App.Draft('mapping')).includes('/highside/'), null, { timeout: 20_000, polling: 200 });
     await page.reload();
     await page.locator('form[aria-label="Serialize form"]').waitFor();
     assert.equal(await page.inputValue('input[name="path"]'), path.join(work, 'story.tar'));
@@ -217,5 +217,20 @@ describe('one transfer as one story, nothing lost on the way', () => {
     await page.locator(`section[aria-label="Transfer story"][data-story="${runs.partial}"]`).waitFor();
     assert.deepEqual(await steps(), fromGather);
     assert.deepEqual(errors.filter((e) => !/Failed to load resource/.test(e)), []);
+  });
+
+  test('a deserialize dry run says where it ran what it read, and hands nothing on', async () => {
+    await page.click('a:has-text("Back to the forms")');
+    await tab('deserialize');
+    await page.click('button:has-text("New deserialize")');
+    await page.check('input[name="dryRun"]');
+    const { panel, state, id } = await runForm();
+    assert.equal(state, 'succeeded');
+    assert.match(await panel.locator('.result').innerText(), new RegExp(`Dry run in .*: the medium was read and checked \\(\\d+ blobs, .*\\); nothing was written to ${R}/highside/story:1\\.`));
+    // Nothing was written, so Scatter is not offered a new image.
+    assert.equal(await page.getAttribute('section[aria-label="Next step"]', 'data-next-step'), '');
+    await page.goto(`${server.url}#/transfer/${id}`);
+    await page.locator(`[data-story-step="deserialize"][data-run="${id}"] [data-story-check]`, { hasText: 'dry run' }).waitFor();
+    await page.locator(`[data-run="${runs.check}"] [data-story-check]`, { hasText: 'check only' }).waitFor();
   });
 });
