@@ -68,7 +68,7 @@ describe('one transfer as one story, nothing lost on the way', () => {
     return r;
   }
 
-  test('a reload in the middle of editing restores the sources, the rules and every form', async () => {
+  test('a reload in the middle of editing, and a restart, restore the sources, the rules and every form', async () => {
     await page.locator('.cm-content[aria-label="Sources list"]').fill(sourcesText());
     await page.waitForSelector('[data-sources-state="valid"]');
     await go('mapping', 'Mapping');
@@ -97,6 +97,17 @@ describe('one transfer as one story, nothing lost on the way', () => {
     await go('mapping', 'Mapping');
     await page.waitForFunction((want) => document.querySelector('.cm-content[aria-label="Go template"]')?.textContent?.startsWith(want), `${R}/highside/`);
     assert.equal(await draft('sources'), sourcesText());
+    // And after a restart of the app: the forms come back from its store.
+    await page.close();
+    await server.stop();
+    server = await startFerry(home, { FERRY_BUILTIN_REGISTRY: builtin });
+    ({ page, errors } = await openPage(browser, server.url + '#/transfer'));
+    // The operation last shown (gather, after the reload) and every form.
+    await page.locator('form[aria-label="Gather form"]').waitFor();
+    assert.equal(await page.inputValue('input[name="image"]'), `${R}/transfer/story:1`);
+    await tab('serialize');
+    assert.equal(await page.inputValue('input[name="path"]'), path.join(work, 'story.tar'));
+    assert.equal(await page.isChecked('input[name="force"]'), true);
   });
 
   test('forms offer only the options their operation takes', async () => {
