@@ -26,7 +26,8 @@ type Plan struct {
 	FreeBytes   int64    `json:"freeBytes"` // free space at a file destination; -1 unknown
 	Warnings    []string `json:"warnings"`
 	// Mapping counts the destinations of the entries being operated on
-	// (scatter: the gather index), nil when the rules do not compile.
+	// (scatter: the gather index; unarchive: the medium's), nil when the
+	// rules do not compile.
 	Mapping *mapping.Counts `json:"mapping"`
 }
 
@@ -84,10 +85,7 @@ func PlanOf(ctx context.Context, env mirror.Env, req Request) (Plan, error) {
 			}
 		} else {
 			p.Destination = "destinations from the mapping rules"
-			if m, err := mapperOf(req, Runtime{}); err == nil {
-				c := mapping.PreviewContext(ctx, entries, m).Counts
-				p.Mapping = &c
-			}
+			p.Mapping = mappingCounts(ctx, req, entries)
 		}
 	case Deserialize, Unarchive, Verify:
 		fi, err := os.Stat(req.Path)
@@ -97,20 +95,40 @@ func PlanOf(ctx context.Context, env mirror.Env, req Request) (Plan, error) {
 		if fi.Mode().IsRegular() {
 			p.BytesTotal, p.BytesDedup = fi.Size(), fi.Size()
 			// Only a file is read ahead: a tape read would move the tape.
-			if n, err := mediumImages(req.Path); err == nil {
-				p.Images = n
+			if entries, err := mediumEntries(req.Path); err == nil {
+				p.Images = len(entries)
+				p.Mapping = mappingCounts(ctx, req, entries)
 			} else {
 				p.Warnings = append(p.Warnings, "images: unknown until it runs ("+err.Error()+")")
 			}
 		}
-		p.Destination = "registry " + req.Image
-		if req.Kind == Verify {
+		switch req.Kind {
+		case Deserialize:
+			p.Destination = "registry " + req.Image
+		case Unarchive:
+			p.Destination = "destinations from the mapping rules"
+		default:
 			p.Destination = "nothing: the medium is only read"
 		}
 	default:
 		return p, fmt.Errorf("no plan for operation %q", req.Kind)
 	}
 	return p, nil
+}
+
+// mappingCounts counts the destinations the request's rules give the
+// entries being operated on; nil for kinds without rules, or rules that do
+// not compile (the form says why).
+func mappingCounts(ctx context.Context, req Request, entries []v1.Descriptor) *mapping.Counts {
+	if req.Kind != Scatter && req.Kind != Unarchive {
+		return nil
+	}
+	m, err := mapperOf(req, Runtime{})
+	if err != nil {
+		return nil
+	}
+	c := mapping.PreviewContext(ctx, entries, m).Counts
+	return &c
 }
 
 // ReadGatherIndex reads the entries and annotations of a gather index
