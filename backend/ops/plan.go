@@ -35,6 +35,7 @@ type Plan struct {
 // are resolved, gather indexes read, media sized. env reaches registries.
 func PlanOf(ctx context.Context, env mirror.Env, req Request) (Plan, error) {
 	p := Plan{FreeBytes: -1, Warnings: []string{}}
+	p.Destination, p.FreeBytes = destinationOf(req)
 	switch req.Kind {
 	case Gather, Clone, Archive:
 		srcs, err := selectedSources(req, Runtime{})
@@ -61,14 +62,6 @@ func PlanOf(ctx context.Context, env mirror.Env, req Request) (Plan, error) {
 			}
 			p.Warnings = append(p.Warnings, drops...)
 		}
-		switch req.Kind {
-		case Gather:
-			p.Destination = "registry " + req.Image
-		case Clone:
-			p.Destination = "destinations from the mapping rules"
-		default:
-			p.Destination, p.FreeBytes = describePath(req.Path)
-		}
 	case Serialize, Scatter:
 		entries, ann, err := ReadGatherIndex(ctx, env, req.Image)
 		if err != nil {
@@ -78,13 +71,11 @@ func PlanOf(ctx context.Context, env mirror.Env, req Request) (Plan, error) {
 		p.BytesTotal, _ = strconv.ParseInt(ann[mirror.AnnotationSizeTotal], 10, 64)
 		p.BytesDedup, _ = strconv.ParseInt(ann[mirror.AnnotationSizeDedup], 10, 64)
 		if req.Kind == Serialize {
-			p.Destination, p.FreeBytes = describePath(req.Path)
 			if p.FreeBytes >= 0 && p.FreeBytes < p.BytesDedup {
 				p.Warnings = append(p.Warnings, fmt.Sprintf("the destination has %s free but the transfer needs about %s",
 					progress.HumanBytes(p.FreeBytes), progress.HumanBytes(p.BytesDedup)))
 			}
 		} else {
-			p.Destination = "destinations from the mapping rules"
 			p.Mapping = mappingCounts(ctx, req, entries)
 		}
 	case Deserialize, Unarchive, Verify:
@@ -102,18 +93,24 @@ func PlanOf(ctx context.Context, env mirror.Env, req Request) (Plan, error) {
 				p.Warnings = append(p.Warnings, "images: unknown until it runs ("+err.Error()+")")
 			}
 		}
-		switch req.Kind {
-		case Deserialize:
-			p.Destination = "registry " + req.Image
-		case Unarchive:
-			p.Destination = "destinations from the mapping rules"
-		default:
-			p.Destination = "nothing: the medium is only read"
-		}
 	default:
 		return p, fmt.Errorf("no plan for operation %q", req.Kind)
 	}
 	return p, nil
+}
+
+// destinationOf names where a request writes, for people, and the free
+// space there when it is a file.
+func destinationOf(req Request) (string, int64) {
+	switch req.Kind {
+	case Gather, Deserialize:
+		return "registry " + req.Image, -1
+	case Scatter, Clone, Unarchive:
+		return "destinations from the mapping rules", -1
+	case Serialize, Archive:
+		return describePath(req.Path)
+	}
+	return "nothing: the medium is only read", -1
 }
 
 // mappingCounts counts the destinations the request's rules give the
