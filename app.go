@@ -193,6 +193,18 @@ func (a *App) CommandLine(req TransferRequest) string {
 	return ops.Shell(ops.CommandLine(ops.Kept(a.sess.Paths.DataDir, a.request(req))))
 }
 
+// TransferFields lists, for every mirror operation, the request fields
+// (JSON keys) it takes: the form shows only those options.
+func (a *App) TransferFields() map[string][]string {
+	out := map[string][]string{}
+	for _, k := range ops.Kinds() {
+		if k.Mirror() {
+			out[string(k)] = ops.Keys(k)
+		}
+	}
+	return out
+}
+
 // PlanTransfer looks at the request's inputs without copying anything.
 func (a *App) PlanTransfer(req TransferRequest) (TransferPlan, error) {
 	cfg, err := config.Load(nil)
@@ -302,6 +314,10 @@ func (a *App) ListRuns(f store.RunFilter) ([]store.Run, error) { return a.sess.S
 
 // GetRun returns one run with items, media and checkpoints.
 func (a *App) GetRun(id string) (store.RunDetail, error) { return a.sess.Store.GetRunDetail(id) }
+
+// TransferStory returns every run of the transfer run id belongs to
+// (gather, serialize, the media, deserialize, scatter), from either side.
+func (a *App) TransferStory(id string) (store.Story, error) { return a.sess.Store.Story(id) }
 
 // RunLog returns a run's log lines.
 func (a *App) RunLog(id string) ([]store.LogLine, error) { return a.sess.Store.Log(id) }

@@ -241,3 +241,19 @@ func TestTrimKeepsOnlyTheKindsFields(t *testing.T) {
 		}
 	}
 }
+
+// A form shows the options a kind takes by their JSON keys: dry run only
+// where the verb has --dry-run.
+func TestKeysNameTheFieldsAsTheFormDoes(t *testing.T) {
+	for _, k := range Kinds() {
+		if len(Keys(k)) != len(Fields(k)) || Keys(k)[0] != "kind" {
+			t.Errorf("%s: keys %v for fields %v", k, Keys(k), Fields(k))
+		}
+	}
+	if !slices.Contains(Keys(Deserialize), "dryRun") || slices.Contains(Keys(Scatter), "dryRun") {
+		t.Errorf("dry run: deserialize %v, scatter %v", Keys(Deserialize), Keys(Scatter))
+	}
+	if !slices.Contains(Keys(Gather), "sourcesText") || !slices.Contains(Keys(Serialize), "blockSize") {
+		t.Errorf("gather %v, serialize %v", Keys(Gather), Keys(Serialize))
+	}
+}

@@ -82,11 +82,24 @@ type Request struct {
 
 // Fields lists the Request fields (Go names) kind k takes, Kind first.
 func Fields(k Kind) []string {
+	return taken(k, func(f reflect.StructField) string { return f.Name })
+}
+
+// Keys lists the JSON keys of the fields kind k takes, Kind first: the
+// options a form shows for the operation.
+func Keys(k Kind) []string {
+	return taken(k, func(f reflect.StructField) string {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		return name
+	})
+}
+
+func taken(k Kind, name func(reflect.StructField) string) []string {
 	var out []string
 	t := reflect.TypeOf(Request{})
 	for i := range t.NumField() {
 		if takes(t.Field(i), k) {
-			out = append(out, t.Field(i).Name)
+			out = append(out, name(t.Field(i)))
 		}
 	}
 	return out

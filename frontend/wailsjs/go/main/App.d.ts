@@ -96,6 +96,10 @@ export function StartTransfer(arg1:main.TransferRequest):Promise<string>;
 
 export function StopBuiltinRegistry():Promise<main.BuiltinStatus>;
 
+export function TransferFields():Promise<{[key: string]: Array<string>}>;
+
+export function TransferStory(arg1:string):Promise<store.Story>;
+
 export function ValidateConfig(arg1:string):Promise<Array<main.ConfigProblem>>;
 
 export function Version():Promise<string>;

@@ -182,6 +182,14 @@ export function StopBuiltinRegistry() {
   return window['go']['main']['App']['StopBuiltinRegistry']();
 }
 
+export function TransferFields() {
+  return window['go']['main']['App']['TransferFields']();
+}
+
+export function TransferStory(arg1) {
+  return window['go']['main']['App']['TransferStory'](arg1);
+}
+
 export function ValidateConfig(arg1) {
   return window['go']['main']['App']['ValidateConfig'](arg1);
 }
