@@ -105,7 +105,7 @@ var unset = map[Kind][]string{
 	Archive:   {"Serialize.Source", "Serialize.SourceLayout", "Serialize.Tag", "Serialize.Delivered", "Serialize.Resume", "Serialize.OpenDevice"},
 	// A deserialize request always writes to a registry; unarchive sets
 	// the layout of its store. Tests pass a simulator's OpenDevice.
-	Deserialize: {"DestLayout", "OpenDevice"},
+	Deserialize: {"DestLayout", "OpenDevice", "ContinueCheckpoint"}, // a resume continues a ledger
 }
 
 // zeroOptionFields lists the option fields (dotted paths) left zero.
