@@ -94,6 +94,10 @@ export function ListDrives() {
   return window['go']['main']['App']['ListDrives']();
 }
 
+export function ListRegistries() {
+  return window['go']['main']['App']['ListRegistries']();
+}
+
 export function ListRuns(arg1) {
   return window['go']['main']['App']['ListRuns'](arg1);
 }
@@ -112,6 +116,18 @@ export function PreviewMapping(arg1) {
 
 export function ReadTextFile(arg1) {
   return window['go']['main']['App']['ReadTextFile'](arg1);
+}
+
+export function RegistryLogin(arg1, arg2, arg3) {
+  return window['go']['main']['App']['RegistryLogin'](arg1, arg2, arg3);
+}
+
+export function RegistryLogout(arg1) {
+  return window['go']['main']['App']['RegistryLogout'](arg1);
+}
+
+export function RemoveRegistry(arg1) {
+  return window['go']['main']['App']['RemoveRegistry'](arg1);
 }
 
 export function RerunFailed(arg1) {
@@ -150,6 +166,10 @@ export function SavePreferences(arg1) {
   return window['go']['main']['App']['SavePreferences'](arg1);
 }
 
+export function SaveRegistry(arg1) {
+  return window['go']['main']['App']['SaveRegistry'](arg1);
+}
+
 export function StartBuiltinRegistry() {
   return window['go']['main']['App']['StartBuiltinRegistry']();
 }
@@ -168,6 +188,10 @@ export function StartTransfer(arg1) {
 
 export function StopBuiltinRegistry() {
   return window['go']['main']['App']['StopBuiltinRegistry']();
+}
+
+export function TestRegistry(arg1) {
+  return window['go']['main']['App']['TestRegistry'](arg1);
 }
 
 export function ValidateConfig(arg1) {
