@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net/http"
@@ -92,10 +93,15 @@ func (c *Client) checkEndpoint(ctx context.Context, t Target, keychain authn.Key
 	ping, err := transport.Ping(ctx, reg, tr)
 	if err != nil {
 		e := explain(err, host, host, t.Endpoint)
-		if errors.Is(e, ErrTLS) {
-			ec.TLS = TLSFailed
-		}
 		ec.Message = e.Msg
+		switch {
+		case answersPlainHTTP(err):
+			ec.TLS = TLSFailed
+			ec.Message = fmt.Sprintf("%s answers plain HTTP, not HTTPS: if it is on a trusted network, turn on Plain HTTP for it (registryConfig.registries[%s])", host, host)
+		case errors.Is(e, ErrTLS):
+			ec.TLS = TLSFailed
+			ec.Message = fmt.Sprintf("the certificate of %s does not verify (%s): give the CA file that signed it, or turn off TLS verification on a trusted network (registryConfig.registries[%s])", host, tlsDetail(err), host)
+		}
 		return ec
 	}
 	ec.Answers = true
@@ -197,4 +203,12 @@ func describe(ec EndpointCheck, host string) string {
 		return fmt.Sprintf("%s answers %s but refuses %s: sign in again", host, how, who)
 	}
 	return strings.TrimSpace(host + " answers " + how)
+}
+
+// answersPlainHTTP tells a registry that speaks only plain HTTP from other
+// TLS failures: its answer to a TLS hello, or Ferry's refusal to fall back.
+func answersPlainHTTP(err error) bool {
+	var recordHeader tls.RecordHeaderError
+	return errors.As(err, &recordHeader) || errors.Is(err, errPlainHTTP) ||
+		strings.Contains(err.Error(), "server gave HTTP response to HTTPS client")
 }

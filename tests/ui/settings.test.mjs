@@ -1,0 +1,139 @@
+// The workflow's registry setup from Settings alone: a registry that only
+// speaks plain HTTP, on an address that is not loopback (so Ferry refuses
+// plain HTTP to it until told), is added, tested, fixed from the error's
+// own link, and tested again, with no YAML typed. Then the Settings page
+// fits 1024x700 and 1920x1080 with the form and the results open, light
+// and dark, and is photographed so (settings-registries-*.png).
+
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { launchBrowser, makeHome, openPage, pushImage, shotsDir, startFerry, startRegistry } from './harness.mjs';
+import { layoutProblems } from './layoutcheck.mjs';
+
+/** This machine's first IPv4 address off loopback. */
+function outsideAddress() {
+  for (const list of Object.values(os.networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  throw new Error('no IPv4 address off loopback: the test needs one to show plain HTTP refused');
+}
+
+/** Forwards address:port (a free one) to target host:port; resolves with the listening host:port. */
+function forward(address, target) {
+  const [thost, tport] = target.split(':');
+  const server = net.createServer((c) => {
+    const up = net.connect(Number(tport), thost);
+    c.pipe(up).pipe(c);
+    const end = () => (c.destroy(), up.destroy());
+    c.on('error', end);
+    up.on('error', end);
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, address, () => resolve({ host: `${address}:${server.address().port}`, close: () => server.close() }));
+  });
+}
+
+describe('registries from Settings, no YAML', () => {
+  let home, ferry, registry, proxy, host;
+
+  before(async () => {
+    home = makeHome();
+    registry = await startRegistry();
+    await pushImage(registry.host, 'lowside/app', '1');
+    proxy = await forward(outsideAddress(), registry.host);
+    host = proxy.host;
+    ferry = await startFerry(home);
+  });
+
+  after(async () => {
+    await ferry?.stop();
+    proxy?.close();
+    await registry?.stop();
+    home?.remove();
+  });
+
+  test('add a plain-HTTP registry, test it, follow the error to its setting, test again', async () => {
+    const browser = await launchBrowser();
+    try {
+      const { page, errors } = await openPage(browser, ferry.url + '#/settings');
+      const list = page.locator('section[aria-label="Registries"]');
+      await list.locator('[data-registry-row]').first().waitFor();
+      // The built-in registry is listed without any file.
+      assert.match(await list.locator('[data-registry-row="127.0.0.1:5000"]').innerText(), /built-in/);
+
+      await list.locator('button:has-text("Add registry")').click();
+      const form = list.locator('form[data-registry-form="new"]');
+      await form.locator('input[name="host"]').fill(host);
+      await form.locator('[data-test-connection]').click();
+      // Saved as a plain HTTPS registry: the test says plain HTTP is refused
+      // and links to the setting.
+      const failed = list.locator('form[data-registry-form] [data-check-state="failed"]');
+      await failed.waitFor({ timeout: 30_000 });
+      const text = await failed.innerText();
+      assert.match(text, /plain HTTP/, text);
+      await page.screenshot({ path: path.join(shotsDir, 'settings-registry-plain-http-refused.png') });
+      const link = failed.locator(`a[data-settings-link="${host}"]`).first();
+      await link.waitFor();
+      await link.click();
+      assert.equal(decodeURIComponent(new URL(page.url()).hash), `#/settings/registry/${host}`);
+      const own = list.locator(`form[data-registry-form="${host}"]`);
+      await own.waitFor();
+      assert.equal(await list.locator('form[data-registry-form]').count(), 1, 'one form open: the linked registry');
+
+      await own.locator('input[name="plainHttp"]').check();
+      await own.locator('[data-test-connection]').click();
+      const ok = own.locator('[data-check-state="ok"]');
+      await ok.waitFor({ timeout: 30_000 });
+      const okText = await ok.innerText();
+      assert.match(okText, new RegExp(`http://${host.replace(/\./g, '\\.')}`));
+      assert.match(okText, /TLS: plain HTTP/);
+      assert.match(okText, /credentials: none needed/);
+      assert.match(await list.locator(`[data-registry-row="${host}"]`).innerText(), /plain HTTP/);
+
+      // The file the Settings page shows holds it, written by the backend.
+      const yaml = await page.locator('textarea[aria-label="Configuration YAML"]').inputValue();
+      assert.match(yaml, new RegExp(`- http://${host.replace(/\./g, '\\.')}`));
+      assert.match(yaml, /# Ferry configuration/, 'the sample\'s comments are kept');
+
+      // After a reload the registry is still there, as saved.
+      await page.reload();
+      await list.locator(`[data-registry-row="${host}"]`).waitFor();
+      assert.match(await list.locator(`[data-registry-row="${host}"]`).innerText(), /plain HTTP/);
+      assert.deepEqual(errors, []);
+    } finally {
+      await browser.close();
+    }
+  });
+
+  for (const colorScheme of ['light', 'dark']) {
+    test(`${colorScheme}: Settings fits 1024x700 and 1920x1080 with a registry form and its test open`, async () => {
+      const browser = await launchBrowser({ colorScheme });
+      try {
+        const { page, errors } = await openPage(browser, ferry.url + `#/settings/registry/${host}`);
+        const form = page.locator(`form[data-registry-form="${host}"]`);
+        await form.waitFor();
+        await form.locator('[data-test-connection]').click();
+        await form.locator('[data-check-state]').waitFor({ timeout: 30_000 });
+        for (const [width, height] of [
+          [1024, 700],
+          [1920, 1080],
+        ]) {
+          await page.setViewportSize({ width, height });
+          await page.locator('section[aria-label="Registries"]').scrollIntoViewIfNeeded();
+          const problems = await page.evaluate(layoutProblems);
+          const sideways = await page.locator('section[aria-label="Registries"] .table-wrap').evaluate((el) => el.scrollWidth - el.clientWidth);
+          assert.ok(sideways <= 1, `${width}x${height}: the registry table scrolls sideways by ${sideways}px`);
+          await page.screenshot({ path: path.join(shotsDir, `settings-registries-${width}-${colorScheme}.png`) });
+          assert.deepEqual(problems, [], `settings at ${width}x${height} (${colorScheme})`);
+        }
+        assert.deepEqual(errors, []);
+      } finally {
+        await browser.close();
+      }
+    });
+  }
+});
