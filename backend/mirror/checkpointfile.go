@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"sync"
 
@@ -70,20 +71,12 @@ func withCheckpointFile(env Env, o DeserializeOptions) (Env, func() error, error
 // reopen opens an existing ledger for appending and notes what it holds, so
 // that a resumed run lists each blob once; a missing one is created.
 func (r *receiptLedger) reopen(path string) (*os.File, error) {
-	old, err := os.Open(path)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-	case err != nil:
+	had, err := archive.Checkpoint{Path: path, Offset: math.MaxInt64}.Delivered()
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
-	default:
-		entries, err := archive.ReadLedger(old)
-		old.Close()
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		for _, e := range entries {
-			r.seen[e.Descriptor.Digest] = true
-		}
+	}
+	for h := range had {
+		r.seen[h] = true
 	}
 	return os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o666)
 }
