@@ -75,6 +75,7 @@ describe('registries from Settings, no YAML', () => {
       await failed.waitFor({ timeout: 30_000 });
       const text = await failed.innerText();
       assert.match(text, /plain HTTP/, text);
+      await failed.scrollIntoViewIfNeeded();
       await page.screenshot({ path: path.join(shotsDir, 'settings-registry-plain-http-refused.png') });
       const link = failed.locator(`a[data-settings-link="${host}"]`).first();
       await link.waitFor();
