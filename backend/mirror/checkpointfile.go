@@ -83,8 +83,11 @@ func (r *receiptLedger) reopen(path string) (*os.File, error) {
 
 func (r *receiptLedger) record(c Checkpoint) {
 	h, err := v1.NewHash(c.Digest)
-	if err != nil {
-		return // not a blob the ledger can name
+	if err != nil || c.Offset <= 0 {
+		// Not a blob the ledger can name, or not an entry of this medium
+		// (a manifest read back from the target and put has no offset; its
+		// entry, when the medium has one, is recorded with it).
+		return
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
