@@ -1,7 +1,8 @@
 // The workflow's registry setup from Settings alone: a registry that only
 // speaks plain HTTP, on an address that is not loopback (so Ferry refuses
-// plain HTTP to it until told), is added, tested, fixed from the error's
-// own link, and tested again, with no YAML typed. Then the Settings page
+// plain HTTP to it until told), fails a gather with an error that links to
+// its settings; it is added, tested, fixed from the test's own link, tested
+// again, and the gather runs, with no YAML typed. Then the Settings page
 // fits 1024x700 and 1920x1080 with the form and the results open, light
 // and dark, and is photographed so (settings-registries-*.png).
 
@@ -56,6 +57,40 @@ describe('registries from Settings, no YAML', () => {
     home?.remove();
   });
 
+  /** Fills the sources with the image behind the proxy and opens the gather form. */
+  async function gatherForm(page) {
+    await page.click('nav a[data-nav="sources"]');
+    await page.locator('.cm-content[aria-label="Sources list"]').fill(`${host}/lowside/app:1\n`);
+    await page.waitForSelector('[data-sources-state="valid"]');
+    await page.click('nav a[data-nav="transfer"]');
+    await page.click('[role="tab"][data-op="gather"]');
+    await page.fill('input[name="image"]', `${registry.host}/transfer/gather:1`);
+  }
+
+  test('an error that names a registry setting links to that registry in Settings', async () => {
+    const browser = await launchBrowser();
+    try {
+      const { page, errors } = await openPage(browser, ferry.url + '#/sources');
+      await gatherForm(page);
+      // The plan already says why, with the link.
+      const plan = page.locator(`section[aria-label="Plan"] a[data-settings-link="${host}"]`);
+      await plan.waitFor({ timeout: 20_000 });
+      await page.click('button[data-start]');
+      const run = page.locator('section[aria-label="Running job"]');
+      await page.waitForSelector('section[aria-label="Running job"][data-run-state="failed"]', { timeout: 30_000 });
+      assert.match(await run.innerText(), /plain HTTP/);
+      const link = run.locator(`a[data-settings-link="${host}"]`).first();
+      await link.click();
+      assert.equal(decodeURIComponent(new URL(page.url()).hash), `#/settings/registry/${host}`);
+      const form = page.locator(`form[data-registry-form="${host}"]`);
+      await form.waitFor();
+      assert.equal(await form.locator('input[name="host"]').inputValue(), host, 'the form is for the registry the error named');
+      assert.deepEqual(errors, []);
+    } finally {
+      await browser.close();
+    }
+  });
+
   test('add a plain-HTTP registry, test it, follow the error to its setting, test again', async () => {
     const browser = await launchBrowser();
     try {
@@ -104,6 +139,11 @@ describe('registries from Settings, no YAML', () => {
       await page.reload();
       await list.locator(`[data-registry-row="${host}"]`).waitFor();
       assert.match(await list.locator(`[data-registry-row="${host}"]`).innerText(), /plain HTTP/);
+
+      // And the gather that failed before now runs.
+      await gatherForm(page);
+      await page.click('button[data-start]');
+      await page.waitForSelector('section[aria-label="Running job"][data-run-state="succeeded"]', { timeout: 30_000 });
       assert.deepEqual(errors, []);
     } finally {
       await browser.close();
