@@ -10,11 +10,11 @@ import (
 
 	"ferry/backend/builtin"
 	"ferry/backend/config"
-	"ferry/backend/drivemeter"
 	"ferry/backend/jobs"
 	"ferry/backend/mirror"
 	"ferry/backend/ops"
 	"ferry/backend/practice"
+	"ferry/backend/receipt"
 	"ferry/backend/registry"
 	"ferry/backend/session"
 	"ferry/backend/store"
@@ -35,7 +35,7 @@ type App struct {
 	emit    EventSink
 	dialogs Dialogs // nil outside the desktop window
 	media   *jobs.MediumPrompts
-	meter   *drivemeter.Meter
+	meters  *tape.Meters     // the Drives page's throughput, one meter per drive
 	builtin *builtin.Service // nil without a session
 	unsub   func()
 }
@@ -59,11 +59,12 @@ type (
 	RegistryCheck    registry.Check
 	BuiltinStatus    builtin.Status
 	PracticeSet      practice.Set
+	ReceiptSite      receipt.SiteSummary
 )
 
 // NewApp returns an App over an open session, delivering events to emit.
 func NewApp(sess *session.Session, emit EventSink) *App {
-	a := &App{sess: sess, emit: emit, meter: drivemeter.New()}
+	a := &App{sess: sess, emit: emit, meters: tape.DrivesFromEnv().Meters(tape.WithSpan(250 * time.Millisecond))}
 	a.media = jobs.NewMediumPrompts(func(p jobs.MediumPrompt) {
 		if a.emit != nil {
 			a.emit("job:medium", MediumPrompt(p))
@@ -202,8 +203,33 @@ func (a *App) PlanTransfer(req TransferRequest) (TransferPlan, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	p, err := ops.PlanOf(ctx, jobs.MirrorEnv(cfg, nil), a.request(req))
+	p, err := ops.PlanFor(ctx, jobs.MirrorEnv(cfg, nil), a.request(req), ops.Runtime{Store: a.sess.Store, DataDir: a.sess.Paths.DataDir})
 	return TransferPlan(p), err
+}
+
+// ReceiptSites lists the sites whose receipts this side keeps, for the
+// Serialize form's "only what SITE lacks".
+func (a *App) ReceiptSites() ([]ReceiptSite, error) {
+	sites, err := receipt.OpenBook(receipt.BookDir(a.sess.Paths.DataDir)).Sites()
+	out := make([]ReceiptSite, len(sites))
+	for i, s := range sites {
+		out[i] = ReceiptSite(s)
+	}
+	return out, err
+}
+
+// ImportReceipt checks the receipt at path (and path.minisig) and keeps it
+// (`ferry receipt import`); it returns what was imported.
+func (a *App) ImportReceipt(path string) (string, error) {
+	data, sig, err := receipt.ReadSigned(path)
+	if err != nil {
+		return "", err
+	}
+	r, err := receipt.OpenBook(receipt.BookDir(a.sess.Paths.DataDir)).Import(data, sig)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", path, err)
+	}
+	return r.Describe(), nil
 }
 
 // RunActions tells which follow-ups apply to run id.
@@ -490,7 +516,7 @@ func controlDrive(dev string, op func(tape.Drives, string) (tape.Status, error))
 // DriveThroughput reports a drive's rates since the previous call (the
 // page polls it); the first call only starts measuring.
 func (a *App) DriveThroughput(dev string) (tape.Rate, error) {
-	return a.meter.Rate(tape.DrivesFromEnv(), dev)
+	return a.meters.Sample(dev)
 }
 
 // --- Test builds ---

@@ -13,7 +13,6 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"ferry/backend/archive"
-	"ferry/backend/medium"
 	"ferry/backend/refs"
 )
 
@@ -171,11 +170,6 @@ func (o DeserializeOptions) target(env Env) (Repo, string, error) {
 		return nil, ref.Tag(), nil
 	}
 	return env.repoOf(ref.Name()), ref.Tag(), nil
-}
-
-// OpenMediumReader opens a medium for one forward pass (medium.OpenReader).
-func OpenMediumReader(path string, blockSize int) (io.Reader, func() error, error) {
-	return medium.OpenReader(path, blockSize)
 }
 
 // deserializeVolumes reads the volumes of a transfer in order, as one

@@ -47,6 +47,14 @@ type SerializeOptions struct {
 	// Delivered are blob digests known to be on the far side (a resumed
 	// run's confirmed blobs). Not stored: a resume recomputes them.
 	Delivered []v1.Hash `json:"-"`
+	// SinceReceipt and SinceRun make the transfer incremental: the blobs a
+	// site's latest receipt lists, or that an earlier confirmed run wrote,
+	// are left out. Front ends read them into Delivered before the run
+	// (backend/ops); they are kept so history tells what was left out.
+	// IncludeUnconfirmed sends again what media no receipt confirmed carried.
+	SinceReceipt       string `json:"sinceReceipt,omitempty"`
+	SinceRun           string `json:"sinceRun,omitempty"`
+	IncludeUnconfirmed bool   `json:"includeUnconfirmed,omitempty"`
 	// Resume is the run this one continues, kept so a resume of a resume
 	// can collect every earlier run's delivered blobs.
 	Resume string `json:"resume,omitempty"`

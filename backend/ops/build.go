@@ -87,6 +87,9 @@ func spec(req Request, rt Runtime, kind, resumedFrom string, opts any, run work)
 				env = rt.Env(j, env)
 			}
 			res, err := run(ctx, env)
+			if err == nil && kind == string(Deserialize) {
+				receiptAfterDeserialize(ctx, env, rt, j.ID(), opts, res)
+			}
 			if rt.Done != nil {
 				return rt.Done(j, Outcome{Request: req, Options: opts, Result: res, Err: err})
 			}
@@ -147,7 +150,10 @@ func options(req Request, rt Runtime) (any, work, error) {
 			return nil, nil, err
 		}
 		o.Source = req.Image
-		return o, func(ctx context.Context, env mirror.Env) (any, error) { return mirror.Serialize(ctx, env, o) }, nil
+		if err := checkSince(o); err != nil {
+			return nil, nil, err
+		}
+		return o, serializeWork(o, rt), nil
 	case Archive:
 		so, err := serializeOptions(req)
 		if err != nil {
@@ -247,7 +253,8 @@ func serializeOptions(req Request) (mirror.SerializeOptions, error) {
 	}
 	o := mirror.SerializeOptions{Dest: req.Path, Existing: req.Existing, ExistingFromCheckpoint: req.ExistingFromCheckpoint,
 		CheckpointFile: req.Checkpoint, Compression: req.Compression, HWM: req.HWM, Referrers: req.Referrers, Force: req.Force,
-		ManifestJSON: req.ManifestJSON, PadFinalBlock: req.PadFinalBlock}
+		ManifestJSON: req.ManifestJSON, PadFinalBlock: req.PadFinalBlock,
+		SinceReceipt: req.SinceReceipt, SinceRun: req.SinceRun, IncludeUnconfirmed: req.IncludeUnconfirmed}
 	return o, applySizes(req, &o)
 }
 

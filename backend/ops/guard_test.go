@@ -60,6 +60,9 @@ func fieldValues(t *testing.T, dir string) map[string][2]any {
 		"HWM":                    {50, 60},
 		"Checkpoint":             {filepath.Join(dir, "ledger.txt"), filepath.Join(dir, "ledger2.txt")},
 		"ExistingFromCheckpoint": {[]string{"l.txt:1"}, []string{"l.txt:2"}},
+		"SinceReceipt":           {"high-a", "high-b"},
+		"SinceRun":               {"run-1", "run-2"},
+		"IncludeUnconfirmed":     {true, false},
 		"Reference":              {"sync-1", "sync-2"},
 		"StoreDir":               {filepath.Join(dir, "store"), filepath.Join(dir, "store2")},
 		"Run":                    {"run-1", "run-2"},
@@ -102,7 +105,8 @@ func full(t *testing.T, k Kind, vals map[string][2]any, second bool) Request {
 // the operation itself or a resume fills them.
 var unset = map[Kind][]string{
 	Serialize: {"SourceLayout", "Tag", "Delivered", "Resume", "OpenDevice"},
-	Archive:   {"Serialize.Source", "Serialize.SourceLayout", "Serialize.Tag", "Serialize.Delivered", "Serialize.Resume", "Serialize.OpenDevice"},
+	Archive: {"Serialize.Source", "Serialize.SourceLayout", "Serialize.Tag", "Serialize.Delivered", "Serialize.Resume", "Serialize.OpenDevice",
+		"Serialize.SinceReceipt", "Serialize.SinceRun", "Serialize.IncludeUnconfirmed"},
 	// A deserialize request always writes to a registry; unarchive sets
 	// the layout of its store. Tests pass a simulator's OpenDevice.
 	Deserialize: {"DestLayout", "OpenDevice", "ContinueCheckpoint"}, // a resume continues a ledger

@@ -10,6 +10,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"ferry/backend/archive"
+	"ferry/backend/medium"
 	"ferry/backend/mirror"
 	"ferry/backend/progress"
 )
@@ -25,7 +26,7 @@ const maxGatherIndex = 64 << 20
 // root that the first index.json names, written as the first blob),
 // reading only the start of the stream.
 func mediumImages(path string) (int, error) {
-	src, closeSrc, err := mirror.OpenMediumReader(path, 0)
+	src, closeSrc, err := medium.OpenReader(path, 0)
 	if err != nil {
 		return 0, err
 	}

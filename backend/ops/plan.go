@@ -25,6 +25,11 @@ type Plan struct {
 	Destination string   `json:"destination"`
 	FreeBytes   int64    `json:"freeBytes"` // free space at a file destination; -1 unknown
 	Warnings    []string `json:"warnings"`
+	// BytesSaved is what an incremental serialize leaves out (blob bytes
+	// the site's receipt or an earlier run lists), Incremental says what
+	// and where the medium must be read; zero and "" otherwise.
+	BytesSaved  int64  `json:"bytesSaved"`
+	Incremental string `json:"incremental"`
 	// Mapping counts the destinations of the entries being operated on
 	// (scatter: the gather index), nil when the rules do not compile.
 	Mapping *mapping.Counts `json:"mapping"`
@@ -33,6 +38,12 @@ type Plan struct {
 // PlanOf looks at the request's inputs without copying anything: sources
 // are resolved, gather indexes read, media sized. env reaches registries.
 func PlanOf(ctx context.Context, env mirror.Env, req Request) (Plan, error) {
+	return PlanFor(ctx, env, req, Runtime{})
+}
+
+// PlanFor is PlanOf with the history and receipts of rt, which the plan of
+// an incremental serialize reads to tell the bytes it saves.
+func PlanFor(ctx context.Context, env mirror.Env, req Request, rt Runtime) (Plan, error) {
 	p := Plan{FreeBytes: -1, Warnings: []string{}}
 	switch req.Kind {
 	case Gather, Clone, Archive:
@@ -78,9 +89,12 @@ func PlanOf(ctx context.Context, env mirror.Env, req Request) (Plan, error) {
 		p.BytesDedup, _ = strconv.ParseInt(ann[mirror.AnnotationSizeDedup], 10, 64)
 		if req.Kind == Serialize {
 			p.Destination, p.FreeBytes = describePath(req.Path)
-			if p.FreeBytes >= 0 && p.FreeBytes < p.BytesDedup {
+			if err := planIncremental(ctx, env, req, rt, &p); err != nil {
+				return p, err
+			}
+			if need := p.BytesDedup - p.BytesSaved; p.FreeBytes >= 0 && p.FreeBytes < need {
 				p.Warnings = append(p.Warnings, fmt.Sprintf("the destination has %s free but the transfer needs about %s",
-					progress.HumanBytes(p.FreeBytes), progress.HumanBytes(p.BytesDedup)))
+					progress.HumanBytes(p.FreeBytes), progress.HumanBytes(need)))
 			}
 		} else {
 			p.Destination = "destinations from the mapping rules"
@@ -158,4 +172,28 @@ func FreeBytes(dir string) int64 {
 		return -1
 	}
 	return int64(st.Bavail) * int64(st.Bsize)
+}
+
+// planIncremental works out what an incremental serialize leaves out, the
+// way the run will decide it.
+func planIncremental(ctx context.Context, env mirror.Env, req Request, rt Runtime, p *Plan) error {
+	o, err := serializeOptions(Request{Path: or(req.Path, "-"), Existing: req.Existing, ExistingFromCheckpoint: req.ExistingFromCheckpoint,
+		Referrers: req.Referrers, SinceReceipt: req.SinceReceipt, SinceRun: req.SinceRun, IncludeUnconfirmed: req.IncludeUnconfirmed})
+	if err != nil || !incremental(o) {
+		return err
+	}
+	o.Source = req.Image
+	om, err := sinceOf(o, rt)
+	if err != nil {
+		return err
+	}
+	s, err := mirror.PlanSavings(ctx, env, withOmission(mirror.Env{}, o, om))
+	if err != nil {
+		return err
+	}
+	p.BytesSaved, p.Incremental = s.SkippedBytes, savedNote(om, s)
+	for _, m := range om.unconfirmed {
+		p.Warnings = append(p.Warnings, "sends again the content of medium "+m.String()+", which no receipt confirms")
+	}
+	return nil
 }

@@ -62,8 +62,13 @@ type Request struct {
 	HWM                    int               `json:"hwm" ops:"serialize,archive" flag:"hwm"`
 	Checkpoint             string            `json:"checkpoint" ops:"serialize,archive,deserialize,resume" flag:"checkpoint"`
 	ExistingFromCheckpoint []string          `json:"existingFromCheckpoint,omitempty" ops:"serialize,archive" flag:"existing-from-checkpoint"`
-	Reference              string            `json:"reference,omitempty" ops:"archive,unarchive" flag:"reference"`
-	StoreDir               string            `json:"storeDir,omitempty" ops:"archive,unarchive" flag:"store"` // --store
+	// SinceReceipt, SinceRun and IncludeUnconfirmed make a serialize
+	// incremental (since.go).
+	SinceReceipt       string `json:"sinceReceipt,omitempty" ops:"serialize" flag:"since-receipt"`
+	SinceRun           string `json:"sinceRun,omitempty" ops:"serialize" flag:"since-run"`
+	IncludeUnconfirmed bool   `json:"includeUnconfirmed,omitempty" ops:"serialize" flag:"include-unconfirmed"`
+	Reference          string `json:"reference,omitempty" ops:"archive,unarchive" flag:"reference"`
+	StoreDir           string `json:"storeDir,omitempty" ops:"archive,unarchive" flag:"store"` // --store
 
 	// Run is the recorded run a resume or re-run continues.
 	Run string `json:"run,omitempty" ops:"resume,rerun"`

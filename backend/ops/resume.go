@@ -130,7 +130,7 @@ func buildResume(req Request, rt Runtime) (jobs.Spec, error) {
 		if err := applySizes(req, &o); err != nil {
 			return jobs.Spec{}, err
 		}
-		return spec(req, rt, string(Serialize), req.Run, o, serializeWork(o)), nil
+		return spec(req, rt, string(Serialize), req.Run, o, serializeWork(o, rt)), nil
 	case Deserialize:
 		if !reflect.DeepEqual(req, Request{Kind: Resume, Run: req.Run}) {
 			return jobs.Spec{}, errors.New("a deserialize resumes with its own options: give only the run")
@@ -168,8 +168,16 @@ func deserializeWork(o mirror.DeserializeOptions) work {
 	}
 }
 
-func serializeWork(o mirror.SerializeOptions) work {
-	return func(ctx context.Context, env mirror.Env) (any, error) { return mirror.Serialize(ctx, env, o) }
+// serializeWork runs a serialize, first reading what an incremental one
+// leaves out (since.go), as it stands when the run starts.
+func serializeWork(o mirror.SerializeOptions, rt Runtime) work {
+	return func(ctx context.Context, env mirror.Env) (any, error) {
+		om, err := sinceOf(o, rt)
+		if err != nil {
+			return mirror.SerializeResult{}, err
+		}
+		return mirror.Serialize(ctx, env, withOmission(env, o, om))
+	}
 }
 
 // buildRerun starts a new run of only the images that failed in a scatter

@@ -48,16 +48,24 @@ describe('the practice transfer on a laptop without a registry', () => {
   });
 
   async function runStep(kind) {
+    const panel = page.locator('section[aria-label="Running job"]');
+    const before = (await panel.count()) ? await panel.getAttribute('data-run-detail') : null;
     await page.click(`[data-practice-step="${kind}"] button`);
     await page.waitForFunction((k) => document.querySelector(`[role="tab"][data-op="${k}"]`)?.getAttribute('aria-selected') === 'true', kind);
     await page.waitForFunction(() => document.querySelector('button[data-start]') && !document.querySelector('button[data-start]').disabled, null, {
       timeout: 20_000,
     });
     await page.click('button[data-start]');
-    const panel = page.locator('section[aria-label="Running job"]');
-    await panel.waitFor({ timeout: 20_000 });
-    await page.waitForSelector('section[aria-label="Running job"]:not([data-job-state="running"])', { timeout: 60_000 });
-    const state = await panel.getAttribute('data-job-state');
+    // This step's run, not the panel the previous step left on the page.
+    await page.waitForFunction(
+      (prev) => {
+        const p = document.querySelector('section[aria-label="Running job"]');
+        return p && p.getAttribute('data-run-detail') !== prev && p.getAttribute('data-run-state') !== 'running';
+      },
+      before,
+      { timeout: 60_000 },
+    );
+    const state = await panel.getAttribute('data-run-state');
     if (state !== 'succeeded') {
       assert.fail(`${kind} ended ${state}:\n${await panel.innerText()}`);
     }

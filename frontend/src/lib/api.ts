@@ -105,6 +105,8 @@ export const api = {
   previewMapping: (req: Args<'PreviewMapping'>[0]) => call('PreviewMapping', req),
 
   planTransfer: (req: Args<'PlanTransfer'>[0]) => call('PlanTransfer', req),
+  receiptSites: () => list('ReceiptSites'),
+  importReceipt: (path: string) => call('ImportReceipt', path),
   startTransfer: (req: Args<'StartTransfer'>[0]) => call('StartTransfer', req),
   answerMedium: (id: string, ok: boolean) => call('AnswerMedium', id, ok),
   pendingMedia: () => list('PendingMedia'),

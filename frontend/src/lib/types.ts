@@ -119,6 +119,7 @@ export type TransferKind = 'gather' | 'serialize' | 'deserialize' | 'scatter' | 
 export type TransferRequest = Omit<Plain<main.TransferRequest>, 'kind'> & { kind: TransferKind };
 /** What a transfer will do, asked of the backend before Start. */
 export type TransferPlan = Plain<main.TransferPlan>;
+export type ReceiptSite = Plain<main.ReceiptSite>;
 
 // Drives (app_drives.go)
 export type TapeDrive = Plain<tape.Drive>;

@@ -268,6 +268,43 @@ export namespace main {
 		    return a;
 		}
 	}
+	export class ReceiptSite {
+	    site: string;
+	    keyId: string;
+	    receipts: number;
+	    // Go type: time
+	    latest: any;
+	
+	    static createFrom(source: any = {}) {
+	        return new ReceiptSite(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.site = source["site"];
+	        this.keyId = source["keyId"];
+	        this.receipts = source["receipts"];
+	        this.latest = this.convertValues(source["latest"], null);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
 	export class RegistryCheck {
 	    registry: string;
 	    endpoints: registry.EndpointCheck[];
@@ -415,6 +452,8 @@ export namespace main {
 	    destination: string;
 	    freeBytes: number;
 	    warnings: string[];
+	    bytesSaved: number;
+	    incremental: string;
 	    mapping?: mapping.Counts;
 	
 	    static createFrom(source: any = {}) {
@@ -429,6 +468,8 @@ export namespace main {
 	        this.destination = source["destination"];
 	        this.freeBytes = source["freeBytes"];
 	        this.warnings = source["warnings"];
+	        this.bytesSaved = source["bytesSaved"];
+	        this.incremental = source["incremental"];
 	        this.mapping = this.convertValues(source["mapping"], mapping.Counts);
 	    }
 	
@@ -484,6 +525,9 @@ export namespace main {
 	    hwm: number;
 	    checkpoint: string;
 	    existingFromCheckpoint?: string[];
+	    sinceReceipt?: string;
+	    sinceRun?: string;
+	    includeUnconfirmed?: boolean;
 	    reference?: string;
 	    storeDir?: string;
 	    run?: string;
@@ -527,6 +571,9 @@ export namespace main {
 	        this.hwm = source["hwm"];
 	        this.checkpoint = source["checkpoint"];
 	        this.existingFromCheckpoint = source["existingFromCheckpoint"];
+	        this.sinceReceipt = source["sinceReceipt"];
+	        this.sinceRun = source["sinceRun"];
+	        this.includeUnconfirmed = source["includeUnconfirmed"];
 	        this.reference = source["reference"];
 	        this.storeDir = source["storeDir"];
 	        this.run = source["run"];

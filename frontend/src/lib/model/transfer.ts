@@ -9,6 +9,7 @@ export type Field =
   | 'image'
   | 'path'
   | 'existing'
+  | 'sinceReceipt'
   | 'mapper'
   | 'annotations'
   | 'platforms'
@@ -61,7 +62,7 @@ export const operations: readonly Operation[] = [
     usage: 'IMAGE FILE [EXISTING-IMAGE...]',
     imageLabel: 'Gathered image (repository:tag)',
     pathMode: 'write',
-    fields: ['image', 'path', 'existing', ...mediaWrite, 'force', 'dryRun'],
+    fields: ['image', 'path', 'existing', 'sinceReceipt', ...mediaWrite, 'force', 'dryRun'],
   },
   {
     kind: 'archive',
@@ -135,6 +136,8 @@ export interface TransferForm {
   medium: 'file' | 'tape';
   selectors: string;
   existing: string;
+  /** Serialize only what this site lacks (its latest receipt); "" sends everything. */
+  sinceReceipt: string;
   /** "rules": the Mapping page's rules; "spec": the TYPE=ARG typed here. */
   mapperFrom: 'rules' | 'spec';
   mapperSpec: string;
@@ -164,6 +167,7 @@ export function blankForm(prefs?: Pick<Preferences, 'blockSize' | 'bufferSize'> 
     medium: 'file',
     selectors: '',
     existing: '',
+    sinceReceipt: '',
     mapperFrom: 'rules',
     mapperSpec: '',
     sampleOK: false,
@@ -222,6 +226,7 @@ export function buildRequest(kind: TransferKind, f: TransferForm, ctx: RequestCo
     image: has('image') ? f.image.trim() : '',
     path: has('path') ? f.path.trim() : '',
     existing: has('existing') ? listOf(f.existing) : [],
+    sinceReceipt: has('sinceReceipt') ? f.sinceReceipt : '',
     mapper: has('mapper') && !useRules ? f.mapperSpec.trim() : '',
     mapperKind: useRules ? ctx.mapperKind : '',
     mapperRules: useRules ? ctx.mapperRules : '',
@@ -296,6 +301,7 @@ export function commandLine(req: TransferRequest): string {
     ['--hwm', req.hwm || ''],
     ['--checkpoint', req.checkpoint],
     ['--volume-size', req.volumeSize],
+    ['--since-receipt', req.sinceReceipt ?? ''],
   ];
   for (const [flag, v] of valued) if (v !== '') parts.push(flag, q(String(v)));
   return parts.join(' ');

@@ -46,6 +46,8 @@ export function GetPreferences():Promise<main.Preferences>;
 
 export function GetRun(arg1:string):Promise<store.RunDetail>;
 
+export function ImportReceipt(arg1:string):Promise<string>;
+
 export function InspectSources(arg1:string):Promise<Array<mirror.Inspection>>;
 
 export function ListDocuments(arg1:string):Promise<Array<store.Document>>;
@@ -63,6 +65,8 @@ export function PlanTransfer(arg1:main.TransferRequest):Promise<main.TransferPla
 export function PreviewMapping(arg1:main.PreviewRequest):Promise<main.PreviewResponse>;
 
 export function ReadTextFile(arg1:string):Promise<string>;
+
+export function ReceiptSites():Promise<Array<main.ReceiptSite>>;
 
 export function RegistryLogin(arg1:string,arg2:string,arg3:string):Promise<main.RegistryCheck>;
 

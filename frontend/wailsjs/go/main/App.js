@@ -82,6 +82,10 @@ export function GetRun(arg1) {
   return window['go']['main']['App']['GetRun'](arg1);
 }
 
+export function ImportReceipt(arg1) {
+  return window['go']['main']['App']['ImportReceipt'](arg1);
+}
+
 export function InspectSources(arg1) {
   return window['go']['main']['App']['InspectSources'](arg1);
 }
@@ -116,6 +120,10 @@ export function PreviewMapping(arg1) {
 
 export function ReadTextFile(arg1) {
   return window['go']['main']['App']['ReadTextFile'](arg1);
+}
+
+export function ReceiptSites() {
+  return window['go']['main']['App']['ReceiptSites']();
 }
 
 export function RegistryLogin(arg1, arg2, arg3) {
