@@ -132,8 +132,8 @@ func ReadCAFile(path string) (*x509.CertPool, error) {
 	return pool, nil
 }
 
-// SaveRegistry writes r into the configuration file at path (starting from
-// the commented sample when there is none yet) and leaves everything else
+// SaveRegistry writes r into the configuration file at path (a new one
+// holding nothing else when there is none yet) and leaves everything else
 // as it was, comments included: registryConfig.registries[Host].endpoints,
 // tls.insecureSkipVerify of endpointConfig[https://Host] and Ferry's
 // ferry.registries[Host].caFile. The result is checked as Save checks
@@ -200,12 +200,21 @@ func RemoveRegistry(path, host string) error {
 	})
 }
 
-// editFile reads the configuration at path (the sample when missing), lets
+// newFile starts a configuration file that a registry edit creates. It is
+// not the sample: the sample's example registry and rewrite rule would
+// change pulls the operator never asked about.
+const newFile = `# Ferry configuration, shared with the reference tool (ace-dt --config FILE).
+# "ferry config --sample" prints every setting, explained.
+apiVersion: ` + APIVersion + `
+kind: ` + Kind + `
+`
+
+// editFile reads the configuration at path (newFile when missing), lets
 // edit change its two documents as YAML nodes, and saves the result.
 func editFile(path string, edit func(shared, own *yaml.Node)) error {
 	text, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		text, err = []byte(Sample()), nil
+		text, err = []byte(newFile), nil
 	}
 	if err != nil {
 		return fmt.Errorf("reading configuration: %w", err)

@@ -133,7 +133,8 @@ describe('registries from Settings, no YAML', () => {
       // The file the Settings page shows holds it, written by the backend.
       const yaml = await page.locator('textarea[aria-label="Configuration YAML"]').inputValue();
       assert.match(yaml, new RegExp(`- http://${host.replace(/\./g, '\\.')}`));
-      assert.match(yaml, /# Ferry configuration/, 'the sample\'s comments are kept');
+      assert.match(yaml, /# Ferry configuration/, 'a file of its own, explained');
+      assert.doesNotMatch(yaml, /rewritePull/, 'no example rule of the sample');
 
       // After a reload the registry is still there, as saved.
       await page.reload();
