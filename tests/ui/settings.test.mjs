@@ -7,6 +7,8 @@
 // and dark, and is photographed so (settings-registries-*.png).
 
 import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -47,7 +49,9 @@ describe('registries from Settings, no YAML', () => {
     await pushImage(registry.host, 'lowside/app', '1');
     proxy = await forward(outsideAddress(), registry.host);
     host = proxy.host;
-    ferry = await startFerry(home);
+    // Credentials go to docker's configuration: this test's own, with no
+    // credential helper to find on the way.
+    ferry = await startFerry(home, { DOCKER_CONFIG: path.join(home.root, 'docker'), PATH: '/usr/bin:/bin' });
   });
 
   after(async () => {
@@ -148,6 +152,69 @@ describe('registries from Settings, no YAML', () => {
       assert.deepEqual(errors, []);
     } finally {
       await browser.close();
+    }
+  });
+
+  test('sign in: the credentials are checked, then kept in docker\'s configuration, not in Ferry\'s files', async () => {
+    // A registry that wants op:secret, on loopback.
+    const want = 'Basic ' + Buffer.from('op:secret').toString('base64');
+    const [thost, tport] = registry.host.split(':');
+    const guard = http.createServer((req, res) => {
+      if (req.headers.authorization !== want) {
+        res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="lab"', 'Content-Type': 'application/json' });
+        res.end('{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}');
+        return;
+      }
+      const up = http.request({ host: thost, port: Number(tport), path: req.url, method: req.method, headers: req.headers }, (r) => {
+        res.writeHead(r.statusCode, r.headers);
+        r.pipe(res);
+      });
+      req.pipe(up);
+    });
+    await new Promise((r) => guard.listen(0, '127.0.0.1', r));
+    const locked = `127.0.0.1:${guard.address().port}`;
+    const browser = await launchBrowser();
+    try {
+      const { page, errors } = await openPage(browser, ferry.url + `#/settings/registry/${locked}`);
+      const form = page.locator(`form[data-registry-form="${locked}"]`);
+      await form.locator('[data-test-connection]').click();
+      await form.locator('[data-check-state="failed"]').waitFor({ timeout: 30_000 });
+      assert.match(await form.locator('[data-check-state]').innerText(), /credentials: needed/);
+
+      await form.locator('input[name="username"]').fill('op');
+      await form.locator('input[name="password"]').fill('wrong');
+      await form.locator('button:has-text("Sign in")').click();
+      await form.locator('.notice.error').waitFor();
+      assert.match(await form.locator('.notice.error').innerText(), /refuses user op/);
+      assert.equal(existsSync(path.join(home.root, 'docker', 'config.json')), false, 'refused credentials are not kept');
+
+      await form.locator('input[name="password"]').fill('secret');
+      await form.locator('button:has-text("Sign in")').click();
+      await form.locator('[data-check-state="ok"]').waitFor({ timeout: 30_000 });
+      assert.match(await form.locator('[data-check-state]').innerText(), /credentials: accepted \(op\)/);
+      assert.equal(await form.locator('input[name="password"]').inputValue(), '', 'the password field is emptied');
+      const docker = JSON.parse(readFileSync(path.join(home.root, 'docker', 'config.json'), 'utf8'));
+      assert.ok(docker.auths?.[locked], `docker config.json holds ${locked}: ${JSON.stringify(Object.keys(docker.auths ?? {}))}`);
+
+      // Nothing under Ferry's own directories holds the secret.
+      const grep = (dir) =>
+        readdirSync(dir, { withFileTypes: true, recursive: true })
+          .filter((e) => e.isFile())
+          .filter((e) => readFileSync(path.join(e.parentPath ?? e.path, e.name)).includes('secret'));
+      for (const dir of [home.env.XDG_CONFIG_HOME, home.env.XDG_DATA_HOME].filter(existsSync)) {
+        assert.deepEqual(grep(dir).map((e) => e.name), [], `the password is in ${dir}`);
+      }
+
+      // A new test uses the kept credentials.
+      await form.locator('[data-test-connection]').click();
+      await form.locator('[data-check-state="ok"]').waitFor({ timeout: 30_000 });
+      await form.locator('button:has-text("Sign out")').click();
+      await form.locator('.notice.ok').waitFor();
+      assert.equal(JSON.parse(readFileSync(path.join(home.root, 'docker', 'config.json'), 'utf8')).auths?.[locked], undefined);
+      assert.deepEqual(errors, []);
+    } finally {
+      await browser.close();
+      guard.close();
     }
   });
 
