@@ -225,8 +225,11 @@ describe('registries from Settings, no YAML', () => {
         const { page, errors } = await openPage(browser, ferry.url + `#/settings/registry/${host}`);
         const form = page.locator(`form[data-registry-form="${host}"]`);
         await form.waitFor();
+        // Opened from a link, the form shows the saved settings, unchanged.
+        assert.equal(await form.locator('input[name="plainHttp"]').isChecked(), true);
+        assert.equal((await form.locator('[data-test-connection]').innerText()).trim(), 'Test connection');
         await form.locator('[data-test-connection]').click();
-        await form.locator('[data-check-state]').waitFor({ timeout: 30_000 });
+        await form.locator('[data-check-state="ok"]').waitFor({ timeout: 30_000 });
         for (const [width, height] of [
           [1024, 700],
           [1920, 1080],
