@@ -16,6 +16,7 @@ import (
 	"ferry/backend/practice"
 	"ferry/backend/receipt"
 	"ferry/backend/registry"
+	"ferry/backend/report"
 	"ferry/backend/session"
 	"ferry/backend/store"
 	"ferry/backend/tape"
@@ -195,6 +196,18 @@ func (a *App) CommandLine(req TransferRequest) string {
 	return ops.Shell(ops.CommandLine(ops.Kept(a.sess.Paths.DataDir, a.request(req))))
 }
 
+// TransferFields lists, for every mirror operation, the request fields
+// (JSON keys) it takes: the form shows only those options.
+func (a *App) TransferFields() map[string][]string {
+	out := map[string][]string{}
+	for _, k := range ops.Kinds() {
+		if k.Mirror() {
+			out[string(k)] = ops.Keys(k)
+		}
+	}
+	return out
+}
+
 // PlanTransfer looks at the request's inputs without copying anything.
 func (a *App) PlanTransfer(req TransferRequest) (TransferPlan, error) {
 	cfg, err := config.Load(nil)
@@ -305,6 +318,10 @@ func (a *App) ListRuns(f store.RunFilter) ([]store.Run, error) { return a.sess.S
 // GetRun returns one run with items, media and checkpoints.
 func (a *App) GetRun(id string) (store.RunDetail, error) { return a.sess.Store.GetRunDetail(id) }
 
+// TransferStory returns every run of the transfer run id belongs to
+// (gather, serialize, the media, deserialize, scatter), from either side.
+func (a *App) TransferStory(id string) (store.Story, error) { return a.sess.Store.Story(id) }
+
 // RunLog returns a run's log lines.
 func (a *App) RunLog(id string) ([]store.LogLine, error) { return a.sess.Store.Log(id) }
 
@@ -312,6 +329,16 @@ func (a *App) RunLog(id string) ([]store.LogLine, error) { return a.sess.Store.L
 func (a *App) ExportRun(id, format string) (RunReport, error) {
 	r, err := a.sess.Store.ExportRun(id, format)
 	return RunReport(r), err
+}
+
+// PrintableReport renders a run as a printable HTML transfer report.
+func (a *App) PrintableReport(id string) (RunReport, error) {
+	t, err := report.Collect(a.sess.Store, id)
+	if err != nil {
+		return RunReport{}, err
+	}
+	html, err := t.HTML()
+	return RunReport{Format: "html", Name: t.Name("html"), Content: html}, err
 }
 
 // SaveDraft keeps the current content of an editor under a name.

@@ -232,6 +232,8 @@ func options(req Request, rt Runtime) (any, work, error) {
 		}
 		o := DiffJob{DiffOptions: mirror.DiffOptions{Artifact: req.Image, Existing: req.Existing, Expand: req.Expand}, Outputs: req.Outputs}
 		return o, func(ctx context.Context, env mirror.Env) (any, error) { return mirror.Diff(ctx, env, o.DiffOptions) }, nil
+	case BatchSerialize, BatchDeserialize:
+		return batchOptions(req)
 	}
 	return nil, nil, fmt.Errorf("unknown operation %q", req.Kind)
 }

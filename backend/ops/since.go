@@ -250,27 +250,11 @@ func sinceRun(om *omission, book *receipt.Book, st *store.Store, id string) erro
 
 // findRun finds a run by its id or by the start of it, as history shows it.
 func findRun(st *store.Store, id string) (store.Run, error) {
-	r, err := st.GetRun(id)
-	if !errors.Is(err, store.ErrNotFound) || id == "" {
-		return r, err
-	}
-	runs, err := st.ListRuns(store.RunFilter{Text: id, Limit: 100000})
+	full, err := st.ResolveRunID(id)
 	if err != nil {
 		return store.Run{}, err
 	}
-	var found []store.Run
-	for _, c := range runs {
-		if strings.HasPrefix(c.ID, id) {
-			found = append(found, c)
-		}
-	}
-	switch len(found) {
-	case 1:
-		return found[0], nil
-	case 0:
-		return store.Run{}, fmt.Errorf("run %s: %w", id, store.ErrNotFound)
-	}
-	return store.Run{}, fmt.Errorf("run %s: %d runs start so; give more of the id", id, len(found))
+	return st.GetRun(full)
 }
 
 func knownSites(book *receipt.Book) string {

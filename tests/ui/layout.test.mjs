@@ -78,6 +78,12 @@ describe('every page fits 1024x700 and 1920x1080', () => {
               await page.locator('section[aria-label="Run detail"] [data-result]').waitFor();
               const detail = await page.evaluate(layoutProblems);
               assert.deepEqual(detail, [], `history detail at ${width}x${height} (${colorScheme})`);
+              // The story of that run, on the Transfer page.
+              const run = await page.locator('table.runs tbody tr').first().getAttribute('data-run');
+              await page.goto(`${server.url}#/transfer/${encodeURIComponent(run)}`);
+              await page.locator(`section[aria-label="Transfer story"][data-story="${run}"] [data-story-step]`).waitFor();
+              assert.deepEqual(await page.evaluate(layoutProblems), [], `transfer story at ${width}x${height} (${colorScheme})`);
+              await page.goBack();
               await page.goBack();
             }
           }

@@ -88,8 +88,24 @@ describe('the practice transfer on a laptop without a registry', () => {
   });
 
   test('gather, serialize, deserialize and scatter run from the window, step by step', async () => {
+    // What each step hands to the next: nothing of it is typed.
+    const handed = {
+      gather: ['serialize', 'image', `${builtin}/low/transfer:practice`],
+      serialize: ['deserialize', 'path', /practice\/practice\.tar$/],
+      deserialize: ['scatter', 'image', `${builtin}/high/transfer:practice`],
+    };
     for (const kind of ['gather', 'serialize', 'deserialize', 'scatter']) {
       await runStep(kind);
+      if (!handed[kind]) continue;
+      const [next, field, want] = handed[kind];
+      await page.locator(`section[aria-label="Next step"][data-next-step="${next}"]`).waitFor();
+      await page.click(`[role="tab"][data-op="${next}"]`);
+      const got = await page.inputValue(`input[name="${field}"]`);
+      if (want instanceof RegExp) assert.match(got, want, `${next}'s ${field}`);
+      else assert.equal(got, want, `${next}'s ${field}`);
+      await page.locator('[data-filled-from]').waitFor();
+      // Scatter names the rule set it will use: the practice rules file.
+      if (next === 'scatter') assert.match(await page.locator('[data-rules-name]').innerText(), /^Uses the file \/.*practice\/\S+ \(First prefix\)$/);
     }
     await page.locator('section[data-practice="ready"] .notice', { hasText: 'Done' }).waitFor();
     await shot(page, 'practice-done');

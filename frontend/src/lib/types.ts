@@ -55,6 +55,9 @@ export type LogLine = Plain<store.LogLine>;
 export type RunActions = Plain<main.RunActions>;
 export type RunAction = Plain<ops.Action>;
 export type RunReport = Plain<main.RunReport>;
+/** Every run of one transfer, oldest first, with what each read and wrote. */
+export type Story = Plain<store.Story>;
+export type StoryRun = Plain<store.StoryRun>;
 
 /** False for a missing time and for Go's zero time. */
 export function isSet(iso?: string): iso is string {

@@ -504,6 +504,9 @@ export namespace main {
 	    mapperKind: string;
 	    mapperRules: string;
 	    subset?: string;
+	    batchList?: string;
+	    trackerFile?: string;
+	    syncFile?: string;
 	    annotations: {[key: string]: string};
 	    platforms: string[];
 	    indexFallback: boolean;
@@ -550,6 +553,9 @@ export namespace main {
 	        this.mapperKind = source["mapperKind"];
 	        this.mapperRules = source["mapperRules"];
 	        this.subset = source["subset"];
+	        this.batchList = source["batchList"];
+	        this.trackerFile = source["trackerFile"];
+	        this.syncFile = source["syncFile"];
 	        this.annotations = source["annotations"];
 	        this.platforms = source["platforms"];
 	        this.indexFallback = source["indexFallback"];
@@ -1171,6 +1177,102 @@ export namespace store {
 	        this.since = this.convertValues(source["since"], null);
 	        this.until = this.convertValues(source["until"], null);
 	        this.limit = source["limit"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class StoryRun {
+	    id: string;
+	    kind: string;
+	    args: string;
+	    options: string;
+	    status: string;
+	    error: string;
+	    // Go type: time
+	    startedAt: any;
+	    // Go type: time
+	    finishedAt: any;
+	    bytesDone: number;
+	    bytesTotal: number;
+	    itemsDone: number;
+	    itemsTotal: number;
+	    failures: number;
+	    resumedFrom: string;
+	    source: string;
+	    dest: string;
+	    media: Medium[];
+	
+	    static createFrom(source: any = {}) {
+	        return new StoryRun(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.kind = source["kind"];
+	        this.args = source["args"];
+	        this.options = source["options"];
+	        this.status = source["status"];
+	        this.error = source["error"];
+	        this.startedAt = this.convertValues(source["startedAt"], null);
+	        this.finishedAt = this.convertValues(source["finishedAt"], null);
+	        this.bytesDone = source["bytesDone"];
+	        this.bytesTotal = source["bytesTotal"];
+	        this.itemsDone = source["itemsDone"];
+	        this.itemsTotal = source["itemsTotal"];
+	        this.failures = source["failures"];
+	        this.resumedFrom = source["resumedFrom"];
+	        this.source = source["source"];
+	        this.dest = source["dest"];
+	        this.media = this.convertValues(source["media"], Medium);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class Story {
+	    syncIds: string[];
+	    runs: StoryRun[];
+	
+	    static createFrom(source: any = {}) {
+	        return new Story(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.syncIds = source["syncIds"];
+	        this.runs = this.convertValues(source["runs"], StoryRun);
 	    }
 	
 		convertValues(a: any, classs: any, asMap: boolean = false): any {

@@ -64,6 +64,8 @@ export function PlanTransfer(arg1:main.TransferRequest):Promise<main.TransferPla
 
 export function PreviewMapping(arg1:main.PreviewRequest):Promise<main.PreviewResponse>;
 
+export function PrintableReport(arg1:string):Promise<main.RunReport>;
+
 export function ReadTextFile(arg1:string):Promise<string>;
 
 export function ReceiptSites():Promise<Array<main.ReceiptSite>>;
@@ -105,6 +107,10 @@ export function StartTransfer(arg1:main.TransferRequest):Promise<string>;
 export function StopBuiltinRegistry():Promise<main.BuiltinStatus>;
 
 export function TestRegistry(arg1:string):Promise<main.RegistryCheck>;
+
+export function TransferFields():Promise<{[key: string]: Array<string>}>;
+
+export function TransferStory(arg1:string):Promise<store.Story>;
 
 export function ValidateConfig(arg1:string):Promise<Array<main.ConfigProblem>>;
 

@@ -118,6 +118,10 @@ export function PreviewMapping(arg1) {
   return window['go']['main']['App']['PreviewMapping'](arg1);
 }
 
+export function PrintableReport(arg1) {
+  return window['go']['main']['App']['PrintableReport'](arg1);
+}
+
 export function ReadTextFile(arg1) {
   return window['go']['main']['App']['ReadTextFile'](arg1);
 }
@@ -200,6 +204,14 @@ export function StopBuiltinRegistry() {
 
 export function TestRegistry(arg1) {
   return window['go']['main']['App']['TestRegistry'](arg1);
+}
+
+export function TransferFields() {
+  return window['go']['main']['App']['TransferFields']();
+}
+
+export function TransferStory(arg1) {
+  return window['go']['main']['App']['TransferStory'](arg1);
 }
 
 export function ValidateConfig(arg1) {
