@@ -15,6 +15,7 @@ import (
 	"ferry/backend/ops"
 	"ferry/backend/practice"
 	"ferry/backend/receipt"
+	"ferry/backend/registry"
 	"ferry/backend/report"
 	"ferry/backend/session"
 	"ferry/backend/store"
@@ -43,21 +44,23 @@ type App struct {
 // The types the frontend knows by these names are the owning packages'
 // types, declared here so the generated bindings keep their names.
 type (
-	TransferRequest ops.Request
-	TransferPlan    ops.Plan
-	RunActions      ops.Actions
-	RunAction       ops.Action
-	PreviewRequest  ops.PreviewRequest
-	PreviewResponse ops.PreviewResponse
-	SourcesCheck    ops.SourcesCheck
-	MediumPrompt    jobs.MediumPrompt
-	Preferences     session.Preferences
-	RunReport       store.Report
-	ConfigView      config.View
-	ConfigProblem   config.Problem
-	BuiltinStatus   builtin.Status
-	PracticeSet     practice.Set
-	ReceiptSite     receipt.SiteSummary
+	TransferRequest  ops.Request
+	TransferPlan     ops.Plan
+	RunActions       ops.Actions
+	RunAction        ops.Action
+	PreviewRequest   ops.PreviewRequest
+	PreviewResponse  ops.PreviewResponse
+	SourcesCheck     ops.SourcesCheck
+	MediumPrompt     jobs.MediumPrompt
+	Preferences      session.Preferences
+	RunReport        store.Report
+	ConfigView       config.View
+	ConfigProblem    config.Problem
+	RegistrySettings config.RegistrySettings
+	RegistryCheck    registry.Check
+	BuiltinStatus    builtin.Status
+	PracticeSet      practice.Set
+	ReceiptSite      receipt.SiteSummary
 )
 
 // NewApp returns an App over an open session, delivering events to emit.
@@ -388,6 +391,68 @@ func (a *App) SaveConfig(text string) error {
 		return err
 	}
 	return config.Save(v.Path, text)
+}
+
+// --- Registries (backend/config, backend/registry) ---
+
+// ListRegistries lists the registries of the configuration in effect, the
+// built-in one included.
+func (a *App) ListRegistries() ([]RegistrySettings, error) {
+	cfg, err := config.Load(nil)
+	if err != nil {
+		return nil, err
+	}
+	var out []RegistrySettings
+	for _, r := range cfg.Registries() {
+		out = append(out, RegistrySettings(r))
+	}
+	return out, nil
+}
+
+// SaveRegistry writes one registry's settings into the configuration file
+// (created from the sample when there is none), keeping the rest of it.
+func (a *App) SaveRegistry(r RegistrySettings) error {
+	v, err := config.Current()
+	if err != nil {
+		return err
+	}
+	return config.SaveRegistry(v.Path, config.RegistrySettings(r))
+}
+
+// RemoveRegistry deletes one registry's settings from the configuration file.
+func (a *App) RemoveRegistry(host string) error {
+	v, err := config.Current()
+	if err != nil {
+		return err
+	}
+	return config.RemoveRegistry(v.Path, host)
+}
+
+// TestRegistry reaches /v2/ at every endpoint of host: does it answer,
+// does TLS verify, do the stored credentials work.
+func (a *App) TestRegistry(host string) (RegistryCheck, error) {
+	cfg, err := config.Load(nil)
+	if err != nil {
+		return RegistryCheck{}, err
+	}
+	chk, err := registry.New(cfg).Check(context.Background(), host)
+	return RegistryCheck(chk), err
+}
+
+// RegistryLogin checks credentials against host and stores them through
+// the docker configuration, never in Ferry's files.
+func (a *App) RegistryLogin(host, user, password string) (RegistryCheck, error) {
+	cfg, err := config.Load(nil)
+	if err != nil {
+		return RegistryCheck{}, err
+	}
+	chk, err := registry.New(cfg).Login(context.Background(), host, user, password)
+	return RegistryCheck(chk), err
+}
+
+// RegistryLogout removes host's credentials from the docker configuration.
+func (a *App) RegistryLogout(host string) error {
+	return registry.Logout(host)
 }
 
 // --- Files ---

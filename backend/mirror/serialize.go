@@ -13,6 +13,7 @@ import (
 
 	"ferry/backend/archive"
 	"ferry/backend/medium"
+	"ferry/backend/progress"
 	"ferry/backend/refs"
 )
 
@@ -211,7 +212,7 @@ func Serialize(ctx context.Context, env Env, o SerializeOptions) (SerializeResul
 	for _, e := range gatherEntriesOf(plan.rootRaw) {
 		env.item(Item{Source: e.Annotations[AnnotationSource], Destination: o.Dest, Digest: e.Digest.String(), Status: ItemDone})
 	}
-	env.logf("serialized %s (%s) to %s: %d blobs, %d bytes on the medium, %d layers skipped", o.Source, plan.root.Digest, o.Dest, res.Blobs, res.MediumBytes, res.Skipped)
+	env.logf("serialized %s (%s) to %s: %d blobs, %s on the medium, %d layers skipped", o.Source, plan.root.Digest, o.Dest, res.Blobs, progress.HumanBytes(res.MediumBytes), res.Skipped)
 	return res, nil
 }
 

@@ -174,10 +174,9 @@ func options(req Request, rt Runtime) (any, work, error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		o := mirror.DeserializeOptions{Source: req.Path, Volumes: req.Volumes, Dest: req.Image, Strict: req.Strict, DryRun: req.DryRun, BlockSize: bs}
-		return o, func(ctx context.Context, env mirror.Env) (any, error) {
-			return mirror.Deserialize(ctx, withMediumTotal(env, o.Source), o)
-		}, nil
+		o := mirror.DeserializeOptions{Source: req.Path, Volumes: req.Volumes, Dest: req.Image, Strict: req.Strict, DryRun: req.DryRun, BlockSize: bs,
+			CheckpointFile: req.Checkpoint, Force: req.Force}
+		return o, deserializeWork(o), nil
 	case Scatter:
 		if err := need(req.Image, "choose the gather index (repository:tag) to scatter"); err != nil {
 			return nil, nil, err

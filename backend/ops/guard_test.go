@@ -112,7 +112,7 @@ var unset = map[Kind][]string{
 		"Serialize.SinceReceipt", "Serialize.SinceRun", "Serialize.IncludeUnconfirmed"},
 	// A deserialize request always writes to a registry; unarchive sets
 	// the layout of its store. Tests pass a simulator's OpenDevice.
-	Deserialize: {"DestLayout", "OpenDevice"},
+	Deserialize: {"DestLayout", "OpenDevice", "ContinueCheckpoint"}, // a resume continues a ledger
 	// A batch sets each archive's source, destination and existing images
 	// from its list and tracker; the rest are serialize's own extras.
 	BatchSerialize: {"Serialize.Source", "Serialize.SourceLayout", "Serialize.Tag", "Serialize.Dest", "Serialize.Existing",

@@ -58,7 +58,7 @@ type Request struct {
 	AllowMissing           bool              `json:"allowMissing,omitempty" ops:"verify" flag:"allow-missing"`
 	Expand                 bool              `json:"expand,omitempty" ops:"diff" flag:"expand"`
 	Outputs                []string          `json:"outputs,omitempty" ops:"diff" flag:"output"` // -o TYPE[=FILE]
-	Force                  bool              `json:"force" ops:"serialize,archive,resume" flag:"force"`
+	Force                  bool              `json:"force" ops:"serialize,archive,deserialize,resume" flag:"force"`
 	Compression            string            `json:"compression" ops:"serialize,archive,batch-serialize" flag:"compression"`
 	ManifestJSON           bool              `json:"manifestJson,omitempty" ops:"serialize,archive,batch-serialize" flag:"manifest-json"`
 	PadFinalBlock          bool              `json:"padFinalBlock,omitempty" ops:"serialize,archive" flag:"pad-final-block"`
@@ -66,7 +66,7 @@ type Request struct {
 	BufferSize             string            `json:"bufferSize" ops:"serialize,archive,resume,batch-serialize" flag:"buffer-size"`
 	VolumeSize             string            `json:"volumeSize" ops:"serialize,archive,resume" flag:"volume-size"`
 	HWM                    int               `json:"hwm" ops:"serialize,archive" flag:"hwm"`
-	Checkpoint             string            `json:"checkpoint" ops:"serialize,archive,resume" flag:"checkpoint"`
+	Checkpoint             string            `json:"checkpoint" ops:"serialize,archive,deserialize,resume" flag:"checkpoint"`
 	ExistingFromCheckpoint []string          `json:"existingFromCheckpoint,omitempty" ops:"serialize,archive" flag:"existing-from-checkpoint"`
 	// SinceReceipt, SinceRun and IncludeUnconfirmed make a serialize
 	// incremental (since.go).

@@ -163,6 +163,10 @@ type Target struct {
 
 	opts   []remote.Option
 	pusher *remote.Pusher
+	// transport and skipVerify are what requests to Endpoint go through,
+	// for Check.
+	transport  http.RoundTripper
+	skipVerify bool
 }
 
 // Options are the remote options for talking to this target; add
@@ -261,9 +265,10 @@ func (c *Client) newTarget(ref name.Reference, endpoint string, ec config.Endpoi
 			auth, credKey = remote.WithAuth(a), credentialKey(cfg)
 		}
 	}
+	tr := c.transport(endpoint, ref.Context().RegistryStr(), skipVerify, plainHTTP)
 	opts := []remote.Option{
 		auth,
-		remote.WithTransport(c.transport(endpoint, ref.Context().RegistryStr(), skipVerify, plainHTTP)),
+		remote.WithTransport(tr),
 		remote.WithUserAgent(c.userAgent),
 		remote.WithRetryBackoff(c.backoff),
 		remote.WithRetryStatusCodes(retryStatusCodes...),
@@ -280,7 +285,7 @@ func (c *Client) newTarget(ref name.Reference, endpoint string, ec config.Endpoi
 	}
 	s := c.session(fmt.Sprintf("%s|%t|%t|%s|%s", endpoint, skipVerify, plainHTTP, mode, credKey), opts)
 	opts = append(opts, remote.Reuse(s.puller), remote.Reuse(s.pusher))
-	return Target{Ref: ref, Endpoint: endpoint, Referrers: mode, opts: opts, pusher: s.pusher}
+	return Target{Ref: ref, Endpoint: endpoint, Referrers: mode, opts: opts, pusher: s.pusher, transport: tr, skipVerify: skipVerify}
 }
 
 // credentialKey tells credentials apart without keeping them in the key.
@@ -311,25 +316,27 @@ func (c *Client) session(key string, opts []remote.Option) session {
 // transport returns the cached HTTP transport for one endpoint, so that
 // connections are reused across calls.
 func (c *Client) transport(endpoint, host string, skipVerify, plainHTTP bool) http.RoundTripper {
-	key := fmt.Sprintf("%s|%t|%t", endpoint, skipVerify, plainHTTP)
+	caFile := c.cfg.CAFile(host)
+	key := fmt.Sprintf("%s|%t|%t|%s", endpoint, skipVerify, plainHTTP, caFile)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if t, ok := c.transports[key]; ok {
 		return t
 	}
 	base := remote.DefaultTransport.(*http.Transport).Clone()
-	if skipVerify {
-		if base.TLSClientConfig == nil {
-			base.TLSClientConfig = &tls.Config{}
-		}
-		base.TLSClientConfig.InsecureSkipVerify = true
+	if base.TLSClientConfig == nil {
+		base.TLSClientConfig = &tls.Config{}
 	}
+	base.TLSClientConfig.InsecureSkipVerify = skipVerify
 	var t http.RoundTripper = base
+	if caFile != "" {
+		t = trustCAFile(base, host, caFile)
+	}
 	switch {
 	case plainHTTP:
-		t = &httpOnly{host: host, next: base}
+		t = &httpOnly{host: host, next: t}
 	case !isLoopback(host):
-		t = &httpsOnly{host: host, next: base}
+		t = &httpsOnly{host: host, next: t}
 	}
 	if c.log != nil {
 		t = &logTransport{log: c.log, next: t}

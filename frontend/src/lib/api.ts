@@ -65,6 +65,13 @@ export const api = {
   validateConfig: (text: string) => list('ValidateConfig', text),
   saveConfig: (text: string) => call('SaveConfig', text),
 
+  listRegistries: () => list('ListRegistries'),
+  saveRegistry: (r: Args<'SaveRegistry'>[0]) => call('SaveRegistry', r),
+  removeRegistry: (host: string) => call('RemoveRegistry', host),
+  testRegistry: (host: string) => call('TestRegistry', host),
+  registryLogin: (host: string, user: string, password: string) => call('RegistryLogin', host, user, password),
+  registryLogout: (host: string) => call('RegistryLogout', host),
+
   getPreferences: () => call('GetPreferences'),
   savePreferences: (p: Args<'SavePreferences'>[0]) => call('SavePreferences', p),
 

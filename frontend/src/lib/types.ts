@@ -4,7 +4,7 @@
 // What remains is the UI's own: names for the string values the backend uses
 // (states, kinds) and the payloads of events, which the bindings do not carry.
 
-import type { jobs, main, mapping, mirror, ops, practice, progress, sources, store, tape } from '../../wailsjs/go/models';
+import type { jobs, main, mapping, mirror, ops, practice, progress, registry, sources, store, tape } from '../../wailsjs/go/models';
 
 /**
  * The data of a generated model class, as JSON brings it: the fields without
@@ -28,6 +28,11 @@ export type ConfigFile = Plain<main.ConfigView>;
 /** One problem found in a configuration text; line and column count from 1. */
 export type Problem = Plain<main.ConfigProblem>;
 export type Preferences = Plain<main.Preferences>;
+/** One registry's settings as Settings edits them (config.RegistrySettings). */
+export type RegistrySettings = Plain<main.RegistrySettings>;
+/** What "Test connection" found (registry.Check), one entry per endpoint. */
+export type RegistryCheck = Plain<main.RegistryCheck>;
+export type EndpointCheck = Plain<registry.EndpointCheck>;
 export type Theme = 'system' | 'light' | 'dark';
 
 /** The theme a saved preference names; anything else is the system's. */

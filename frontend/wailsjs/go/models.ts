@@ -305,6 +305,64 @@ export namespace main {
 		    return a;
 		}
 	}
+	export class RegistryCheck {
+	    registry: string;
+	    endpoints: registry.EndpointCheck[];
+	    ok: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new RegistryCheck(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.registry = source["registry"];
+	        this.endpoints = this.convertValues(source["endpoints"], registry.EndpointCheck);
+	        this.ok = source["ok"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class RegistrySettings {
+	    host: string;
+	    plainHttp: boolean;
+	    endpoints: string[];
+	    skipVerify: boolean;
+	    caFile: string;
+	    builtin: boolean;
+	    inFile: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new RegistrySettings(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.host = source["host"];
+	        this.plainHttp = source["plainHttp"];
+	        this.endpoints = source["endpoints"];
+	        this.skipVerify = source["skipVerify"];
+	        this.caFile = source["caFile"];
+	        this.builtin = source["builtin"];
+	        this.inFile = source["inFile"];
+	    }
+	}
 	export class RunActions {
 	    resume: ops.Action;
 	    rerun: ops.Action;
@@ -754,6 +812,35 @@ export namespace progress {
 	        this.itemsTotal = source["itemsTotal"];
 	        this.current = source["current"];
 	        this.bufferFill = source["bufferFill"];
+	        this.message = source["message"];
+	    }
+	}
+
+}
+
+export namespace registry {
+	
+	export class EndpointCheck {
+	    endpoint: string;
+	    answers: boolean;
+	    tls: string;
+	    credentials: string;
+	    user: string;
+	    ok: boolean;
+	    message: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new EndpointCheck(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.endpoint = source["endpoint"];
+	        this.answers = source["answers"];
+	        this.tls = source["tls"];
+	        this.credentials = source["credentials"];
+	        this.user = source["user"];
+	        this.ok = source["ok"];
 	        this.message = source["message"];
 	    }
 	}

@@ -98,6 +98,10 @@ export function ListDrives() {
   return window['go']['main']['App']['ListDrives']();
 }
 
+export function ListRegistries() {
+  return window['go']['main']['App']['ListRegistries']();
+}
+
 export function ListRuns(arg1) {
   return window['go']['main']['App']['ListRuns'](arg1);
 }
@@ -124,6 +128,18 @@ export function ReadTextFile(arg1) {
 
 export function ReceiptSites() {
   return window['go']['main']['App']['ReceiptSites']();
+}
+
+export function RegistryLogin(arg1, arg2, arg3) {
+  return window['go']['main']['App']['RegistryLogin'](arg1, arg2, arg3);
+}
+
+export function RegistryLogout(arg1) {
+  return window['go']['main']['App']['RegistryLogout'](arg1);
+}
+
+export function RemoveRegistry(arg1) {
+  return window['go']['main']['App']['RemoveRegistry'](arg1);
 }
 
 export function RerunFailed(arg1) {
@@ -162,6 +178,10 @@ export function SavePreferences(arg1) {
   return window['go']['main']['App']['SavePreferences'](arg1);
 }
 
+export function SaveRegistry(arg1) {
+  return window['go']['main']['App']['SaveRegistry'](arg1);
+}
+
 export function StartBuiltinRegistry() {
   return window['go']['main']['App']['StartBuiltinRegistry']();
 }
@@ -180,6 +200,10 @@ export function StartTransfer(arg1) {
 
 export function StopBuiltinRegistry() {
   return window['go']['main']['App']['StopBuiltinRegistry']();
+}
+
+export function TestRegistry(arg1) {
+  return window['go']['main']['App']['TestRegistry'](arg1);
 }
 
 export function TransferFields() {
