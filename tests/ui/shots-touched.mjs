@@ -1,5 +1,5 @@
-// Screenshots of the pages this release touched, at 1024x700 and 1920x1080,
-// light and dark, with real content (a registry, a sources list with labels,
+// Screenshots of every page, at 1024x700, 1280x800 and 1920x1080, light and
+// dark, with real content (a registry, a sources list with labels,
 // CSV rules with long references, a partial clone in History, a transfer
 // through a tar file handed from step to step, and its story):
 // `FERRY_BIN=build/bin/ferry-test node tests/ui/shots-touched.mjs`.
@@ -11,6 +11,7 @@ import { freePort, launchBrowser, makeHome, openPage, pushImage, shotsDir, start
 
 const sizes = [
   [1024, 700],
+  [1280, 800],
   [1920, 1080],
 ];
 

@@ -186,6 +186,7 @@ describe('one transfer as one story, nothing lost on the way', () => {
     runs.partial = id;
     await page.locator('section[aria-label="Running job"][data-outcome="partial"]').waitFor();
     assert.match(await panel.locator('.result').innerText(), /2 of 3 images delivered in .*; 1 failed: 127\.0\.0\.1:9\/dead\/app/);
+    assert.equal(await panel.locator('[data-count]').innerText(), '2 of 3, 1 failed');
     // The bar counts images, not the bytes of the one that failed.
     assert.ok(Number(await panel.locator('[role="progressbar"]').first().getAttribute('aria-valuenow')) >= 66);
     await panel.locator('button[data-action="rerun"]', { hasText: 'Re-run 1 failed' }).waitFor();
