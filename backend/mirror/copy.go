@@ -24,6 +24,10 @@ type CopyStats struct {
 	Manifests    int   `json:"manifests"`
 }
 
+// ImageBytes is the size of what the copy left at the destination, however
+// each blob got there: what history shows as an image's size.
+func (s CopyStats) ImageBytes() int64 { return s.BytesSent + s.BytesMounted + s.BytesSkipped }
+
 func (s *CopyStats) add(o CopyStats) {
 	s.BytesSent += o.BytesSent
 	s.BytesMounted += o.BytesMounted

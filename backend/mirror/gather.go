@@ -184,7 +184,7 @@ func Gather(ctx context.Context, env Env, o GatherOptions) (GatherResult, error)
 			continue
 		}
 		res.Stats.add(stats[i])
-		env.item(Item{Source: e.src.Ref, Destination: o.Dest, Digest: e.desc.Digest.String(), Status: ItemDone, Bytes: stats[i].BytesSent + stats[i].BytesMounted})
+		env.item(Item{Source: e.src.Ref, Destination: o.Dest, Digest: e.desc.Digest.String(), Status: ItemDone, Bytes: stats[i].ImageBytes()})
 	}
 	if err != nil && failed < 0 {
 		return res, err

@@ -401,7 +401,7 @@ func deliver(ctx context.Context, env Env, entries []*deliveryEntry, o deliveryO
 					delivered[i] = true
 					res.Destinations++
 					copier.ItemDone(source)
-					env.item(Item{Source: source, Destination: t.dest.String(), Digest: t.entry.desc.Digest.String(), Status: ItemDone, Bytes: st.BytesSent})
+					env.item(Item{Source: source, Destination: t.dest.String(), Digest: t.entry.desc.Digest.String(), Status: ItemDone, Bytes: st.ImageBytes()})
 				}
 				return nil
 			})

@@ -565,9 +565,20 @@ func TestScatterToRealRegistry(t *testing.T) {
 	reg := registrytest.Start(t)
 	f := newScatterFixture(t, reg.Host(), GatherOptions{Referrers: true})
 	csv := reg.Host() + "/app/," + reg.Host() + "/prod/\n"
-	res, err := Scatter(context.Background(), testEnv(), ScatterOptions{Source: f.index, Referrers: true, Mapper: mustMapper(t, mapping.KindLongestPrefix, csv)})
+	var rec recorder
+	res, err := Scatter(context.Background(), rec.env(), ScatterOptions{Source: f.index, Referrers: true, Mapper: mustMapper(t, mapping.KindLongestPrefix, csv)})
 	if err != nil {
 		t.Fatal(err)
+	}
+	// Every image has its size in history, mounted or sent.
+	done := rec.with(ItemDone)
+	if len(done) == 0 {
+		t.Fatal("no delivered items recorded")
+	}
+	for _, it := range done {
+		if it.Bytes <= 0 {
+			t.Errorf("%s -> %s recorded with %d bytes", it.Source, it.Destination, it.Bytes)
+		}
 	}
 	for _, src := range []string{f.one, f.two, f.multi} {
 		dest := strings.Replace(src, "/app/", "/prod/", 1)
