@@ -5,6 +5,8 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"sync"
+	"sync/atomic"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -12,7 +14,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
-	"ferry/backend/digestcheck"
 	"ferry/backend/registry"
 )
 
@@ -102,15 +103,26 @@ func (r *RemoteRepo) Has(ctx context.Context, d v1.Descriptor) (bool, error) {
 	return false, r.explain(err, r.digest(d).String())
 }
 
+// PushBlob uploads the blob unless the registry has it.
 func (r *RemoteRepo) PushBlob(ctx context.Context, d v1.Descriptor, rd io.Reader) error {
+	_, err := r.pushMissing(ctx, d, rd)
+	return err
+}
+
+// pushMissing uploads the blob unless the registry has it (the upload asks
+// first, with a HEAD); sent says whether rd was read. The content is not
+// hashed here: the registry verifies the digest when the upload is
+// committed, and Ferry verifies what it reads where it reads it (a pull
+// from a registry, the medium).
+func (r *RemoteRepo) pushMissing(ctx context.Context, d v1.Descriptor, rd io.Reader) (sent bool, err error) {
 	l := &streamLayer{desc: d, r: rd}
 	if err := remote.WriteLayer(r.repo, l, r.with(ctx)...); err != nil {
-		if l.err != nil {
-			return l.err
+		if rerr := l.readErr(); rerr != nil {
+			return true, rerr // the source failed: say so, not how the upload ended
 		}
-		return r.explain(err, r.digest(d).String())
+		return l.opened.Load(), r.explain(err, r.digest(d).String())
 	}
-	return l.err
+	return l.opened.Load(), nil
 }
 
 // CopyBlobFrom mounts a blob from another repository of the same registry,
@@ -177,11 +189,15 @@ func (m rawManifest) RawManifest() ([]byte, error)        { return m.raw, nil }
 func (m rawManifest) MediaType() (types.MediaType, error) { return m.mediaType, nil }
 
 // streamLayer is a blob of known digest and size whose content comes from a
-// reader, verified while it is uploaded.
+// reader; the first error the reader gives is kept (the upload runs on the
+// HTTP client's goroutines, hence the lock).
 type streamLayer struct {
-	desc v1.Descriptor
-	r    io.Reader
-	err  error
+	desc   v1.Descriptor
+	r      io.Reader
+	opened atomic.Bool
+
+	mu  sync.Mutex
+	err error
 }
 
 func (l *streamLayer) Digest() (v1.Hash, error)            { return l.desc.Digest, nil }
@@ -192,5 +208,24 @@ func (l *streamLayer) Uncompressed() (io.ReadCloser, error) {
 	return nil, errors.New("uncompressed content is not available for a streamed blob")
 }
 func (l *streamLayer) Compressed() (io.ReadCloser, error) {
-	return io.NopCloser(digestcheck.NewReader(l.r, l.desc, func(err error) { l.err = err })), nil
+	l.opened.Store(true)
+	return io.NopCloser(l), nil
+}
+
+func (l *streamLayer) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	if err != nil && err != io.EOF {
+		l.mu.Lock()
+		if l.err == nil {
+			l.err = err
+		}
+		l.mu.Unlock()
+	}
+	return n, err
+}
+
+func (l *streamLayer) readErr() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.err
 }
