@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"sync"
-	"sync/atomic"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -22,19 +21,17 @@ import (
 type RemoteRepo struct {
 	repo   name.Repository
 	client *registry.Client
-	opts   []remote.Option // push target options
+	target registry.Target // the push target
+	opts   []remote.Option // its options
 }
 
 // NewRemoteRepo returns a registry repository reached through client.
 func NewRemoteRepo(client *registry.Client, repo name.Repository) *RemoteRepo {
-	r := &RemoteRepo{repo: repo, client: client}
-	if t, err := client.PushTarget(repo.Tag("latest")); err == nil {
-		r.opts = t.Options()
-		r.repo = t.Ref.Context()
-	} else {
-		r.opts = client.Options(repo.Tag("latest"))
+	t, err := client.PushTarget(repo.Tag("latest"))
+	if err != nil {
+		t = client.Origin(repo.Tag("latest"))
 	}
-	return r
+	return &RemoteRepo{repo: t.Ref.Context(), client: client, target: t, opts: t.Options()}
 }
 
 func (r *RemoteRepo) explain(err error, ref string) error { return registry.Explain(err, ref) }
@@ -115,14 +112,12 @@ func (r *RemoteRepo) PushBlob(ctx context.Context, d v1.Descriptor, rd io.Reader
 // committed, and Ferry verifies what it reads where it reads it (a pull
 // from a registry, the medium).
 func (r *RemoteRepo) pushMissing(ctx context.Context, d v1.Descriptor, rd io.Reader) (sent bool, err error) {
-	l := &streamLayer{desc: d, r: rd}
-	if err := remote.WriteLayer(r.repo, l, r.with(ctx)...); err != nil {
-		if rerr := l.readErr(); rerr != nil {
-			return true, rerr // the source failed: say so, not how the upload ended
-		}
-		return l.opened.Load(), r.explain(err, r.digest(d).String())
+	kr := &keepErr{r: rd}
+	sent, err = r.client.UploadBlob(ctx, r.target, d, kr)
+	if rerr := kr.get(); rerr != nil {
+		return true, rerr // the source failed: say so, not how the upload ended
 	}
-	return l.opened.Load(), nil
+	return sent, err
 }
 
 // CopyBlobFrom mounts a blob from another repository of the same registry,
@@ -133,31 +128,8 @@ func (r *RemoteRepo) CopyBlobFrom(ctx context.Context, src Repo, d v1.Descriptor
 	if !ok || s.repo.RegistryStr() != r.repo.RegistryStr() {
 		return false, nil
 	}
-	l := &remote.MountableLayer{Layer: mountOnly{d}, Reference: s.digest(d)}
-	err := remote.WriteLayer(r.repo, l, r.with(ctx)...)
-	switch {
-	case err == nil:
-		return true, nil
-	case errors.Is(err, errMountRefused):
-		return false, nil
-	default:
-		return false, r.explain(err, r.digest(d).String())
-	}
+	return r.client.MountBlob(ctx, r.target, d, s.repo)
 }
-
-// errMountRefused stops go-containerregistry from streaming the blob itself,
-// out of sight of progress and statistics, when a mount is refused.
-var errMountRefused = errors.New("the registry refused to mount the blob")
-
-// mountOnly is a layer that can be mounted but not read.
-type mountOnly struct{ desc v1.Descriptor }
-
-func (m mountOnly) Digest() (v1.Hash, error)             { return m.desc.Digest, nil }
-func (m mountOnly) DiffID() (v1.Hash, error)             { return v1.Hash{}, errMountRefused }
-func (m mountOnly) Compressed() (io.ReadCloser, error)   { return nil, errMountRefused }
-func (m mountOnly) Uncompressed() (io.ReadCloser, error) { return nil, errMountRefused }
-func (m mountOnly) Size() (int64, error)                 { return m.desc.Size, nil }
-func (m mountOnly) MediaType() (types.MediaType, error)  { return m.desc.MediaType, nil }
 
 func (r *RemoteRepo) PushManifest(ctx context.Context, d v1.Descriptor, raw []byte, tags ...string) error {
 	m := rawManifest{raw: raw, mediaType: d.MediaType}
@@ -188,44 +160,28 @@ type rawManifest struct {
 func (m rawManifest) RawManifest() ([]byte, error)        { return m.raw, nil }
 func (m rawManifest) MediaType() (types.MediaType, error) { return m.mediaType, nil }
 
-// streamLayer is a blob of known digest and size whose content comes from a
-// reader; the first error the reader gives is kept (the upload runs on the
-// HTTP client's goroutines, hence the lock).
-type streamLayer struct {
-	desc   v1.Descriptor
-	r      io.Reader
-	opened atomic.Bool
-
+// keepErr passes a reader through and keeps the first error it gives (the
+// upload reads it on the HTTP client's goroutines, hence the lock).
+type keepErr struct {
+	r   io.Reader
 	mu  sync.Mutex
 	err error
 }
 
-func (l *streamLayer) Digest() (v1.Hash, error)            { return l.desc.Digest, nil }
-func (l *streamLayer) DiffID() (v1.Hash, error)            { return l.desc.Digest, nil }
-func (l *streamLayer) Size() (int64, error)                { return l.desc.Size, nil }
-func (l *streamLayer) MediaType() (types.MediaType, error) { return l.desc.MediaType, nil }
-func (l *streamLayer) Uncompressed() (io.ReadCloser, error) {
-	return nil, errors.New("uncompressed content is not available for a streamed blob")
-}
-func (l *streamLayer) Compressed() (io.ReadCloser, error) {
-	l.opened.Store(true)
-	return io.NopCloser(l), nil
-}
-
-func (l *streamLayer) Read(p []byte) (int, error) {
-	n, err := l.r.Read(p)
+func (k *keepErr) Read(p []byte) (int, error) {
+	n, err := k.r.Read(p)
 	if err != nil && err != io.EOF {
-		l.mu.Lock()
-		if l.err == nil {
-			l.err = err
+		k.mu.Lock()
+		if k.err == nil {
+			k.err = err
 		}
-		l.mu.Unlock()
+		k.mu.Unlock()
 	}
 	return n, err
 }
 
-func (l *streamLayer) readErr() error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.err
+func (k *keepErr) get() error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.err
 }

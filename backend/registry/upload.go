@@ -1,0 +1,168 @@
+package registry
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+)
+
+// UploadBlob sends one blob of known digest and size to t's repository
+// unless the registry has it: a HEAD, then a POST that opens the upload and
+// one PUT that carries the content and commits it (the distribution spec's
+// monolithic upload), one request fewer than go-containerregistry's POST,
+// PATCH and PUT. The registry verifies the digest when it commits; sent says
+// whether body was read. The PUT is not retried: body is a stream.
+func (c *Client) UploadBlob(ctx context.Context, t Target, d v1.Descriptor, body io.Reader) (sent bool, err error) {
+	repo := t.Ref.Context()
+	hc, err := c.uploader(ctx, t)
+	if err != nil {
+		return false, explainAt(err, repo, t)
+	}
+	base := url.URL{Scheme: repo.Registry.Scheme(), Host: repo.RegistryStr()}
+	blob := base
+	blob.Path = fmt.Sprintf("/v2/%s/blobs/%s", repo.RepositoryStr(), d.Digest)
+	resp, err := do(ctx, hc, http.MethodHead, blob.String(), nil, 0, http.StatusOK, http.StatusNotFound)
+	if err != nil {
+		return false, explainAt(err, repo, t)
+	}
+	if resp.StatusCode == http.StatusOK {
+		return false, nil
+	}
+	start := base
+	start.Path = fmt.Sprintf("/v2/%s/blobs/uploads/", repo.RepositoryStr())
+	resp, err = do(ctx, hc, http.MethodPost, start.String(), nil, 0, http.StatusAccepted)
+	if err != nil {
+		return false, explainAt(err, repo, t)
+	}
+	loc, err := location(resp)
+	if err != nil {
+		return false, explainAt(err, repo, t)
+	}
+	q := loc.Query()
+	q.Set("digest", d.Digest.String())
+	loc.RawQuery = q.Encode()
+	if _, err := do(ctx, hc, http.MethodPut, loc.String(), body, d.Size, http.StatusCreated); err != nil {
+		return true, explainAt(err, repo, t)
+	}
+	return true, nil
+}
+
+// MountBlob asks t's registry to link the blob from another of its
+// repositories into t's (one POST, the blob never travels); mounted is false
+// when the registry refuses and opens an upload instead, which is left to
+// expire.
+func (c *Client) MountBlob(ctx context.Context, t Target, d v1.Descriptor, from name.Repository) (mounted bool, err error) {
+	repo := t.Ref.Context()
+	// A token for the mount must also allow pulling from the other repository.
+	hc, err := c.uploader(ctx, t, from.Scope(transport.PullScope))
+	if err != nil {
+		return false, explainAt(err, repo, t)
+	}
+	u := url.URL{Scheme: repo.Registry.Scheme(), Host: repo.RegistryStr(), Path: fmt.Sprintf("/v2/%s/blobs/uploads/", repo.RepositoryStr()),
+		RawQuery: url.Values{"mount": {d.Digest.String()}, "from": {from.RepositoryStr()}}.Encode()}
+	resp, err := do(ctx, hc, http.MethodPost, u.String(), nil, 0, http.StatusCreated, http.StatusAccepted)
+	if err != nil {
+		return false, explainAt(err, repo, t)
+	}
+	return resp.StatusCode == http.StatusCreated, nil
+}
+
+// do sends one request and checks its status; the response body is read
+// and closed.
+func do(ctx context.Context, hc *http.Client, method, u string, body io.Reader, size int64, ok ...int) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, method, u, body)
+	if err != nil {
+		return nil, err
+	}
+	if body != nil {
+		req.ContentLength = size
+		req.Header.Set("Content-Type", "application/octet-stream")
+		req.GetBody = nil // a stream: not sent twice
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if err := transport.CheckError(resp, ok...); err != nil {
+		return nil, err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	return resp, nil
+}
+
+// location is where an opened upload goes on, resolved against the request.
+func location(resp *http.Response) (*url.URL, error) {
+	loc := resp.Header.Get("Location")
+	if loc == "" {
+		return nil, fmt.Errorf("the registry opened an upload without a Location")
+	}
+	u, err := url.Parse(loc)
+	if err != nil {
+		return nil, fmt.Errorf("the registry opened an upload at %q: %w", loc, err)
+	}
+	return resp.Request.URL.ResolveReference(u), nil
+}
+
+// uploader is the HTTP client that pushes to t's repository, authorized for
+// it and the extra scopes (a ping and, for token auth, a token on first
+// use), kept per endpoint session, repository and scopes.
+func (c *Client) uploader(ctx context.Context, t Target, extra ...string) (*http.Client, error) {
+	repo := t.Ref.Context()
+	scopes := append([]string{repo.Scope(transport.PushScope)}, extra...)
+	key := t.session + "|" + strings.Join(scopes, " ")
+	c.mu.Lock()
+	u := c.uploaders[key]
+	if u == nil {
+		u = &uploader{}
+		c.uploaders[key] = u
+	}
+	c.mu.Unlock()
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.client != nil {
+		return u.client, nil
+	}
+	auth := t.auth
+	if auth == nil {
+		a, err := c.keychain.Resolve(repo)
+		if err != nil {
+			return nil, err
+		}
+		auth = a
+	}
+	retry := transport.NewRetry(t.rt, transport.WithRetryBackoff(c.backoff), transport.WithRetryPredicate(c.retryPredicate(t.Endpoint)),
+		transport.WithRetryStatusCodes(retryStatusCodes...))
+	rt := transport.NewUserAgent(retryBodiless{retry: retry, once: t.rt}, c.userAgent)
+	rt, err := transport.NewWithContext(ctx, repo.Registry, auth, rt, scopes)
+	if err != nil {
+		return nil, err
+	}
+	u.client = &http.Client{Transport: rt}
+	return u.client, nil
+}
+
+// retryBodiless retries only requests without a body: a blob's content is
+// a stream, read once (a medium cut under it must not look like a dropped
+// connection worth another try).
+type retryBodiless struct{ retry, once http.RoundTripper }
+
+func (r retryBodiless) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Body == nil || req.Body == http.NoBody {
+		return r.retry.RoundTrip(req)
+	}
+	return r.once.RoundTrip(req)
+}
+
+type uploader struct {
+	mu     sync.Mutex
+	client *http.Client
+}
