@@ -245,6 +245,39 @@ func (d *deserializer) blob(ctx context.Context, ar *archive.Reader, e *archive.
 	return nil
 }
 
+// pushManifest puts a held manifest whose children are all present. While
+// the medium is read (not final) the put runs in the background, so reading
+// goes on, and the manifest counts as present once it succeeded; the
+// manifests that wait for it are put at a later settle. At the end it is
+// put at once.
+//
+// Always put, never asked first: a registry that holds the bytes as a blob
+// (pushed so a moment ago) answers that it has the manifest, yet only a put
+// indexes its subject for the referrers API or the sha256-<hex> tag. A put
+// of what is there is harmless.
+func (d *deserializer) pushManifest(ctx context.Context, m *mediumManifest, final bool) error {
+	put := func(ctx context.Context) error {
+		sent := false
+		if d.dst != nil {
+			if err := d.dst.PushManifest(ctx, m.desc, m.raw); err != nil {
+				return fmt.Errorf("pushing manifest %s to %s: %w", m.desc.Digest, d.dst, err)
+			}
+			sent = true
+		}
+		d.mu.Lock()
+		d.manifests++
+		d.mu.Unlock()
+		d.setPresent(m.desc, nil, sent)
+		d.env.checkpoint(Checkpoint{Digest: m.desc.Digest.String(), Size: m.desc.Size, MediaType: string(m.desc.MediaType), Volume: int(d.volume.Load()), Confirmed: true})
+		return nil
+	}
+	if final || d.dst == nil {
+		return put(ctx)
+	}
+	d.eg.Go(func() error { return put(d.egCtx) })
+	return nil
+}
+
 // readVerified reads a whole entry; it returns nil data (and no error)
 // when the content does not match its name, after recording the rejection.
 func (d *deserializer) readVerified(ar *archive.Reader, e *archive.Entry) ([]byte, error) {
