@@ -80,6 +80,11 @@ func (r *RemoteRepo) Blob(ctx context.Context, d v1.Descriptor) (io.ReadCloser, 
 	return r.client.Blob(ctx, r.digest(d))
 }
 
+// rawBlob is Blob unverified, for a reader that verifies it (see rawBlobOf).
+func (r *RemoteRepo) rawBlob(ctx context.Context, d v1.Descriptor) (io.ReadCloser, error) {
+	return r.client.RawBlob(ctx, r.digest(d))
+}
+
 func (r *RemoteRepo) Has(ctx context.Context, d v1.Descriptor) (bool, error) {
 	var err error
 	if IsManifest(d.MediaType) {

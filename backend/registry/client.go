@@ -43,7 +43,7 @@ type Client struct {
 	mu         sync.Mutex
 	transports map[string]http.RoundTripper // by endpoint URL
 	sessions   map[string]session           // by endpoint URL and its settings
-	uploaders  map[string]*uploader         // by session and repository
+	clients    map[string]*authClient       // by session and scopes (see authorized)
 	slots      map[string]chan struct{}     // by registry host
 }
 
@@ -114,7 +114,7 @@ func New(cfg *config.Config, opts ...Option) *Client {
 		limit:      cfg.Ferry.RegistryConcurrency,
 		transports: map[string]http.RoundTripper{},
 		sessions:   map[string]session{},
-		uploaders:  map[string]*uploader{},
+		clients:    map[string]*authClient{},
 		slots:      map[string]chan struct{}{},
 	}
 	if c.limit <= 0 {

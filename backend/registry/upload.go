@@ -22,7 +22,7 @@ import (
 // whether body was read. The PUT is not retried: body is a stream.
 func (c *Client) UploadBlob(ctx context.Context, t Target, d v1.Descriptor, body io.Reader) (sent bool, err error) {
 	repo := t.Ref.Context()
-	hc, err := c.uploader(ctx, t)
+	hc, err := c.authorized(ctx, t, repo.Scope(transport.PushScope))
 	if err != nil {
 		return false, explainAt(err, repo, t)
 	}
@@ -62,7 +62,7 @@ func (c *Client) UploadBlob(ctx context.Context, t Target, d v1.Descriptor, body
 func (c *Client) MountBlob(ctx context.Context, t Target, d v1.Descriptor, from name.Repository) (mounted bool, err error) {
 	repo := t.Ref.Context()
 	// A token for the mount must also allow pulling from the other repository.
-	hc, err := c.uploader(ctx, t, from.Scope(transport.PullScope))
+	hc, err := c.authorized(ctx, t, repo.Scope(transport.PushScope), from.Scope(transport.PullScope))
 	if err != nil {
 		return false, explainAt(err, repo, t)
 	}
@@ -112,18 +112,17 @@ func location(resp *http.Response) (*url.URL, error) {
 	return resp.Request.URL.ResolveReference(u), nil
 }
 
-// uploader is the HTTP client that pushes to t's repository, authorized for
-// it and the extra scopes (a ping and, for token auth, a token on first
-// use), kept per endpoint session, repository and scopes.
-func (c *Client) uploader(ctx context.Context, t Target, extra ...string) (*http.Client, error) {
+// authorized is the HTTP client for requests to t's registry in the scopes
+// (a ping and, for token auth, a token at first use), kept per endpoint
+// session and scopes.
+func (c *Client) authorized(ctx context.Context, t Target, scopes ...string) (*http.Client, error) {
 	repo := t.Ref.Context()
-	scopes := append([]string{repo.Scope(transport.PushScope)}, extra...)
 	key := t.session + "|" + strings.Join(scopes, " ")
 	c.mu.Lock()
-	u := c.uploaders[key]
+	u := c.clients[key]
 	if u == nil {
-		u = &uploader{}
-		c.uploaders[key] = u
+		u = &authClient{}
+		c.clients[key] = u
 	}
 	c.mu.Unlock()
 	u.mu.Lock()
@@ -162,7 +161,7 @@ func (r retryBodiless) RoundTrip(req *http.Request) (*http.Response, error) {
 	return r.once.RoundTrip(req)
 }
 
-type uploader struct {
+type authClient struct {
 	mu     sync.Mutex
 	client *http.Client
 }
