@@ -86,15 +86,10 @@ func (r *RemoteRepo) rawBlob(ctx context.Context, d v1.Descriptor) (io.ReadClose
 }
 
 func (r *RemoteRepo) Has(ctx context.Context, d v1.Descriptor) (bool, error) {
-	var err error
-	if IsManifest(d.MediaType) {
-		_, err = remote.Head(r.digest(d), r.with(ctx)...)
-	} else {
-		var l v1.Layer
-		if l, err = remote.Layer(r.digest(d), r.with(ctx)...); err == nil {
-			_, err = l.Size() // a HEAD request
-		}
+	if !IsManifest(d.MediaType) {
+		return r.client.HasBlob(ctx, r.target, d)
 	}
+	_, err := remote.Head(r.digest(d), r.with(ctx)...)
 	if err == nil {
 		return true, nil
 	}

@@ -26,19 +26,11 @@ func (c *Client) UploadBlob(ctx context.Context, t Target, d v1.Descriptor, body
 	if err != nil {
 		return false, explainAt(err, repo, t)
 	}
-	base := url.URL{Scheme: repo.Registry.Scheme(), Host: repo.RegistryStr()}
-	blob := base
-	blob.Path = fmt.Sprintf("/v2/%s/blobs/%s", repo.RepositoryStr(), d.Digest)
-	resp, err := do(ctx, hc, http.MethodHead, blob.String(), nil, 0, http.StatusOK, http.StatusNotFound)
-	if err != nil {
+	if has, err := hasBlob(ctx, hc, repo, d); err != nil || has {
 		return false, explainAt(err, repo, t)
 	}
-	if resp.StatusCode == http.StatusOK {
-		return false, nil
-	}
-	start := base
-	start.Path = fmt.Sprintf("/v2/%s/blobs/uploads/", repo.RepositoryStr())
-	resp, err = do(ctx, hc, http.MethodPost, start.String(), nil, 0, http.StatusAccepted)
+	start := url.URL{Scheme: repo.Registry.Scheme(), Host: repo.RegistryStr(), Path: fmt.Sprintf("/v2/%s/blobs/uploads/", repo.RepositoryStr())}
+	resp, err := do(ctx, hc, http.MethodPost, start.String(), nil, 0, http.StatusAccepted)
 	if err != nil {
 		return false, explainAt(err, repo, t)
 	}
@@ -53,6 +45,26 @@ func (c *Client) UploadBlob(ctx context.Context, t Target, d v1.Descriptor, body
 		return true, explainAt(err, repo, t)
 	}
 	return true, nil
+}
+
+// HasBlob asks t's registry whether t's repository holds the blob (a HEAD).
+func (c *Client) HasBlob(ctx context.Context, t Target, d v1.Descriptor) (bool, error) {
+	repo := t.Ref.Context()
+	hc, err := c.authorized(ctx, t, repo.Scope(transport.PullScope))
+	if err != nil {
+		return false, explainAt(err, repo, t)
+	}
+	has, err := hasBlob(ctx, hc, repo, d)
+	return has, explainAt(err, repo, t)
+}
+
+func hasBlob(ctx context.Context, hc *http.Client, repo name.Repository, d v1.Descriptor) (bool, error) {
+	u := url.URL{Scheme: repo.Registry.Scheme(), Host: repo.RegistryStr(), Path: fmt.Sprintf("/v2/%s/blobs/%s", repo.RepositoryStr(), d.Digest)}
+	resp, err := do(ctx, hc, http.MethodHead, u.String(), nil, 0, http.StatusOK, http.StatusNotFound)
+	if err != nil {
+		return false, err
+	}
+	return resp.StatusCode == http.StatusOK, nil
 }
 
 // MountBlob asks t's registry to link the blob from another of its
@@ -112,19 +124,20 @@ func location(resp *http.Response) (*url.URL, error) {
 	return resp.Request.URL.ResolveReference(u), nil
 }
 
-// authorized is the HTTP client for requests to t's registry in the scopes
-// (a ping and, for token auth, a token at first use), kept per endpoint
-// session and scopes.
+// authorized is the HTTP client for requests to t's registry in the scopes,
+// kept per endpoint session and scopes: a registry whose ping asks for no
+// credentials gets one client for every scope (go-containerregistry would
+// ping again for each repository), others a ping and, for token auth, a
+// token per scope set at first use.
 func (c *Client) authorized(ctx context.Context, t Target, scopes ...string) (*http.Client, error) {
 	repo := t.Ref.Context()
-	key := t.session + "|" + strings.Join(scopes, " ")
-	c.mu.Lock()
-	u := c.clients[key]
-	if u == nil {
-		u = &authClient{}
-		c.clients[key] = u
+	retry := transport.NewRetry(t.rt, transport.WithRetryBackoff(c.backoff), transport.WithRetryPredicate(c.retryPredicate(t.Endpoint)),
+		transport.WithRetryStatusCodes(retryStatusCodes...))
+	rt := transport.NewUserAgent(retryBodiless{retry: retry, once: t.rt}, c.userAgent)
+	if hc := c.anonymous(ctx, t, rt); hc != nil {
+		return hc, nil
 	}
-	c.mu.Unlock()
+	u := c.authClient(t.session + "|" + strings.Join(scopes, " "))
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	if u.client != nil {
@@ -138,15 +151,45 @@ func (c *Client) authorized(ctx context.Context, t Target, scopes ...string) (*h
 		}
 		auth = a
 	}
-	retry := transport.NewRetry(t.rt, transport.WithRetryBackoff(c.backoff), transport.WithRetryPredicate(c.retryPredicate(t.Endpoint)),
-		transport.WithRetryStatusCodes(retryStatusCodes...))
-	rt := transport.NewUserAgent(retryBodiless{retry: retry, once: t.rt}, c.userAgent)
 	rt, err := transport.NewWithContext(ctx, repo.Registry, auth, rt, scopes)
 	if err != nil {
 		return nil, err
 	}
 	u.client = &http.Client{Transport: rt}
 	return u.client, nil
+}
+
+// anonymous pings t's registry once per session, as go-containerregistry
+// does (the scheme the registry name implies): a plain 200 means no
+// credentials are asked for, and the client returned serves every request.
+// nil means the registry asks for credentials (or the ping failed: the
+// authorizing ping says why).
+func (c *Client) anonymous(ctx context.Context, t Target, rt http.RoundTripper) *http.Client {
+	u := c.authClient(t.session)
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.pinged {
+		return u.client
+	}
+	u.pinged = true
+	reg := t.Ref.Context().Registry
+	hc := &http.Client{Transport: rt}
+	ping := url.URL{Scheme: reg.Scheme(), Host: reg.RegistryStr(), Path: "/v2/"}
+	if _, err := do(ctx, hc, http.MethodGet, ping.String(), nil, 0, http.StatusOK); err == nil {
+		u.client = hc
+	}
+	return u.client
+}
+
+func (c *Client) authClient(key string) *authClient {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	u := c.clients[key]
+	if u == nil {
+		u = &authClient{}
+		c.clients[key] = u
+	}
+	return u
 }
 
 // retryBodiless retries only requests without a body: a blob's content is
@@ -163,5 +206,6 @@ func (r retryBodiless) RoundTrip(req *http.Request) (*http.Response, error) {
 
 type authClient struct {
 	mu     sync.Mutex
+	pinged bool // for a session's entry: anonymous asked already
 	client *http.Client
 }
