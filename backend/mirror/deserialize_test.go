@@ -261,22 +261,7 @@ func typesOf(s string) types.MediaType { return types.MediaType(s) }
 // A medium cut inside a blob too large to stage is a medium error: the
 // upload streaming from it is not retried as if the network had dropped.
 func TestCutMediumIsNotRetriedAsANetworkError(t *testing.T) {
-	host := registrytest.InProcess(t)
-	big := host + "/app/big:1"
-	registrytest.PushImage(t, big, registrytest.Layer(t, 21, stagedBlobMax+1<<20))
-	index := host + "/transfer/big:sync-1"
-	if _, err := Gather(context.Background(), testEnv(), GatherOptions{Sources: []sources.Source{{Line: 1, Ref: big}}, Dest: index}); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "full.tar")
-	if _, err := Serialize(context.Background(), testEnv(), SerializeOptions{Source: index, Dest: path}); err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-
+	data := bigMedium(t, 1)
 	var uploads atomic.Int32
 	inner := registrytest.Handler()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -287,7 +272,7 @@ func TestCutMediumIsNotRetriedAsANetworkError(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	dst := strings.TrimPrefix(srv.URL, "http://") + "/landing/big:sync-1"
-	_, err = Deserialize(context.Background(), testEnv(), DeserializeOptions{Source: writeTemp(t, data[:len(data)/2]), Dest: dst})
+	_, err := Deserialize(context.Background(), testEnv(), DeserializeOptions{Source: writeTemp(t, data[:len(data)/2]), Dest: dst})
 	if !IsIncomplete(err) || !strings.Contains(err.Error(), "offset") {
 		t.Fatalf("err = %v, want an incomplete medium naming the offset", err)
 	}

@@ -63,9 +63,9 @@ func (l *requestLog) take() string {
 	return s
 }
 
-// A blob goes up in one PUT after a HEAD and a POST; a blob the registry
-// has is asked for and not read.
-func TestUploadBlobIsOnePutAndSkipsWhatIsThere(t *testing.T) {
+// logged is a client and the push target of a repository of the
+// in-process registry, with the requests it gets.
+func logged(t *testing.T) (*requestLog, *Client, Target) {
 	log := &requestLog{}
 	host := log.serve(t)
 	c := newClient(t, "")
@@ -73,6 +73,13 @@ func TestUploadBlobIsOnePutAndSkipsWhatIsThere(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return log, c, target
+}
+
+// A blob goes up in one PUT after a HEAD and a POST; a blob the registry
+// has is asked for and not read.
+func TestUploadBlobIsOnePutAndSkipsWhatIsThere(t *testing.T) {
+	log, c, target := logged(t)
 	data := bytes.Repeat([]byte("ferry"), 10_000)
 	d := blobOf(data)
 	sent, err := c.UploadBlob(context.Background(), target, d, bytes.NewReader(data))
@@ -109,13 +116,7 @@ func (iotestErrReader) Read([]byte) (int, error) { return 0, errors.New("must no
 // is refused, and the PUT, whose body is a stream, is not sent again after
 // a server error (the requests without a body are retried).
 func TestUploadBlobRefusedContentAndNoSecondPut(t *testing.T) {
-	log := &requestLog{}
-	host := log.serve(t)
-	c := newClient(t, "")
-	target, err := c.PushTarget(ref(t, host+"/app/x:1"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	log, c, target := logged(t)
 	data := []byte("the right content")
 	d := blobOf(data)
 	if _, err := c.UploadBlob(context.Background(), target, d, strings.NewReader("the wrong content")); err == nil {
