@@ -16,10 +16,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"ferry/backend/archive"
+	ferryreg "ferry/backend/registry"
 	"ferry/backend/registrytest"
 	"ferry/backend/sources"
 )
@@ -455,5 +457,42 @@ func TestDeserializeRejectsALargeBlobWrongAtItsEnd(t *testing.T) {
 	h, _ := v1.NewHash("sha256:" + victim)
 	if ok, _ := testEnv().Open(mustRef(t, repo+":x").Context()).Has(context.Background(), v1.Descriptor{Digest: h, Size: 1}); ok {
 		t.Error("the tampered blob reached the target")
+	}
+}
+
+// Several referrers of one subject all end in its referrers tag on a
+// registry without the referrers API (Distribution 2.8): their puts, which
+// each rewrite that tag, are not made at once.
+func TestDeserializeKeepsEveryReferrerOfASubject(t *testing.T) {
+	src := registrytest.InProcess(t)
+	subject := src + "/app/signed:1"
+	registrytest.PushImage(t, subject)
+	want := map[string]bool{}
+	for i := range 6 {
+		want[registrytest.PushReferrer(t, subject, fmt.Sprintf("application/vnd.ferry.test.sig%d", i)).Digest.String()] = true
+	}
+	index := src + "/transfer/signed:sync-1"
+	ctx := context.Background()
+	if _, err := Gather(ctx, testEnv(), GatherOptions{Sources: []sources.Source{{Line: 1, Ref: subject}}, Dest: index, Referrers: true}); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "sync.tar")
+	if _, err := Serialize(ctx, testEnv(), SerializeOptions{Source: index, Dest: path, Referrers: true}); err != nil {
+		t.Fatal(err)
+	}
+	dst := registrytest.Start(t).Host() + "/landing/signed"
+	if _, err := Deserialize(ctx, testEnv(), DeserializeOptions{Source: path, Dest: dst + ":sync-1"}); err != nil {
+		t.Fatal(err)
+	}
+	sd := digestAt(t, subject)
+	got, err := ferryreg.New(nil).Referrers(ctx, mustRef(t, dst+"@"+sd).(name.Digest))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range got {
+		delete(want, d.Digest.String())
+	}
+	if len(want) > 0 {
+		t.Errorf("%d of 6 referrers are not found from their subject: %v", len(want), want)
 	}
 }

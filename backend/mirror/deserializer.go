@@ -249,7 +249,7 @@ func (d *deserializer) blob(ctx context.Context, ar *archive.Reader, e *archive.
 // the medium is read (not final) the put runs in the background, so reading
 // goes on, and the manifest counts as present once it succeeded; the
 // manifests that wait for it are put at a later settle. At the end it is
-// put at once.
+// put at once; so is a manifest with a subject.
 //
 // Always put, never asked first: a registry that holds the bytes as a blob
 // (pushed so a moment ago) answers that it has the manifest, yet only a put
@@ -271,11 +271,19 @@ func (d *deserializer) pushManifest(ctx context.Context, m *mediumManifest, fina
 		d.env.checkpoint(Checkpoint{Digest: m.desc.Digest.String(), Size: m.desc.Size, MediaType: string(m.desc.MediaType), Volume: int(d.volume.Load()), Confirmed: true})
 		return nil
 	}
-	if final || d.dst == nil {
+	// A manifest with a subject is put at once, one after another: on a
+	// registry without the referrers API its put rewrites the subject's
+	// referrers tag, and two at once would each drop the other.
+	if final || d.dst == nil || hasSubject(m.raw) {
 		return put(ctx)
 	}
 	d.eg.Go(func() error { return put(d.egCtx) })
 	return nil
+}
+
+func hasSubject(raw []byte) bool {
+	pm, err := parseManifest(raw)
+	return err == nil && pm.Subject != nil
 }
 
 // readVerified reads a whole entry; it returns nil data (and no error)
