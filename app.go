@@ -10,11 +10,13 @@ import (
 
 	"ferry/backend/builtin"
 	"ferry/backend/config"
-	"ferry/backend/drivemeter"
 	"ferry/backend/jobs"
 	"ferry/backend/mirror"
 	"ferry/backend/ops"
 	"ferry/backend/practice"
+	"ferry/backend/receipt"
+	"ferry/backend/registry"
+	"ferry/backend/report"
 	"ferry/backend/session"
 	"ferry/backend/store"
 	"ferry/backend/tape"
@@ -34,7 +36,7 @@ type App struct {
 	emit    EventSink
 	dialogs Dialogs // nil outside the desktop window
 	media   *jobs.MediumPrompts
-	meter   *drivemeter.Meter
+	meters  *tape.Meters     // the Drives page's throughput, one meter per drive
 	builtin *builtin.Service // nil without a session
 	unsub   func()
 }
@@ -42,25 +44,28 @@ type App struct {
 // The types the frontend knows by these names are the owning packages'
 // types, declared here so the generated bindings keep their names.
 type (
-	TransferRequest ops.Request
-	TransferPlan    ops.Plan
-	RunActions      ops.Actions
-	RunAction       ops.Action
-	PreviewRequest  ops.PreviewRequest
-	PreviewResponse ops.PreviewResponse
-	SourcesCheck    ops.SourcesCheck
-	MediumPrompt    jobs.MediumPrompt
-	Preferences     session.Preferences
-	RunReport       store.Report
-	ConfigView      config.View
-	ConfigProblem   config.Problem
-	BuiltinStatus   builtin.Status
-	PracticeSet     practice.Set
+	TransferRequest  ops.Request
+	TransferPlan     ops.Plan
+	RunActions       ops.Actions
+	RunAction        ops.Action
+	PreviewRequest   ops.PreviewRequest
+	PreviewResponse  ops.PreviewResponse
+	SourcesCheck     ops.SourcesCheck
+	MediumPrompt     jobs.MediumPrompt
+	Preferences      session.Preferences
+	RunReport        store.Report
+	ConfigView       config.View
+	ConfigProblem    config.Problem
+	RegistrySettings config.RegistrySettings
+	RegistryCheck    registry.Check
+	BuiltinStatus    builtin.Status
+	PracticeSet      practice.Set
+	ReceiptSite      receipt.SiteSummary
 )
 
 // NewApp returns an App over an open session, delivering events to emit.
 func NewApp(sess *session.Session, emit EventSink) *App {
-	a := &App{sess: sess, emit: emit, meter: drivemeter.New()}
+	a := &App{sess: sess, emit: emit, meters: tape.DrivesFromEnv().Meters(tape.WithSpan(250 * time.Millisecond))}
 	a.media = jobs.NewMediumPrompts(func(p jobs.MediumPrompt) {
 		if a.emit != nil {
 			a.emit("job:medium", MediumPrompt(p))
@@ -191,6 +196,18 @@ func (a *App) CommandLine(req TransferRequest) string {
 	return ops.Shell(ops.CommandLine(ops.Kept(a.sess.Paths.DataDir, a.request(req))))
 }
 
+// TransferFields lists, for every mirror operation, the request fields
+// (JSON keys) it takes: the form shows only those options.
+func (a *App) TransferFields() map[string][]string {
+	out := map[string][]string{}
+	for _, k := range ops.Kinds() {
+		if k.Mirror() {
+			out[string(k)] = ops.Keys(k)
+		}
+	}
+	return out
+}
+
 // PlanTransfer looks at the request's inputs without copying anything.
 func (a *App) PlanTransfer(req TransferRequest) (TransferPlan, error) {
 	cfg, err := config.Load(nil)
@@ -199,8 +216,33 @@ func (a *App) PlanTransfer(req TransferRequest) (TransferPlan, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	p, err := ops.PlanOf(ctx, jobs.MirrorEnv(cfg, nil), a.request(req))
+	p, err := ops.PlanFor(ctx, jobs.MirrorEnv(cfg, nil), a.request(req), ops.Runtime{Store: a.sess.Store, DataDir: a.sess.Paths.DataDir})
 	return TransferPlan(p), err
+}
+
+// ReceiptSites lists the sites whose receipts this side keeps, for the
+// Serialize form's "only what SITE lacks".
+func (a *App) ReceiptSites() ([]ReceiptSite, error) {
+	sites, err := receipt.OpenBook(receipt.BookDir(a.sess.Paths.DataDir)).Sites()
+	out := make([]ReceiptSite, len(sites))
+	for i, s := range sites {
+		out[i] = ReceiptSite(s)
+	}
+	return out, err
+}
+
+// ImportReceipt checks the receipt at path (and path.minisig) and keeps it
+// (`ferry receipt import`); it returns what was imported.
+func (a *App) ImportReceipt(path string) (string, error) {
+	data, sig, err := receipt.ReadSigned(path)
+	if err != nil {
+		return "", err
+	}
+	r, err := receipt.OpenBook(receipt.BookDir(a.sess.Paths.DataDir)).Import(data, sig)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", path, err)
+	}
+	return r.Describe(), nil
 }
 
 // RunActions tells which follow-ups apply to run id.
@@ -276,6 +318,10 @@ func (a *App) ListRuns(f store.RunFilter) ([]store.Run, error) { return a.sess.S
 // GetRun returns one run with items, media and checkpoints.
 func (a *App) GetRun(id string) (store.RunDetail, error) { return a.sess.Store.GetRunDetail(id) }
 
+// TransferStory returns every run of the transfer run id belongs to
+// (gather, serialize, the media, deserialize, scatter), from either side.
+func (a *App) TransferStory(id string) (store.Story, error) { return a.sess.Store.Story(id) }
+
 // RunLog returns a run's log lines.
 func (a *App) RunLog(id string) ([]store.LogLine, error) { return a.sess.Store.Log(id) }
 
@@ -283,6 +329,16 @@ func (a *App) RunLog(id string) ([]store.LogLine, error) { return a.sess.Store.L
 func (a *App) ExportRun(id, format string) (RunReport, error) {
 	r, err := a.sess.Store.ExportRun(id, format)
 	return RunReport(r), err
+}
+
+// PrintableReport renders a run as a printable HTML transfer report.
+func (a *App) PrintableReport(id string) (RunReport, error) {
+	t, err := report.Collect(a.sess.Store, id)
+	if err != nil {
+		return RunReport{}, err
+	}
+	html, err := t.HTML()
+	return RunReport{Format: "html", Name: t.Name("html"), Content: html}, err
 }
 
 // SaveDraft keeps the current content of an editor under a name.
@@ -335,6 +391,68 @@ func (a *App) SaveConfig(text string) error {
 		return err
 	}
 	return config.Save(v.Path, text)
+}
+
+// --- Registries (backend/config, backend/registry) ---
+
+// ListRegistries lists the registries of the configuration in effect, the
+// built-in one included.
+func (a *App) ListRegistries() ([]RegistrySettings, error) {
+	cfg, err := config.Load(nil)
+	if err != nil {
+		return nil, err
+	}
+	var out []RegistrySettings
+	for _, r := range cfg.Registries() {
+		out = append(out, RegistrySettings(r))
+	}
+	return out, nil
+}
+
+// SaveRegistry writes one registry's settings into the configuration file
+// (created from the sample when there is none), keeping the rest of it.
+func (a *App) SaveRegistry(r RegistrySettings) error {
+	v, err := config.Current()
+	if err != nil {
+		return err
+	}
+	return config.SaveRegistry(v.Path, config.RegistrySettings(r))
+}
+
+// RemoveRegistry deletes one registry's settings from the configuration file.
+func (a *App) RemoveRegistry(host string) error {
+	v, err := config.Current()
+	if err != nil {
+		return err
+	}
+	return config.RemoveRegistry(v.Path, host)
+}
+
+// TestRegistry reaches /v2/ at every endpoint of host: does it answer,
+// does TLS verify, do the stored credentials work.
+func (a *App) TestRegistry(host string) (RegistryCheck, error) {
+	cfg, err := config.Load(nil)
+	if err != nil {
+		return RegistryCheck{}, err
+	}
+	chk, err := registry.New(cfg).Check(context.Background(), host)
+	return RegistryCheck(chk), err
+}
+
+// RegistryLogin checks credentials against host and stores them through
+// the docker configuration, never in Ferry's files.
+func (a *App) RegistryLogin(host, user, password string) (RegistryCheck, error) {
+	cfg, err := config.Load(nil)
+	if err != nil {
+		return RegistryCheck{}, err
+	}
+	chk, err := registry.New(cfg).Login(context.Background(), host, user, password)
+	return RegistryCheck(chk), err
+}
+
+// RegistryLogout removes host's credentials from the docker configuration.
+func (a *App) RegistryLogout(host string) error {
+	return registry.Logout(host)
 }
 
 // --- Files ---
@@ -425,7 +543,7 @@ func controlDrive(dev string, op func(tape.Drives, string) (tape.Status, error))
 // DriveThroughput reports a drive's rates since the previous call (the
 // page polls it); the first call only starts measuring.
 func (a *App) DriveThroughput(dev string) (tape.Rate, error) {
-	return a.meter.Rate(tape.DrivesFromEnv(), dev)
+	return a.meters.Sample(dev)
 }
 
 // --- Test builds ---

@@ -71,6 +71,11 @@ func TestTransferWorkflowFromTheWindow(t *testing.T) {
 	if err != nil || plan.Images != 2 || plan.BytesTotal == 0 || len(plan.Warnings) != 0 {
 		t.Errorf("deserialize plan = %+v, %v", plan, err)
 	}
+	// Unarchive's plan counts its destinations over the medium's gather index.
+	plan, err = a.PlanTransfer(TransferRequest{Kind: "unarchive", Path: tarPath, MapperKind: "nest", MapperRules: high.Ref("final")})
+	if err != nil || plan.Images != 2 || plan.Mapping == nil || plan.Mapping.Destinations != 2 || plan.Destination != "destinations from the mapping rules" {
+		t.Errorf("unarchive plan = %+v (mapping %+v), %v", plan, plan.Mapping, err)
+	}
 	junk := filepath.Join(t.TempDir(), "junk.tar")
 	os.WriteFile(junk, []byte(strings.Repeat("not a tar stream\n", 64)), 0o600)
 	if plan, err = a.PlanTransfer(TransferRequest{Kind: "deserialize", Path: junk, Image: high.Ref("x:1")}); err != nil || plan.Images != 0 || len(plan.Warnings) != 1 || !strings.Contains(plan.Warnings[0], "images: unknown until it runs") {
@@ -100,6 +105,18 @@ func TestTransferWorkflowFromTheWindow(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitState(t, a, id, store.StatusSucceeded)
+	// The scatter's story is the whole transfer: gather, serialize, the
+	// medium's sync id, deserialize and scatter, oldest first.
+	story, err := a.TransferStory(id)
+	var kinds []string
+	for _, r := range story.Runs {
+		if r.Kind != "verify" { // verify read the same medium: part of the story, not a step
+			kinds = append(kinds, r.Kind)
+		}
+	}
+	if err != nil || strings.Join(kinds, " ") != "gather serialize deserialize scatter" || len(story.SyncIDs) != 1 {
+		t.Errorf("story = %v, sync ids %v, %v", kinds, story.SyncIDs, err)
+	}
 	// nest writes a source's host:port as host_port.
 	nested := strings.Replace(low.Host(), ":", "_", 1)
 	for _, p := range []string{"final/" + nested + "/team/web:1", "final/" + nested + "/team/multi:2"} {

@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 
 	"github.com/sirupsen/logrus"
@@ -24,6 +25,20 @@ const geometryKey = "window"
 // runWindow opens the desktop window. Nothing may have side effects before
 // wails.Run: the bindings generator runs main() up to that point.
 func runWindow() {
+	if msg := displayProblem(hostOS, os.Getenv); msg != "" && !generatingBindings {
+		fmt.Fprintln(os.Stderr, msg)
+		os.Exit(1)
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			msg, ok := windowFailure(r)
+			if !ok {
+				panic(r)
+			}
+			fmt.Fprintln(os.Stderr, msg)
+			os.Exit(1)
+		}
+	}()
 	app := NewApp(nil, nil)
 	geom := windowGeometry{W: 1280, H: 800}
 	err := wails.Run(&options.App{

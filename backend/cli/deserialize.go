@@ -46,6 +46,8 @@ and named.`,
 	f := cmd.Flags()
 	f.BoolVar(&req.Strict, "strict", false, "require the reference's entry order (oci-layout, index.json, blobs, index.json)")
 	f.BoolVar(&req.DryRun, "dry-run", false, "read and verify the whole medium; push nothing")
+	f.StringVar(&req.Checkpoint, "checkpoint", "", "write a checkpoint ledger of the blobs received (the form serialize --existing-from-checkpoint reads) to this file")
+	f.BoolVar(&req.Force, "force", false, "replace an existing --checkpoint file")
 	sizeVarP(f, &req.BlockSize, "block-size", "", readBlockHelp)
 	g.addOutputFlags(f)
 	return cmd

@@ -15,7 +15,7 @@ var mirrorVerbs []func(*globals) *cobra.Command
 func newMirrorCmd(g *globals) *cobra.Command {
 	cmd := groupCommand(&cobra.Command{
 		Use:   "mirror",
-		Short: "Move images: gather, serialize, deserialize, scatter, clone, archive, unarchive, verify",
+		Short: "Move images: gather, serialize, deserialize, scatter, clone, archive, unarchive, verify, batch-serialize, batch-deserialize",
 	})
 	// Persistent, as in the reference: `mirror -r gather` and `mirror gather -r`
 	// both work, and every verb takes it.
@@ -24,20 +24,6 @@ func newMirrorCmd(g *globals) *cobra.Command {
 	for _, v := range mirrorVerbs {
 		cmd.AddCommand(v(g))
 	}
-	cmd.AddCommand(notYetCommand(g, "batch-serialize BATCH-LIST SYNC-DIRECTORY",
-		"Serialize several gather artifacts to one folder, sending each blob once (not available yet)",
-		`run "ferry mirror serialize IMAGE DEST EXISTING-IMAGE..." for each artifact, naming the artifacts already sent as EXISTING-IMAGEs`,
-		func(c *cobra.Command) {
-			c.Flags().String("compression", "", "as for serialize")
-			c.Flags().Bool("manifest-json", false, "as for serialize")
-			c.Flags().String("tracker-filename", "record-keeping.csv", "the reference's tracker file name")
-		}))
-	cmd.AddCommand(notYetCommand(g, "batch-deserialize SYNC-DIRECTORY DESTINATION",
-		"Deserialize every tar file of a folder into one repository (not available yet)",
-		`run "ferry mirror deserialize FILE REPOSITORY:TAG" for each tar file, in the order they were written`,
-		func(c *cobra.Command) {
-			c.Flags().String("sync-filename", "successful-syncs.csv", "the reference's sync file name")
-		}))
 	return cmd
 }
 
@@ -66,20 +52,4 @@ func groupCommand(cmd *cobra.Command) *cobra.Command {
 		return fmt.Errorf("%s (available: %s)", msg, strings.Join(names, ", "))
 	}
 	return cmd
-}
-
-// notYetCommand is a reference verb Ferry does not have yet: it takes the
-// reference's arguments and flags, and always fails, naming what to use instead.
-func notYetCommand(g *globals, use, short, instead string, flags func(*cobra.Command)) *cobra.Command {
-	c := &cobra.Command{
-		Use:   use,
-		Short: short,
-		Args:  cobra.ArbitraryArgs,
-		RunE: func(c *cobra.Command, args []string) error {
-			return fmt.Errorf("ferry mirror %s is not available yet; %s", c.Name(), instead)
-		},
-	}
-	g.addOutputFlags(c.Flags())
-	flags(c)
-	return c
 }

@@ -134,8 +134,8 @@ func TestUnknownAndMissingSubcommandsFail(t *testing.T) {
 		{[]string{"mirror"}, "needs a subcommand"},
 		{[]string{"mapping", "nope"}, `unknown command "nope"`},
 		{[]string{"nope"}, `unknown command "nope"`},
-		{[]string{"mirror", "batch-serialize", "gather.csv", "sync/data"}, "not available yet"},
-		{[]string{"mirror", "batch-deserialize", "--sync-filename", "s.csv", "sync/data", "reg.example/image"}, "not available yet"},
+		{[]string{"mirror", "batch-serialize", "gather.csv"}, "accepts 2 arg(s)"},
+		{[]string{"mirror", "batch-deserialize", "--sync-filename", "s.csv", "sync/data"}, "accepts 2 arg(s)"},
 	} {
 		_, _, err := parseFerry(t, tc.args...)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

@@ -21,7 +21,7 @@ func newPracticeCmd(g *globals) *cobra.Command {
 		Use:   "practice",
 		Short: "Set up a practice transfer on the built-in registry and print its four steps",
 		Long: `Pushes a small synthetic set (a multi-platform index, a Docker v2 image, an
-artifact that is not an image, and a signature referrer; a few MB) to the "low"
+artifact that is not an image, and a signature referrer; a few MiB) to the "low"
 repositories of the built-in registry, writes a matching sources list and mapping
 rules, and prints the commands of a whole transfer: gather, serialize, deserialize
 to the "high" repositories, scatter. Everything stays on this machine.

@@ -1,14 +1,16 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"ferry/backend/jobs"
+	"ferry/backend/ops"
 	"ferry/backend/receipt"
 	"ferry/backend/session"
 )
@@ -16,8 +18,8 @@ import (
 func init() { register(newReceiptCmd) }
 
 // The site's key and the book of receipts live in the data directory.
-func siteDir() string { return filepath.Join(session.DefaultPaths().DataDir, "site") }
-func bookDir() string { return filepath.Join(session.DefaultPaths().DataDir, "receipts") }
+func siteDir() string { return receipt.SiteDir(session.DefaultPaths().DataDir) }
+func bookDir() string { return receipt.BookDir(session.DefaultPaths().DataDir) }
 
 func newReceiptCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
@@ -27,11 +29,13 @@ func newReceiptCmd(g *globals) *cobra.Command {
 minisign key (made on first use and kept in the data directory). The sending side
 imports receipts and keeps them per site; the first receipt of a site, or
 'ferry receipt trust', pins that site's key, and a receipt signed by any other key
-is refused. A security officer can check a receipt with the minisign command:
+is refused. After every complete deserialize the receiving side writes a receipt
+by itself (in the data directory; the command says where). A security officer can
+check a receipt with the minisign command:
 
   minisign -V -p site.pub -m receipt.json`,
 	}
-	cmd.AddCommand(newReceiptSiteCmd(), newReceiptTrustCmd(), newReceiptImportCmd(), newReceiptListCmd())
+	cmd.AddCommand(newReceiptSiteCmd(), newReceiptCreateCmd(g), newReceiptTrustCmd(), newReceiptImportCmd(), newReceiptListCmd())
 	return cmd
 }
 
@@ -53,6 +57,42 @@ func newReceiptSiteCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&name, "site", "", "the site's name (needed the first time only; kept after)")
+	return cmd
+}
+
+func newReceiptCreateCmd(g *globals) *cobra.Command {
+	var name, out string
+	cmd := &cobra.Command{
+		Use:   "create IMAGE -o FILE",
+		Short: "Sign a receipt of everything present at IMAGE (on the receiving side)",
+		Long: `Create walks IMAGE where it is (its manifests, an index's children to the last
+layer, and the referrers of each) and writes a receipt listing every digest, signed
+with this machine's site key, to FILE and its signature to FILE.minisig. The site
+key is made on first use; give the site's name then with --site (it is kept).`,
+		Example: `  ferry receipt create reg.high.example/transfer:sync-45 --site high-a -o receipt-sync-45.json`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if out == "" {
+				return errors.New("give the receipt's file with -o FILE")
+			}
+			cfg, err := g.config()
+			if err != nil {
+				return err
+			}
+			s, err := receipt.OpenSite(siteDir(), name)
+			if err != nil {
+				return err
+			}
+			r, err := ops.IssueReceipt(cmd.Context(), jobs.MirrorEnv(cfg, nil), s, args[0], receipt.Receipt{}, out)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "Receipt of %s written to %s (signature %s%s)\n", r.Describe(), out, out, receipt.SignatureSuffix)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&name, "site", "", "this site's name (needed the first time only; kept after)")
+	cmd.Flags().StringVarP(&out, "output", "o", "", "the receipt's file")
 	return cmd
 }
 

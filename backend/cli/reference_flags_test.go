@@ -106,10 +106,7 @@ func sampleValue(dir string, f refFlag) string {
 
 // refused lists the reference's commands and flags that Ferry refuses on
 // purpose, each with words its error must contain: what to use instead.
-var refused = map[string]string{
-	"batch-serialize":   `ferry mirror serialize IMAGE DEST EXISTING-IMAGE`,
-	"batch-deserialize": `ferry mirror deserialize FILE`,
-}
+var refused = map[string]string{}
 
 // parseOnly builds Ferry's command tree with every verb's action replaced
 // by one that does nothing, except the refused ones, which keep theirs.

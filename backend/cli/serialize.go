@@ -108,6 +108,7 @@ variable-size records of --block-size; --pad-final-block writes fixed-size block
 		Example: `  ferry mirror serialize reg.low.example/transfer:sync-45 /dev/nst0 -m 1Gi
   ferry mirror serialize reg.low.example/transfer:sync-45 sync-45.tar reg.low.example/transfer:sync-44
   ferry mirror serialize reg.low.example/transfer:sync-45 sync-45.tar --volume-size 4.7G
+  ferry mirror serialize reg.low.example/transfer:sync-46 sync-46.tar --since-receipt high-a
   ferry mirror serialize --resume 6f1c2a90-... sync-45.part2.tar`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if resume != "" {
@@ -138,6 +139,7 @@ variable-size records of --block-size; --pad-final-block writes fixed-size block
 	}
 	f := cmd.Flags()
 	addSerializeFlags(f, &req)
+	addSinceFlags(f, &req)
 	g.addOutputFlags(f)
 	f.StringVar(&resume, "resume", "", "continue the interrupted run RUN-ID: write what it did not deliver to a new DEST (as ferry resume does)")
 	return cmd

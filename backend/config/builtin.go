@@ -39,6 +39,7 @@ func (c *Config) knowBuiltinRegistry() {
 		c.RegistryConfig.Registries = map[string]Registry{}
 	}
 	c.RegistryConfig.Registries[addr] = Registry{Endpoints: []string{"http://" + addr}}
+	c.builtinKnown = true
 }
 
 // IsLoopback reports whether host (a name or an IP address, without port)

@@ -58,6 +58,10 @@ type Config struct {
 
 	// Source is the file the configuration was read from, "" for built-in defaults.
 	Source string `yaml:"-"`
+
+	// builtinKnown is set when the built-in registry's entry was added
+	// by knowBuiltinRegistry rather than read from the file.
+	builtinKnown bool
 }
 
 // RegistryConfig maps registries to their endpoints and endpoints to their settings.
@@ -129,6 +133,9 @@ type Ferry struct {
 	Database string `yaml:"database,omitempty"`
 	// Store is the local OCI layout used by archive and unarchive.
 	Store string `yaml:"store,omitempty"`
+	// Registries holds Ferry's own settings of registries, keyed by
+	// host[:port]: those the reference tool has no key for (registries.go).
+	Registries map[string]FerryRegistry `yaml:"registries,omitempty"`
 }
 
 // Defaults of Ferry's own settings.

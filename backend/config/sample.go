@@ -59,4 +59,7 @@ ferry:
   registryConcurrency: 4             # requests in flight to one registry host
   # database: ~/.local/share/ferry/ferry.db
   # store: ~/.local/share/ferry/store
+  # registries:                      # settings of registries ace-dt has no key for
+  #   registry.example.com:
+  #     caFile: /etc/ssl/certs/example-ca.pem   # CA certificates trusted for it, besides the system's
 `

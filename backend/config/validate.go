@@ -67,6 +67,12 @@ func (d *decoder) validate(c *Config) {
 		}
 	}
 
+	for host := range c.Ferry.Registries {
+		if err := checkHost(host); err != nil {
+			d.fail("ferry.registries["+host+"]", "%v", err)
+		}
+	}
+
 	f := c.Ferry
 	if f.BlockSize != 0 && (f.BlockSize < 512 || f.BlockSize%512 != 0) {
 		d.failValue("ferry.blockSize", "must be a multiple of 512 bytes, got %d", int64(f.BlockSize))

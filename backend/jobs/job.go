@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -86,6 +87,7 @@ func (j *Job) log(level logrus.Level, msg string, fields logrus.Fields) {
 	if !j.m.log.IsLevelEnabled(level) {
 		return // nor kept in history: debug and trace lines only when asked for
 	}
+	msg = Plain(msg)
 	line := store.LogLine{Time: time.Now(), Level: level.String(), Message: msg}
 	j.m.log.WithFields(fields).Log(level, msg)
 	j.mu.Lock()
@@ -105,6 +107,7 @@ const OutcomeField = "outcome"
 
 // Item records one image or destination outcome.
 func (j *Job) Item(it store.Item) {
+	it.Error = Plain(it.Error)
 	if it.Status == "failed" {
 		j.mu.Lock()
 		j.failures++
@@ -161,13 +164,15 @@ func (j *Job) run(work Func) {
 		status = store.StatusFailed
 	}
 	errText := ""
-	if err != nil {
-		errText = err.Error()
-		if status == store.StatusCancelled {
-			errText = "cancelled"
-		}
+	switch {
+	case status == store.StatusCancelled:
+		// The operator's Cancel needs no reason: "cancelled", once.
+		errText = status
+		j.logOutcome(levelFor(status), status)
+	case err != nil:
+		errText = Plain(err.Error())
 		j.logOutcome(levelFor(status), status+": "+errText)
-	} else {
+	default:
 		j.logOutcome(logrus.InfoLevel, status)
 	}
 	j.mu.Lock()
@@ -201,4 +206,19 @@ func levelFor(status string) logrus.Level {
 		return logrus.ErrorLevel
 	}
 	return logrus.WarnLevel
+}
+
+// canceledWords are Go's words for a cancelled context, however an
+// operation wrapped them ("pull x: context canceled"), and a cancellation
+// said twice.
+var canceledWords = regexp.MustCompile(`\bcontext canceled\b`)
+var cancelledTwice = regexp.MustCompile(`\bcancelled(?::\s*cancelled)+\b`)
+
+// Plain is an error or log text in the operator's words: Go's "context
+// canceled" is the operator's Cancel, and "cancelled: cancelled" says it
+// once. Every line a job logs and every error it records goes through it,
+// so the terminal, the window and History read the same.
+func Plain(text string) string {
+	text = canceledWords.ReplaceAllString(text, "cancelled")
+	return cancelledTwice.ReplaceAllString(text, "cancelled")
 }

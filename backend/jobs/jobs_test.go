@@ -102,7 +102,7 @@ func TestCancelledJob(t *testing.T) {
 		t.Errorf("recorded status = %q", run.Status)
 	}
 	lines, _ := m.Store().Log(id)
-	if len(lines) == 0 || lines[len(lines)-1].Message != "cancelled: cancelled" {
+	if len(lines) == 0 || lines[len(lines)-1].Message != "cancelled" {
 		t.Errorf("log = %+v", lines)
 	}
 	if err := m.Cancel(id); err != nil {

@@ -1,9 +1,7 @@
 package mapping
 
 import (
-	"bufio"
 	"context"
-	"encoding/csv"
 	"fmt"
 	"strings"
 
@@ -31,7 +29,7 @@ func parseRows(text, file, kind string) ([]row, error) {
 	var (
 		rows     []row
 		problems []RuleProblem
-		buf      = bufio.NewReader(nil)
+		lines    = textfile.NewCSVLines()
 	)
 	for i, line := range strings.Split(text, "\n") {
 		lineNo := i + 1
@@ -39,27 +37,16 @@ func parseRows(text, file, kind string) ([]row, error) {
 		if t := strings.TrimSpace(line); t == "" || t[0] == '#' {
 			continue
 		}
-		// One reader per line, so a stray quote spoils only its own line;
-		// csv.NewReader adopts buf as is.
-		buf.Reset(strings.NewReader(line))
-		cr := csv.NewReader(buf)
-		cr.FieldsPerRecord = -1
-		cr.TrimLeadingSpace = true
-		fields, err := cr.Read()
+		fields, col, err := lines.Fields(line)
 		if err != nil {
-			col := 0
-			if pe, ok := err.(*csv.ParseError); ok {
-				col, err = pe.Column, pe.Err
-			}
-			problems = append(problems, RuleProblem{Line: lineNo, Column: col, Message: fmt.Sprintf("cannot read the line as CSV: %v", err)})
+			problems = append(problems, RuleProblem{Line: lineNo, Column: col, Message: err.Error()})
 			continue
 		}
 		if len(fields) != 2 {
 			problems = append(problems, RuleProblem{Line: lineNo, Column: 1, Message: fmt.Sprintf("want 2 fields, got %d", len(fields))})
 			continue
 		}
-		_, colA := cr.FieldPos(0)
-		_, colB := cr.FieldPos(1)
+		colA, colB := lines.Column(0), lines.Column(1)
 		r := row{
 			line: lineNo,
 			a:    strings.TrimSpace(fields[0]),

@@ -13,7 +13,6 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"ferry/backend/archive"
-	"ferry/backend/medium"
 	"ferry/backend/refs"
 )
 
@@ -42,6 +41,12 @@ type DeserializeOptions struct {
 	// OpenDevice opens a tape drive for reading; nil uses tape.Open for
 	// character devices. Tests pass a Simulator's Open.
 	OpenDevice OpenDeviceFunc `json:"-"`
+	// CheckpointFile receives a checkpoint ledger of the blobs received
+	// (checkpointfile.go); Force lets it replace an existing file, and
+	// ContinueCheckpoint (a resumed run) adds to it.
+	CheckpointFile     string `json:"checkpointFile,omitempty"`
+	Force              bool   `json:"force,omitempty"`
+	ContinueCheckpoint bool   `json:"-"`
 }
 
 // DeserializeResult says what a deserialize run read and pushed.
@@ -128,8 +133,15 @@ func Deserialize(ctx context.Context, env Env, o DeserializeOptions) (Deserializ
 	if err != nil {
 		return res, err
 	}
+	env, closeLedger, err := withCheckpointFile(env, o)
+	if err != nil {
+		return res, err
+	}
 	src := &volumeSource{env: env, paths: append([]string{o.Source}, o.Volumes...), blockSize: o.BlockSize, openDev: o.OpenDevice}
 	res, err = deserializeVolumes(ctx, env, src, dst, tag, o)
+	if lerr := closeLedger(); err == nil {
+		err = lerr
+	}
 	status, msg := ItemDone, ""
 	if err != nil {
 		status, msg = ItemFailed, err.Error()
@@ -158,11 +170,6 @@ func (o DeserializeOptions) target(env Env) (Repo, string, error) {
 		return nil, ref.Tag(), nil
 	}
 	return env.repoOf(ref.Name()), ref.Tag(), nil
-}
-
-// OpenMediumReader opens a medium for one forward pass (medium.OpenReader).
-func OpenMediumReader(path string, blockSize int) (io.Reader, func() error, error) {
-	return medium.OpenReader(path, blockSize)
 }
 
 // deserializeVolumes reads the volumes of a transfer in order, as one

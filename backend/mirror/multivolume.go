@@ -10,6 +10,7 @@ import (
 
 	"ferry/backend/archive"
 	"ferry/backend/medium"
+	"ferry/backend/progress"
 	"ferry/backend/tape"
 )
 
@@ -147,7 +148,7 @@ func volumeLabel(tag, name string, n int, isTape bool) string {
 }
 
 // driveRate returns the drive's write rate for progress lines, e.g.
-// "drive 158.3 MB/s": a tape.Meter reads the drive's sysfs counters as
+// "drive 151.0 MiB/s" (binary units, as everywhere else): a tape.Meter reads the drive's sysfs counters as
 // progress is reported, at most once a second. It is nil when the drive is
 // not in sysfs (a simulator, an unusual node).
 func driveRate(path string, opts ...tape.MeterOption) func() string {
@@ -160,6 +161,6 @@ func driveRate(path string, opts ...tape.MeterOption) func() string {
 		if err != nil || r.WriteMBps <= 0 {
 			return ""
 		}
-		return fmt.Sprintf("drive %.1f MB/s", r.WriteMBps)
+		return "drive " + progress.HumanBytes(int64(r.WriteMBps*1e6)) + "/s"
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"ferry/backend/archive"
 	"ferry/backend/medium"
+	"ferry/backend/progress"
 	"ferry/backend/refs"
 )
 
@@ -46,6 +47,14 @@ type SerializeOptions struct {
 	// Delivered are blob digests known to be on the far side (a resumed
 	// run's confirmed blobs). Not stored: a resume recomputes them.
 	Delivered []v1.Hash `json:"-"`
+	// SinceReceipt and SinceRun make the transfer incremental: the blobs a
+	// site's latest receipt lists, or that an earlier confirmed run wrote,
+	// are left out. Front ends read them into Delivered before the run
+	// (backend/ops); they are kept so history tells what was left out.
+	// IncludeUnconfirmed sends again what media no receipt confirmed carried.
+	SinceReceipt       string `json:"sinceReceipt,omitempty"`
+	SinceRun           string `json:"sinceRun,omitempty"`
+	IncludeUnconfirmed bool   `json:"includeUnconfirmed,omitempty"`
 	// Resume is the run this one continues, kept so a resume of a resume
 	// can collect every earlier run's delivered blobs.
 	Resume string `json:"resume,omitempty"`
@@ -203,7 +212,7 @@ func Serialize(ctx context.Context, env Env, o SerializeOptions) (SerializeResul
 	for _, e := range gatherEntriesOf(plan.rootRaw) {
 		env.item(Item{Source: e.Annotations[AnnotationSource], Destination: o.Dest, Digest: e.Digest.String(), Status: ItemDone})
 	}
-	env.logf("serialized %s (%s) to %s: %d blobs, %d bytes on the medium, %d layers skipped", o.Source, plan.root.Digest, o.Dest, res.Blobs, res.MediumBytes, res.Skipped)
+	env.logf("serialized %s (%s) to %s: %d blobs, %s on the medium, %d layers skipped", o.Source, plan.root.Digest, o.Dest, res.Blobs, progress.HumanBytes(res.MediumBytes), res.Skipped)
 	return res, nil
 }
 

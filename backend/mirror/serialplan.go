@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"ferry/backend/archive"
@@ -148,17 +149,8 @@ func planSerialize(ctx context.Context, env Env, o SerializeOptions, checkpoints
 // and its manifests (the image's own and, for an index, its children's) to
 // pushed: the far side has the image complete.
 func existingBlobs(ctx context.Context, env Env, s string, skip, pushed map[v1.Hash]bool) error {
-	ref, err := refs.Parse(s)
+	_, g, err := walkImage(ctx, env, s, WalkOptions{})
 	if err != nil {
-		return fmt.Errorf("existing image: %w", err)
-	}
-	repo := env.repoOf(ref.Name())
-	desc, raw, err := repo.Resolve(ctx, ref.Name().Identifier())
-	if err != nil {
-		return fmt.Errorf("existing image %s: %w", s, err)
-	}
-	g := NewGraph()
-	if err := g.Add(ctx, repo, desc, raw, WalkOptions{}); err != nil {
 		return fmt.Errorf("existing image %s: %w", s, err)
 	}
 	for _, n := range g.Nodes {
@@ -169,4 +161,62 @@ func existingBlobs(ctx context.Context, env Env, s string, skip, pushed map[v1.H
 		}
 	}
 	return nil
+}
+
+// walkImage resolves an image reference and walks its whole graph in its
+// repository.
+func walkImage(ctx context.Context, env Env, s string, o WalkOptions) (name.Repository, *Graph, error) {
+	ref, err := refs.Parse(s)
+	if err != nil {
+		return name.Repository{}, nil, err
+	}
+	repo := env.repoOf(ref.Name())
+	desc, raw, err := repo.Resolve(ctx, ref.Name().Identifier())
+	if err != nil {
+		return name.Repository{}, nil, err
+	}
+	g := NewGraph()
+	if err := g.Add(ctx, repo, desc, raw, o); err != nil {
+		return name.Repository{}, nil, err
+	}
+	return ref.Name().Context(), g, nil
+}
+
+// Present lists every digest reachable from image where it is: its
+// manifests, their children (an index of indexes to the last layer) and,
+// through the referrers API or its tag schema, every referrer's graph. A
+// receipt is made of it.
+func Present(ctx context.Context, env Env, image string) (name.Repository, []v1.Hash, error) {
+	repo, g, err := walkImage(ctx, env, image, WalkOptions{Referrers: true})
+	if err != nil {
+		return repo, nil, fmt.Errorf("reading %s: %w", image, err)
+	}
+	out := make([]v1.Hash, 0, len(g.Nodes))
+	for _, n := range g.Nodes {
+		out = append(out, n.Desc.Digest)
+	}
+	return repo, out, nil
+}
+
+// SerializeSavings is what a serialize would leave out, worked out the way
+// the run decides it, without writing anything: the plan shows it.
+type SerializeSavings struct {
+	Blobs        int   `json:"blobs"` // entries that would be written
+	Bytes        int64 `json:"bytes"`
+	Skipped      int   `json:"skipped"`
+	SkippedBytes int64 `json:"skippedBytes"`
+}
+
+// PlanSavings plans a serialize of o and tells what it would write and
+// leave out; the run's SerializeResult reports the same Skipped figures.
+func PlanSavings(ctx context.Context, env Env, o SerializeOptions) (SerializeSavings, error) {
+	checkpoints, err := parseCheckpoints(o.ExistingFromCheckpoint, "")
+	if err != nil {
+		return SerializeSavings{}, err
+	}
+	p, err := planSerialize(ctx, env, o, checkpoints)
+	if err != nil {
+		return SerializeSavings{}, err
+	}
+	return SerializeSavings{Blobs: len(p.items), Bytes: p.total, Skipped: p.skipped, SkippedBytes: p.skippedLen}, nil
 }

@@ -509,8 +509,8 @@ func TestDriveRateFromSysfs(t *testing.T) {
 	}
 	now = now.Add(2 * time.Second)
 	os.WriteFile(counter, []byte(strconv.FormatInt(316_600_000, 10)), 0o644)
-	if txt := rate(); txt != "drive 158.3 MB/s" {
-		t.Errorf("rate text %q, want drive 158.3 MB/s", txt)
+	if txt := rate(); txt != "drive 151.0 MiB/s" {
+		t.Errorf("rate text %q, want drive 151.0 MiB/s", txt)
 	}
 	if none := driveRate("/nonexistent/nst9"); none != nil {
 		t.Error("a drive not in sysfs reports a rate")

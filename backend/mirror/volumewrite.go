@@ -245,7 +245,7 @@ func closeFull(env Env, plan *serialPlan, job volumeJob, manifests []v1.Descript
 		st.bytes += it.desc.Size
 	}
 	st.end = archive.Position{Stream: total, Sink: total}
-	env.logf("volume %d on %s is full: closed after %d entries (%d bytes); the rest goes on volume %d", job.vol.number, name, cp.items, total, job.vol.number+1)
+	env.logf("volume %d on %s is full: closed after %d entries (%s); the rest goes on volume %d", job.vol.number, name, cp.items, progress.HumanBytes(total), job.vol.number+1)
 	return st, nil
 }
 

@@ -87,6 +87,9 @@ func spec(req Request, rt Runtime, kind, resumedFrom string, opts any, run work)
 				env = rt.Env(j, env)
 			}
 			res, err := run(ctx, env)
+			if err == nil && kind == string(Deserialize) {
+				receiptAfterDeserialize(ctx, env, rt, j.ID(), opts, res)
+			}
 			if rt.Done != nil {
 				return rt.Done(j, Outcome{Request: req, Options: opts, Result: res, Err: err})
 			}
@@ -147,7 +150,10 @@ func options(req Request, rt Runtime) (any, work, error) {
 			return nil, nil, err
 		}
 		o.Source = req.Image
-		return o, func(ctx context.Context, env mirror.Env) (any, error) { return mirror.Serialize(ctx, env, o) }, nil
+		if err := checkSince(o); err != nil {
+			return nil, nil, err
+		}
+		return o, serializeWork(o, rt), nil
 	case Archive:
 		so, err := serializeOptions(req)
 		if err != nil {
@@ -168,10 +174,9 @@ func options(req Request, rt Runtime) (any, work, error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		o := mirror.DeserializeOptions{Source: req.Path, Volumes: req.Volumes, Dest: req.Image, Strict: req.Strict, DryRun: req.DryRun, BlockSize: bs}
-		return o, func(ctx context.Context, env mirror.Env) (any, error) {
-			return mirror.Deserialize(ctx, withMediumTotal(env, o.Source), o)
-		}, nil
+		o := mirror.DeserializeOptions{Source: req.Path, Volumes: req.Volumes, Dest: req.Image, Strict: req.Strict, DryRun: req.DryRun, BlockSize: bs,
+			CheckpointFile: req.Checkpoint, Force: req.Force}
+		return o, deserializeWork(o), nil
 	case Scatter:
 		if err := need(req.Image, "choose the gather index (repository:tag) to scatter"); err != nil {
 			return nil, nil, err
@@ -227,6 +232,8 @@ func options(req Request, rt Runtime) (any, work, error) {
 		}
 		o := DiffJob{DiffOptions: mirror.DiffOptions{Artifact: req.Image, Existing: req.Existing, Expand: req.Expand}, Outputs: req.Outputs}
 		return o, func(ctx context.Context, env mirror.Env) (any, error) { return mirror.Diff(ctx, env, o.DiffOptions) }, nil
+	case BatchSerialize, BatchDeserialize:
+		return batchOptions(req)
 	}
 	return nil, nil, fmt.Errorf("unknown operation %q", req.Kind)
 }
@@ -248,7 +255,8 @@ func serializeOptions(req Request) (mirror.SerializeOptions, error) {
 	}
 	o := mirror.SerializeOptions{Dest: req.Path, Existing: req.Existing, ExistingFromCheckpoint: req.ExistingFromCheckpoint,
 		CheckpointFile: req.Checkpoint, Compression: req.Compression, HWM: req.HWM, Referrers: req.Referrers, Force: req.Force,
-		ManifestJSON: req.ManifestJSON, PadFinalBlock: req.PadFinalBlock}
+		ManifestJSON: req.ManifestJSON, PadFinalBlock: req.PadFinalBlock,
+		SinceReceipt: req.SinceReceipt, SinceRun: req.SinceRun, IncludeUnconfirmed: req.IncludeUnconfirmed}
 	return o, applySizes(req, &o)
 }
 

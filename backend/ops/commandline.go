@@ -96,6 +96,10 @@ func positionals(r Request) []string {
 		return append([]string{or(r.Path, "SOURCE")}, r.Volumes...)
 	case Diff:
 		return append([]string{or(r.Image, "MIRROR-ARTIFACT")}, r.Existing...)
+	case BatchSerialize:
+		return []string{or(r.BatchList, "BATCH-LIST"), or(r.Path, "SYNC-DIRECTORY")}
+	case BatchDeserialize:
+		return []string{or(r.Path, "SYNC-DIRECTORY"), or(r.Image, "DESTINATION")}
 	case Resume:
 		if r.Path != "" {
 			return []string{or(r.Run, "RUN-ID"), r.Path}

@@ -60,9 +60,15 @@ func fieldValues(t *testing.T, dir string) map[string][2]any {
 		"HWM":                    {50, 60},
 		"Checkpoint":             {filepath.Join(dir, "ledger.txt"), filepath.Join(dir, "ledger2.txt")},
 		"ExistingFromCheckpoint": {[]string{"l.txt:1"}, []string{"l.txt:2"}},
+		"SinceReceipt":           {"high-a", "high-b"},
+		"SinceRun":               {"run-1", "run-2"},
+		"IncludeUnconfirmed":     {true, false},
 		"Reference":              {"sync-1", "sync-2"},
 		"StoreDir":               {filepath.Join(dir, "store"), filepath.Join(dir, "store2")},
 		"Run":                    {"run-1", "run-2"},
+		"BatchList":              {write("b1.csv", "name, artifact\ntools, reg.example/t:1\n"), write("b2.csv", "ops, reg.example/o:1\n")},
+		"TrackerFile":            {"tracker-1.csv", "tracker-2.csv"},
+		"SyncFile":               {"syncs-1.csv", "syncs-2.csv"},
 	}
 }
 
@@ -102,10 +108,17 @@ func full(t *testing.T, k Kind, vals map[string][2]any, second bool) Request {
 // the operation itself or a resume fills them.
 var unset = map[Kind][]string{
 	Serialize: {"SourceLayout", "Tag", "Delivered", "Resume", "OpenDevice"},
-	Archive:   {"Serialize.Source", "Serialize.SourceLayout", "Serialize.Tag", "Serialize.Delivered", "Serialize.Resume", "Serialize.OpenDevice"},
+	Archive: {"Serialize.Source", "Serialize.SourceLayout", "Serialize.Tag", "Serialize.Delivered", "Serialize.Resume", "Serialize.OpenDevice",
+		"Serialize.SinceReceipt", "Serialize.SinceRun", "Serialize.IncludeUnconfirmed"},
 	// A deserialize request always writes to a registry; unarchive sets
 	// the layout of its store. Tests pass a simulator's OpenDevice.
-	Deserialize: {"DestLayout", "OpenDevice"},
+	Deserialize: {"DestLayout", "OpenDevice", "ContinueCheckpoint"}, // a resume continues a ledger
+	// A batch sets each archive's source, destination and existing images
+	// from its list and tracker; the rest are serialize's own extras.
+	BatchSerialize: {"Serialize.Source", "Serialize.SourceLayout", "Serialize.Tag", "Serialize.Dest", "Serialize.Existing",
+		"Serialize.ExistingFromCheckpoint", "Serialize.Delivered", "Serialize.Resume", "Serialize.CheckpointFile", "Serialize.HWM",
+		"Serialize.Force", "Serialize.VolumeSize", "Serialize.PadFinalBlock", "Serialize.OpenDevice",
+		"Serialize.SinceReceipt", "Serialize.SinceRun", "Serialize.IncludeUnconfirmed"},
 }
 
 // zeroOptionFields lists the option fields (dotted paths) left zero.
@@ -226,5 +239,21 @@ func TestTrimKeepsOnlyTheKindsFields(t *testing.T) {
 		if err := r.Validate(); !slices.Contains(Fields(k), "BufferSize") && (err == nil || !strings.Contains(err.Error(), "--buffer-size")) {
 			t.Errorf("%s: a buffer size it does not take: %v", k, err)
 		}
+	}
+}
+
+// A form shows the options a kind takes by their JSON keys: dry run only
+// where the verb has --dry-run.
+func TestKeysNameTheFieldsAsTheFormDoes(t *testing.T) {
+	for _, k := range Kinds() {
+		if len(Keys(k)) != len(Fields(k)) || Keys(k)[0] != "kind" {
+			t.Errorf("%s: keys %v for fields %v", k, Keys(k), Fields(k))
+		}
+	}
+	if !slices.Contains(Keys(Deserialize), "dryRun") || slices.Contains(Keys(Scatter), "dryRun") {
+		t.Errorf("dry run: deserialize %v, scatter %v", Keys(Deserialize), Keys(Scatter))
+	}
+	if !slices.Contains(Keys(Gather), "sourcesText") || !slices.Contains(Keys(Serialize), "blockSize") {
+		t.Errorf("gather %v, serialize %v", Keys(Gather), Keys(Serialize))
 	}
 }

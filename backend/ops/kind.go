@@ -20,6 +20,10 @@ const (
 	Unarchive   Kind = "unarchive"
 	Verify      Kind = "verify"
 	Diff        Kind = "diff"
+	// BatchSerialize and BatchDeserialize are the reference's batch verbs:
+	// numbered archives of a sync directory and its CSV tracker.
+	BatchSerialize   Kind = "batch-serialize"
+	BatchDeserialize Kind = "batch-deserialize"
 	// Resume continues an interrupted serialize, archive or deserialize run.
 	Resume Kind = "resume"
 	// Rerun runs again only the images a scatter or clone run failed.
@@ -28,7 +32,7 @@ const (
 
 // Kinds lists every kind, the mirror verbs first.
 func Kinds() []Kind {
-	return []Kind{Gather, Serialize, Deserialize, Scatter, Clone, Archive, Unarchive, Verify, Diff, Resume, Rerun}
+	return []Kind{Gather, Serialize, Deserialize, Scatter, Clone, Archive, Unarchive, Verify, Diff, BatchSerialize, BatchDeserialize, Resume, Rerun}
 }
 
 // ParseKind checks a kind's name.

@@ -10,6 +10,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"ferry/backend/archive"
+	"ferry/backend/medium"
 	"ferry/backend/mirror"
 	"ferry/backend/progress"
 )
@@ -21,18 +22,18 @@ const mediumLookahead = 8
 // maxGatherIndex bounds the gather index a plan reads into memory.
 const maxGatherIndex = 64 << 20
 
-// mediumImages counts the images of a medium from its gather index (the
+// mediumEntries reads the images of a medium from its gather index (the
 // root that the first index.json names, written as the first blob),
 // reading only the start of the stream.
-func mediumImages(path string) (int, error) {
-	src, closeSrc, err := mirror.OpenMediumReader(path, 0)
+func mediumEntries(path string) ([]v1.Descriptor, error) {
+	src, closeSrc, err := medium.OpenReader(path, 0)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	defer closeSrc()
 	ar, err := archive.NewReader(src)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	defer ar.Close()
 	var root v1.Hash
@@ -42,27 +43,23 @@ func mediumImages(path string) (int, error) {
 			break
 		}
 		if err != nil {
-			return 0, err
+			return nil, err
 		}
 		switch {
 		case e.Kind == archive.KindIndex && root == (v1.Hash{}) && e.Index != nil && len(e.Index.Manifests) > 0:
 			root = e.Index.Manifests[0].Digest
 		case e.Kind == archive.KindBlob && root != (v1.Hash{}) && e.Digest == root:
 			if e.Size > maxGatherIndex {
-				return 0, fmt.Errorf("its gather index is %d bytes, more than a plan reads", e.Size)
+				return nil, fmt.Errorf("its gather index is %d bytes, more than a plan reads", e.Size)
 			}
 			raw, err := io.ReadAll(ar)
 			if err != nil {
-				return 0, err
+				return nil, err
 			}
-			entries, err := mirror.GatherEntries(raw)
-			if err != nil {
-				return 0, err
-			}
-			return len(entries), nil
+			return mirror.GatherEntries(raw)
 		}
 	}
-	return 0, errors.New("its gather index is not at the start of the medium")
+	return nil, errors.New("its gather index is not at the start of the medium")
 }
 
 // plainFileSize is the size of a medium that is an uncompressed regular

@@ -25,15 +25,28 @@ type Plan struct {
 	Destination string   `json:"destination"`
 	FreeBytes   int64    `json:"freeBytes"` // free space at a file destination; -1 unknown
 	Warnings    []string `json:"warnings"`
+	// BytesSaved is what an incremental serialize leaves out (blob bytes
+	// the site's receipt or an earlier run lists), Incremental says what
+	// and where the medium must be read; zero and "" otherwise.
+	BytesSaved  int64  `json:"bytesSaved"`
+	Incremental string `json:"incremental"`
 	// Mapping counts the destinations of the entries being operated on
-	// (scatter: the gather index), nil when the rules do not compile.
+	// (scatter: the gather index; unarchive: the medium's), nil when the
+	// rules do not compile.
 	Mapping *mapping.Counts `json:"mapping"`
 }
 
 // PlanOf looks at the request's inputs without copying anything: sources
 // are resolved, gather indexes read, media sized. env reaches registries.
 func PlanOf(ctx context.Context, env mirror.Env, req Request) (Plan, error) {
+	return PlanFor(ctx, env, req, Runtime{})
+}
+
+// PlanFor is PlanOf with the history and receipts of rt, which the plan of
+// an incremental serialize reads to tell the bytes it saves.
+func PlanFor(ctx context.Context, env mirror.Env, req Request, rt Runtime) (Plan, error) {
 	p := Plan{FreeBytes: -1, Warnings: []string{}}
+	p.Destination, p.FreeBytes = destinationOf(req)
 	switch req.Kind {
 	case Gather, Clone, Archive:
 		srcs, err := selectedSources(req, Runtime{})
@@ -60,14 +73,6 @@ func PlanOf(ctx context.Context, env mirror.Env, req Request) (Plan, error) {
 			}
 			p.Warnings = append(p.Warnings, drops...)
 		}
-		switch req.Kind {
-		case Gather:
-			p.Destination = "registry " + req.Image
-		case Clone:
-			p.Destination = "destinations from the mapping rules"
-		default:
-			p.Destination, p.FreeBytes = describePath(req.Path)
-		}
 	case Serialize, Scatter:
 		entries, ann, err := ReadGatherIndex(ctx, env, req.Image)
 		if err != nil {
@@ -77,17 +82,15 @@ func PlanOf(ctx context.Context, env mirror.Env, req Request) (Plan, error) {
 		p.BytesTotal, _ = strconv.ParseInt(ann[mirror.AnnotationSizeTotal], 10, 64)
 		p.BytesDedup, _ = strconv.ParseInt(ann[mirror.AnnotationSizeDedup], 10, 64)
 		if req.Kind == Serialize {
-			p.Destination, p.FreeBytes = describePath(req.Path)
-			if p.FreeBytes >= 0 && p.FreeBytes < p.BytesDedup {
+			if err := planIncremental(ctx, env, req, rt, &p); err != nil {
+				return p, err
+			}
+			if need := p.BytesDedup - p.BytesSaved; p.FreeBytes >= 0 && p.FreeBytes < need {
 				p.Warnings = append(p.Warnings, fmt.Sprintf("the destination has %s free but the transfer needs about %s",
-					progress.HumanBytes(p.FreeBytes), progress.HumanBytes(p.BytesDedup)))
+					progress.HumanBytes(p.FreeBytes), progress.HumanBytes(need)))
 			}
 		} else {
-			p.Destination = "destinations from the mapping rules"
-			if m, err := mapperOf(req, Runtime{}); err == nil {
-				c := mapping.PreviewContext(ctx, entries, m).Counts
-				p.Mapping = &c
-			}
+			p.Mapping = mappingCounts(ctx, req, entries)
 		}
 	case Deserialize, Unarchive, Verify:
 		fi, err := os.Stat(req.Path)
@@ -97,20 +100,46 @@ func PlanOf(ctx context.Context, env mirror.Env, req Request) (Plan, error) {
 		if fi.Mode().IsRegular() {
 			p.BytesTotal, p.BytesDedup = fi.Size(), fi.Size()
 			// Only a file is read ahead: a tape read would move the tape.
-			if n, err := mediumImages(req.Path); err == nil {
-				p.Images = n
+			if entries, err := mediumEntries(req.Path); err == nil {
+				p.Images = len(entries)
+				p.Mapping = mappingCounts(ctx, req, entries)
 			} else {
 				p.Warnings = append(p.Warnings, "images: unknown until it runs ("+err.Error()+")")
 			}
-		}
-		p.Destination = "registry " + req.Image
-		if req.Kind == Verify {
-			p.Destination = "nothing: the medium is only read"
 		}
 	default:
 		return p, fmt.Errorf("no plan for operation %q", req.Kind)
 	}
 	return p, nil
+}
+
+// destinationOf names where a request writes, for people, and the free
+// space there when it is a file.
+func destinationOf(req Request) (string, int64) {
+	switch req.Kind {
+	case Gather, Deserialize:
+		return "registry " + req.Image, -1
+	case Scatter, Clone, Unarchive:
+		return "destinations from the mapping rules", -1
+	case Serialize, Archive:
+		return describePath(req.Path)
+	}
+	return "nothing: the medium is only read", -1
+}
+
+// mappingCounts counts the destinations the request's rules give the
+// entries being operated on; nil for kinds without rules, or rules that do
+// not compile (the form says why).
+func mappingCounts(ctx context.Context, req Request, entries []v1.Descriptor) *mapping.Counts {
+	if req.Kind != Scatter && req.Kind != Unarchive {
+		return nil
+	}
+	m, err := mapperOf(req, Runtime{})
+	if err != nil {
+		return nil
+	}
+	c := mapping.PreviewContext(ctx, entries, m).Counts
+	return &c
 }
 
 // ReadGatherIndex reads the entries and annotations of a gather index
@@ -158,4 +187,28 @@ func FreeBytes(dir string) int64 {
 		return -1
 	}
 	return int64(st.Bavail) * int64(st.Bsize)
+}
+
+// planIncremental works out what an incremental serialize leaves out, the
+// way the run will decide it.
+func planIncremental(ctx context.Context, env mirror.Env, req Request, rt Runtime, p *Plan) error {
+	o, err := serializeOptions(Request{Path: or(req.Path, "-"), Existing: req.Existing, ExistingFromCheckpoint: req.ExistingFromCheckpoint,
+		Referrers: req.Referrers, SinceReceipt: req.SinceReceipt, SinceRun: req.SinceRun, IncludeUnconfirmed: req.IncludeUnconfirmed})
+	if err != nil || !incremental(o) {
+		return err
+	}
+	o.Source = req.Image
+	om, err := sinceOf(o, rt)
+	if err != nil {
+		return err
+	}
+	s, err := mirror.PlanSavings(ctx, env, withOmission(mirror.Env{}, o, om))
+	if err != nil {
+		return err
+	}
+	p.BytesSaved, p.Incremental = s.SkippedBytes, savedNote(om, s)
+	for _, m := range om.unconfirmed {
+		p.Warnings = append(p.Warnings, "sends again the content of medium "+m.String()+", which no receipt confirms")
+	}
+	return nil
 }

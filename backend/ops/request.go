@@ -26,11 +26,12 @@ type Request struct {
 	// Image is the repository:tag operated on: gather's IMAGE, serialize's
 	// and scatter's gather index, deserialize's destination, diff's
 	// MIRROR-ARTIFACT.
-	Image string `json:"image" ops:"gather,serialize,deserialize,scatter,diff"`
+	// For batch-deserialize, the DESTINATION repository (no tag).
+	Image string `json:"image" ops:"gather,serialize,deserialize,scatter,diff,batch-deserialize"`
 	// Path is the medium: serialize's and archive's DEST, deserialize's,
 	// unarchive's and verify's SOURCE (a file, FIFO, "-" or tape device);
-	// for resume, the NEW-DEST.
-	Path     string   `json:"path" ops:"serialize,archive,deserialize,unarchive,verify,resume"`
+	// for resume, the NEW-DEST; for the batch verbs, the SYNC-DIRECTORY.
+	Path     string   `json:"path" ops:"serialize,archive,deserialize,unarchive,verify,resume,batch-serialize,batch-deserialize"`
 	Volumes  []string `json:"volumes,omitempty" ops:"deserialize,verify"` // MORE-VOLUMES after Path
 	Existing []string `json:"existing" ops:"serialize,archive,diff"`      // EXISTING-IMAGE...
 	// Mapper is MAPPER (TYPE=ARG); MapperKind and MapperRules are the rules
@@ -40,30 +41,40 @@ type Request struct {
 	MapperKind  string `json:"mapperKind" ops:"scatter,clone,unarchive"`
 	MapperRules string `json:"mapperRules" ops:"scatter,clone,unarchive"`
 	Subset      string `json:"subset,omitempty" ops:"scatter,unarchive" flag:"subset"` // --subset SOURCES-FILE
+	// BatchList is batch-serialize's BATCH-LIST (CSV of name, artifact);
+	// TrackerFile and SyncFile name the batch verbs' CSV records.
+	BatchList   string `json:"batchList,omitempty" ops:"batch-serialize"`
+	TrackerFile string `json:"trackerFile,omitempty" ops:"batch-serialize" flag:"tracker-filename"`
+	SyncFile    string `json:"syncFile,omitempty" ops:"batch-deserialize" flag:"sync-filename"`
 
 	Annotations            map[string]string `json:"annotations" ops:"gather,archive" flag:"annotations"`
 	Platforms              []string          `json:"platforms" ops:"gather,archive,clone" flag:"platforms"`
 	IndexFallback          bool              `json:"indexFallback" ops:"gather,archive" flag:"index-fallback"`
-	Referrers              bool              `json:"referrers" ops:"gather,serialize,archive,scatter,clone,unarchive" flag:"recursive"` // -r
+	Referrers              bool              `json:"referrers" ops:"gather,serialize,archive,scatter,clone,unarchive,batch-serialize" flag:"recursive"` // -r
 	Check                  bool              `json:"check" ops:"scatter,clone,unarchive" flag:"check"`
 	Continue               bool              `json:"continue" ops:"scatter,clone,unarchive" flag:"continue"`
-	Strict                 bool              `json:"strict" ops:"deserialize,unarchive,verify" flag:"strict"`
+	Strict                 bool              `json:"strict" ops:"deserialize,unarchive,verify,batch-deserialize" flag:"strict"`
 	DryRun                 bool              `json:"dryRun" ops:"deserialize" flag:"dry-run"`
 	AllowMissing           bool              `json:"allowMissing,omitempty" ops:"verify" flag:"allow-missing"`
 	Expand                 bool              `json:"expand,omitempty" ops:"diff" flag:"expand"`
 	Outputs                []string          `json:"outputs,omitempty" ops:"diff" flag:"output"` // -o TYPE[=FILE]
-	Force                  bool              `json:"force" ops:"serialize,archive,resume" flag:"force"`
-	Compression            string            `json:"compression" ops:"serialize,archive" flag:"compression"`
-	ManifestJSON           bool              `json:"manifestJson,omitempty" ops:"serialize,archive" flag:"manifest-json"`
+	Force                  bool              `json:"force" ops:"serialize,archive,deserialize,resume" flag:"force"`
+	Compression            string            `json:"compression" ops:"serialize,archive,batch-serialize" flag:"compression"`
+	ManifestJSON           bool              `json:"manifestJson,omitempty" ops:"serialize,archive,batch-serialize" flag:"manifest-json"`
 	PadFinalBlock          bool              `json:"padFinalBlock,omitempty" ops:"serialize,archive" flag:"pad-final-block"`
-	BlockSize              string            `json:"blockSize" ops:"serialize,archive,deserialize,unarchive,verify,resume" flag:"block-size"`
-	BufferSize             string            `json:"bufferSize" ops:"serialize,archive,resume" flag:"buffer-size"`
+	BlockSize              string            `json:"blockSize" ops:"serialize,archive,deserialize,unarchive,verify,resume,batch-serialize,batch-deserialize" flag:"block-size"`
+	BufferSize             string            `json:"bufferSize" ops:"serialize,archive,resume,batch-serialize" flag:"buffer-size"`
 	VolumeSize             string            `json:"volumeSize" ops:"serialize,archive,resume" flag:"volume-size"`
 	HWM                    int               `json:"hwm" ops:"serialize,archive" flag:"hwm"`
-	Checkpoint             string            `json:"checkpoint" ops:"serialize,archive,resume" flag:"checkpoint"`
+	Checkpoint             string            `json:"checkpoint" ops:"serialize,archive,deserialize,resume" flag:"checkpoint"`
 	ExistingFromCheckpoint []string          `json:"existingFromCheckpoint,omitempty" ops:"serialize,archive" flag:"existing-from-checkpoint"`
-	Reference              string            `json:"reference,omitempty" ops:"archive,unarchive" flag:"reference"`
-	StoreDir               string            `json:"storeDir,omitempty" ops:"archive,unarchive" flag:"store"` // --store
+	// SinceReceipt, SinceRun and IncludeUnconfirmed make a serialize
+	// incremental (since.go).
+	SinceReceipt       string `json:"sinceReceipt,omitempty" ops:"serialize" flag:"since-receipt"`
+	SinceRun           string `json:"sinceRun,omitempty" ops:"serialize" flag:"since-run"`
+	IncludeUnconfirmed bool   `json:"includeUnconfirmed,omitempty" ops:"serialize" flag:"include-unconfirmed"`
+	Reference          string `json:"reference,omitempty" ops:"archive,unarchive" flag:"reference"`
+	StoreDir           string `json:"storeDir,omitempty" ops:"archive,unarchive" flag:"store"` // --store
 
 	// Run is the recorded run a resume or re-run continues.
 	Run string `json:"run,omitempty" ops:"resume,rerun"`
@@ -71,11 +82,24 @@ type Request struct {
 
 // Fields lists the Request fields (Go names) kind k takes, Kind first.
 func Fields(k Kind) []string {
+	return taken(k, func(f reflect.StructField) string { return f.Name })
+}
+
+// Keys lists the JSON keys of the fields kind k takes, Kind first: the
+// options a form shows for the operation.
+func Keys(k Kind) []string {
+	return taken(k, func(f reflect.StructField) string {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		return name
+	})
+}
+
+func taken(k Kind, name func(reflect.StructField) string) []string {
 	var out []string
 	t := reflect.TypeOf(Request{})
 	for i := range t.NumField() {
 		if takes(t.Field(i), k) {
-			out = append(out, t.Field(i).Name)
+			out = append(out, name(t.Field(i)))
 		}
 	}
 	return out

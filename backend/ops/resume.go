@@ -130,7 +130,7 @@ func buildResume(req Request, rt Runtime) (jobs.Spec, error) {
 		if err := applySizes(req, &o); err != nil {
 			return jobs.Spec{}, err
 		}
-		return spec(req, rt, string(Serialize), req.Run, o, serializeWork(o)), nil
+		return spec(req, rt, string(Serialize), req.Run, o, serializeWork(o, rt)), nil
 	case Deserialize:
 		if !reflect.DeepEqual(req, Request{Kind: Resume, Run: req.Run}) {
 			return jobs.Spec{}, errors.New("a deserialize resumes with its own options: give only the run")
@@ -140,26 +140,44 @@ func buildResume(req Request, rt Runtime) (jobs.Spec, error) {
 			return jobs.Spec{}, fmt.Errorf("run %s: its stored options: %w", req.Run, err)
 		}
 		r := deserializeRequest(o)
-		_, work, err := options(r, rt)
+		checked, _, err := options(r, rt)
 		if err != nil {
 			return jobs.Spec{}, err
 		}
-		return spec(req, rt, run.Kind, req.Run, o, work), nil
+		// The medium is read again: its checkpoint ledger gets what the
+		// first run did not record.
+		do := checked.(mirror.DeserializeOptions)
+		do.ContinueCheckpoint = do.CheckpointFile != ""
+		return spec(req, rt, run.Kind, req.Run, o, deserializeWork(do)), nil
 	}
 	return jobs.Spec{}, fmt.Errorf("a %s run cannot be resumed; only serialize, archive and deserialize runs can", run.Kind)
 }
 
 // deserializeRequest is the request a deserialize run's options came from.
 func deserializeRequest(o mirror.DeserializeOptions) Request {
-	r := Request{Kind: Deserialize, Path: o.Source, Volumes: o.Volumes, Image: o.Dest, Strict: o.Strict, DryRun: o.DryRun}
+	r := Request{Kind: Deserialize, Path: o.Source, Volumes: o.Volumes, Image: o.Dest, Strict: o.Strict, DryRun: o.DryRun, Checkpoint: o.CheckpointFile}
 	if o.BlockSize > 0 {
 		r.BlockSize = strconv.Itoa(o.BlockSize)
 	}
 	return r
 }
 
-func serializeWork(o mirror.SerializeOptions) work {
-	return func(ctx context.Context, env mirror.Env) (any, error) { return mirror.Serialize(ctx, env, o) }
+func deserializeWork(o mirror.DeserializeOptions) work {
+	return func(ctx context.Context, env mirror.Env) (any, error) {
+		return mirror.Deserialize(ctx, withMediumTotal(env, o.Source), o)
+	}
+}
+
+// serializeWork runs a serialize, first reading what an incremental one
+// leaves out (since.go), as it stands when the run starts.
+func serializeWork(o mirror.SerializeOptions, rt Runtime) work {
+	return func(ctx context.Context, env mirror.Env) (any, error) {
+		om, err := sinceOf(o, rt)
+		if err != nil {
+			return mirror.SerializeResult{}, err
+		}
+		return mirror.Serialize(ctx, env, withOmission(env, o, om))
+	}
 }
 
 // buildRerun starts a new run of only the images that failed in a scatter

@@ -24,7 +24,7 @@ func TestCommandLineRunsAsIs(t *testing.T) {
 			window := form == "window"
 			req := ops.Full(t, k, vals, window)
 			if form == "minimal" { // only the arguments: no flag, no empty list
-				req = ops.Request{Kind: k, SourcesFile: req.SourcesFile, Image: req.Image, Path: req.Path, Mapper: req.Mapper, Run: req.Run}
+				req = ops.Request{Kind: k, SourcesFile: req.SourcesFile, BatchList: req.BatchList, Image: req.Image, Path: req.Path, Mapper: req.Mapper, Run: req.Run}
 			}
 			kept := ops.Kept(dataDir, req)
 			words := ops.CommandLine(kept)

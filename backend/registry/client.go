@@ -165,10 +165,13 @@ type Target struct {
 
 	opts   []remote.Option
 	pusher *remote.Pusher
-	// for UploadBlob: the session's key, the transport and the credentials
-	// (nil: resolved from the keychain at first use)
+	// transport and skipVerify are what requests to Endpoint go through,
+	// for Check and UploadBlob.
+	transport  http.RoundTripper
+	skipVerify bool
+	// for UploadBlob: the session's key and the credentials (nil: resolved
+	// from the keychain at first use)
 	session string
-	rt      http.RoundTripper
 	auth    authn.Authenticator
 }
 
@@ -272,10 +275,10 @@ func (c *Client) newTarget(ref name.Reference, endpoint string, ec config.Endpoi
 			auth, credKey, resolved = remote.WithAuth(a), credentialKey(cfg), a
 		}
 	}
-	rt := c.transport(endpoint, ref.Context().RegistryStr(), skipVerify, plainHTTP)
+	tr := c.transport(endpoint, ref.Context().RegistryStr(), skipVerify, plainHTTP)
 	opts := []remote.Option{
 		auth,
-		remote.WithTransport(rt),
+		remote.WithTransport(tr),
 		remote.WithUserAgent(c.userAgent),
 		remote.WithRetryBackoff(c.backoff),
 		remote.WithRetryStatusCodes(retryStatusCodes...),
@@ -293,7 +296,7 @@ func (c *Client) newTarget(ref name.Reference, endpoint string, ec config.Endpoi
 	key := fmt.Sprintf("%s|%t|%t|%s|%s", endpoint, skipVerify, plainHTTP, mode, credKey)
 	s := c.session(key, opts)
 	opts = append(opts, remote.Reuse(s.puller), remote.Reuse(s.pusher))
-	return Target{Ref: ref, Endpoint: endpoint, Referrers: mode, opts: opts, pusher: s.pusher, session: key, rt: rt, auth: resolved}
+	return Target{Ref: ref, Endpoint: endpoint, Referrers: mode, opts: opts, pusher: s.pusher, transport: tr, skipVerify: skipVerify, session: key, auth: resolved}
 }
 
 // credentialKey tells credentials apart without keeping them in the key.
@@ -324,25 +327,27 @@ func (c *Client) session(key string, opts []remote.Option) session {
 // transport returns the cached HTTP transport for one endpoint, so that
 // connections are reused across calls.
 func (c *Client) transport(endpoint, host string, skipVerify, plainHTTP bool) http.RoundTripper {
-	key := fmt.Sprintf("%s|%t|%t", endpoint, skipVerify, plainHTTP)
+	caFile := c.cfg.CAFile(host)
+	key := fmt.Sprintf("%s|%t|%t|%s", endpoint, skipVerify, plainHTTP, caFile)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if t, ok := c.transports[key]; ok {
 		return t
 	}
 	base := remote.DefaultTransport.(*http.Transport).Clone()
-	if skipVerify {
-		if base.TLSClientConfig == nil {
-			base.TLSClientConfig = &tls.Config{}
-		}
-		base.TLSClientConfig.InsecureSkipVerify = true
+	if base.TLSClientConfig == nil {
+		base.TLSClientConfig = &tls.Config{}
 	}
+	base.TLSClientConfig.InsecureSkipVerify = skipVerify
 	var t http.RoundTripper = base
+	if caFile != "" {
+		t = trustCAFile(base, host, caFile)
+	}
 	switch {
 	case plainHTTP:
-		t = &httpOnly{host: host, next: base}
+		t = &httpOnly{host: host, next: t}
 	case !isLoopback(host):
-		t = &httpsOnly{host: host, next: base}
+		t = &httpsOnly{host: host, next: t}
 	}
 	if c.log != nil {
 		t = &logTransport{log: c.log, next: t}

@@ -121,7 +121,6 @@ func explain(err error, ref, host, endpoint string) *Error {
 	var unknownAuthority x509.UnknownAuthorityError
 	var hostname x509.HostnameError
 	var invalid x509.CertificateInvalidError
-	var recordHeader tls.RecordHeaderError
 	var terr *transport.Error
 	var dnsErr *net.DNSError
 	var opErr *net.OpError
@@ -132,7 +131,7 @@ func explain(err error, ref, host, endpoint string) *Error {
 		e.Kind = ErrTLS
 		e.Msg = fmt.Sprintf("TLS failure with %s: %s; add the registry's CA certificate to the system trust store, or set tls.insecureSkipVerify: true for endpoint https://%s under registryConfig.endpointConfig (trusted networks only)",
 			host, tlsDetail(err), host)
-	case errors.As(err, &recordHeader), strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
+	case !errors.Is(err, errPlainHTTP) && answersPlainHTTP(err):
 		e.Kind = ErrTLS
 		e.Msg = fmt.Sprintf("%s answers plain HTTP, not HTTPS; to allow that, list http://%s under endpoints of registryConfig.registries[%s]", host, host, host)
 	case errors.As(err, &terr):

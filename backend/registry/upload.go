@@ -131,9 +131,9 @@ func location(resp *http.Response) (*url.URL, error) {
 // token per scope set at first use.
 func (c *Client) authorized(ctx context.Context, t Target, scopes ...string) (*http.Client, error) {
 	repo := t.Ref.Context()
-	retry := transport.NewRetry(t.rt, transport.WithRetryBackoff(c.backoff), transport.WithRetryPredicate(c.retryPredicate(t.Endpoint)),
+	retry := transport.NewRetry(t.transport, transport.WithRetryBackoff(c.backoff), transport.WithRetryPredicate(c.retryPredicate(t.Endpoint)),
 		transport.WithRetryStatusCodes(retryStatusCodes...))
-	rt := transport.NewUserAgent(retryBodiless{retry: retry, once: t.rt}, c.userAgent)
+	rt := transport.NewUserAgent(retryBodiless{retry: retry, once: t.transport}, c.userAgent)
 	if hc := c.anonymous(ctx, t, rt); hc != nil {
 		return hc, nil
 	}

@@ -4,8 +4,6 @@
 package sources
 
 import (
-	"bufio"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"strings"
@@ -107,7 +105,7 @@ func Parse(r io.Reader, filename string) ([]Source, []Problem, error) {
 func Check(text string) (srcs []Source, problems []Problem) {
 	var (
 		first = map[string]Source{} // canonical reference -> its first line
-		buf   = bufio.NewReader(nil)
+		lines = textfile.NewCSVLines()
 	)
 	text, err := textfile.Clean(text)
 	if err != nil {
@@ -121,7 +119,7 @@ func Check(text string) (srcs []Source, problems []Problem) {
 		if trimmed == "" || trimmed[0] == '#' {
 			continue
 		}
-		src, canonical, lineProblems := checkLine(buf, lineNo, line)
+		src, canonical, lineProblems := checkLine(lines, lineNo, line)
 		problems = append(problems, lineProblems...)
 		if len(lineProblems) > 0 {
 			continue
@@ -164,26 +162,15 @@ func duplicateWarning(src, earlier Source) Problem {
 
 // checkLine parses one non-blank, non-comment line and returns the source,
 // its canonical reference for duplicate detection, and the line's errors.
-// buf is reused across lines: csv.NewReader adopts a *bufio.Reader as is.
-func checkLine(buf *bufio.Reader, lineNo int, line string) (Source, string, []Problem) {
+func checkLine(lines *textfile.CSVLines, lineNo int, line string) (Source, string, []Problem) {
 	var problems []Problem
 	fail := func(col int, format string, args ...any) {
 		problems = append(problems, Problem{Line: lineNo, Column: col, Severity: SeverityError, Message: fmt.Sprintf(format, args...)})
 	}
 
-	// Each line is read on its own so that a stray quote spoils one line,
-	// not the rest of the file.
-	buf.Reset(strings.NewReader(line))
-	cr := csv.NewReader(buf)
-	cr.FieldsPerRecord = -1
-	cr.TrimLeadingSpace = true
-	fields, err := cr.Read()
+	fields, col, err := lines.Fields(line)
 	if err != nil {
-		col := 0
-		if pe, ok := err.(*csv.ParseError); ok {
-			col, err = pe.Column, pe.Err
-		}
-		fail(col, "cannot read the line as CSV: %v", err)
+		fail(col, "%v", err)
 		return Source{}, "", problems
 	}
 
@@ -192,14 +179,14 @@ func checkLine(buf *bufio.Reader, lineNo int, line string) (Source, string, []Pr
 	if src.Ref == "" {
 		fail(1, "missing reference before the labels")
 	} else if r, err := refs.Parse(src.Ref); err != nil {
-		fail(columnOf(cr, 0), "bad reference: %v", err)
+		fail(lines.Column(0), "bad reference: %v", err)
 	} else {
 		canonical = r.Canonical()
 	}
 
 	keyColumn := map[string]int{}
 	for j := 1; j < len(fields); j++ {
-		col := columnOf(cr, j)
+		col := lines.Column(j)
 		field := strings.TrimSpace(fields[j])
 		if field == "" {
 			fail(col, "empty label after ','")
@@ -252,9 +239,4 @@ func labelValueErrors(value string) []string {
 		return []string{validation.MaxLenError(validation.LabelValueMaxLength)}
 	}
 	return validation.IsValidLabelValue(value)
-}
-
-func columnOf(cr *csv.Reader, field int) int {
-	_, col := cr.FieldPos(field)
-	return col
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"ferry/backend/version"
 )
 
 // Run statuses.
@@ -99,9 +101,9 @@ func (s *Store) CreateRun(r Run) error {
 	if r.Options == "" {
 		r.Options = "{}"
 	}
-	_, err := s.db.Exec(`INSERT INTO runs (id, kind, args, options, status, started_at, pid, host, resumed_from)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		r.ID, r.Kind, r.Args, r.Options, StatusRunning, now(), os.Getpid(), host, resumed)
+	_, err := s.db.Exec(`INSERT INTO runs (id, kind, args, options, status, started_at, pid, host, resumed_from, operator, version)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.ID, r.Kind, r.Args, r.Options, StatusRunning, now(), os.Getpid(), host, resumed, operator(), version.Version)
 	return wrap(s, "record run", err)
 }
 
@@ -199,11 +201,19 @@ func (s *Store) ListRuns(f RunFilter) ([]Run, error) {
 		where, args = append(where, "started_at < ?"), append(args, f.Until.UTC().Format(time.RFC3339Nano))
 	}
 	if t := strings.TrimSpace(f.Text); t != "" {
-		like := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(t) + "%"
-		where = append(where, `(args LIKE ? ESCAPE '\' OR id LIKE ? ESCAPE '\' OR EXISTS (SELECT 1 FROM run_items i WHERE i.run_id = runs.id AND
-			(i.source LIKE ? ESCAPE '\' OR i.destination LIKE ? ESCAPE '\' OR i.digest LIKE ? ESCAPE '\'))
-			OR EXISTS (SELECT 1 FROM run_blobs b WHERE b.run_id = runs.id AND b.digest LIKE ? ESCAPE '\'))`)
-		args = append(args, like, like, like, like, like, like)
+		// References match anywhere through the table of item names (few,
+		// where items are many); digests match by prefix through their
+		// indexes.
+		like := "%" + escapeLike(t) + "%"
+		cond := `args LIKE ? ESCAPE '\' OR id LIKE ? ESCAPE '\' OR id IN (SELECT run_id FROM run_items WHERE
+			source IN (` + namesLike + `) OR destination IN (` + namesLike + `))`
+		args = append(args, like, like, like, like)
+		if p, ok := digestPrefix(t); ok {
+			cond += ` OR id IN (SELECT run_id FROM run_items WHERE digest >= ? AND digest < ?)
+				OR id IN (SELECT run_id FROM run_blobs WHERE digest >= ? AND digest < ?)`
+			args = append(args, p, p+"\xff", p, p+"\xff")
+		}
+		where = append(where, "("+cond+")")
 	}
 	q := "SELECT " + runColumns + " FROM runs"
 	if len(where) > 0 {

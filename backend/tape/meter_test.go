@@ -82,3 +82,25 @@ func TestMeterOfADriveWithoutCounters(t *testing.T) {
 		t.Error("a drive without stats/ gave a sample")
 	}
 }
+
+func TestMetersKeepOneMeterPerDrive(t *testing.T) {
+	class := fakeSysfs(t)
+	clock := &fakeClock{now: time.Unix(1000, 0)}
+	ms := Drives{SysfsRoot: class, DevDir: "/dev"}.Meters(WithClock(clock.time), WithSpan(time.Second))
+	if r, err := ms.Sample("nst2"); err != nil || r != (Rate{}) {
+		t.Fatalf("first sample: %+v, %v; want a zero rate (measuring)", r, err)
+	}
+	m, err := NewMeter(class, "nst2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.advance(2 * time.Second)
+	setCounter(t, m.Drive().SysfsDir, "write_byte_cnt", 1_000_000_000+200_000_000)
+	// Another name of the same drive continues its measure.
+	if r, err := ms.Sample("/dev/nst2"); err != nil || r.WriteMBps != 100 {
+		t.Errorf("second sample by another name: %+v, %v; want 100 MB/s", r, err)
+	}
+	if _, err := ms.Sample("nst9"); err == nil {
+		t.Error("a sample of a drive that does not exist")
+	}
+}

@@ -5,6 +5,8 @@
 package textfile
 
 import (
+	"bufio"
+	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -106,4 +108,41 @@ func Quote(s string) string {
 		cut--
 	}
 	return fmt.Sprintf("%s… (%d bytes)", strconv.Quote(s[:cut]), len(s))
+}
+
+// CSVLines reads comma-separated fields one line at a time, so a stray
+// quote spoils only its own line, not the rest of the file. Its buffer is
+// reused across lines (csv.NewReader adopts a *bufio.Reader as is).
+type CSVLines struct {
+	buf *bufio.Reader
+	cr  *csv.Reader // of the last line
+}
+
+// NewCSVLines returns a reader of single CSV lines.
+func NewCSVLines() *CSVLines { return &CSVLines{buf: bufio.NewReader(nil)} }
+
+// Fields splits one line into its fields (any number, leading spaces
+// trimmed). On failure it returns the 1-based column csv reported (0 when
+// it gave none) and an error that says the line is not CSV.
+func (c *CSVLines) Fields(line string) (fields []string, column int, err error) {
+	c.buf.Reset(strings.NewReader(line))
+	c.cr = csv.NewReader(c.buf)
+	c.cr.FieldsPerRecord = -1
+	c.cr.TrimLeadingSpace = true
+	fields, err = c.cr.Read()
+	if err != nil {
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			column, err = pe.Column, pe.Err
+		}
+		return nil, column, fmt.Errorf("cannot read the line as CSV: %v", err)
+	}
+	return fields, 0, nil
+}
+
+// Column is the 1-based column where field i of the last line Fields read
+// starts.
+func (c *CSVLines) Column(i int) int {
+	_, col := c.cr.FieldPos(i)
+	return col
 }

@@ -18,6 +18,14 @@ import (
 type tool struct {
 	name string
 	bin  string
+	dir  string // the working directory; empty: the run's fresh home
+}
+
+// in is the tool run in dir, for command lines with relative paths.
+func (tl *tool) in(dir string) *tool {
+	c := *tl
+	c.dir = dir
+	return &c
 }
 
 // both lists the tools in a fixed order, for matrices.
@@ -40,7 +48,7 @@ type result struct {
 func (tl *tool) run(t testing.TB, config string, args ...string) result {
 	t.Helper()
 	r := tl.runOnce(t, config, args...)
-	for try := 2; try <= 3 && tl == acedt && r.err != nil && strings.Contains(r.out, "blob unknown to registry"); try++ {
+	for try := 2; try <= 3 && tl.name == acedt.name && r.err != nil && strings.Contains(r.out, "blob unknown to registry"); try++ {
 		t.Logf("reference defect (its concurrent uploads race on Distribution 2.8): running it again, try %d of 3", try)
 		r = tl.runOnce(t, config, args...)
 	}
@@ -54,6 +62,9 @@ func (tl *tool) runOnce(t testing.TB, config string, args ...string) result {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, tl.bin, args...)
 	cmd.Dir = home
+	if tl.dir != "" {
+		cmd.Dir = tl.dir
+	}
 	cmd.Env = append(cleanEnv(),
 		"HOME="+home,
 		"XDG_CACHE_HOME="+filepath.Join(home, "cache"),

@@ -235,7 +235,7 @@ describe('the operator desktop, against a real registry', () => {
     const plan = page.locator('section[aria-label="Plan"]');
     await page.waitForFunction(() => !document.querySelector('button[data-start]')?.disabled);
     assert.equal((await plan.locator('[data-plan-images]').innerText()).trim(), '3');
-    assert.match(await plan.locator('[data-command]').innerText(), new RegExp(`^ferry mirror gather SOURCES-FILE ${R}/transfer/gather:1`));
+    assert.match(await plan.locator('[data-command="ready"]').innerText(), new RegExp(`^ferry mirror gather \\S+/sources-[0-9a-f]+\\.list ${R}/transfer/gather:1`));
     // The backend's plan replaces the form's guess: images and bytes from the registry.
     await page.locator('section[aria-label="Plan"][data-plan="backend"]').waitFor();
     assert.equal((await plan.locator('[data-plan-images]').innerText()).trim(), '3');
@@ -343,7 +343,7 @@ describe('the operator desktop, against a real registry', () => {
     const options = await page.locator('select[name="drive"] option').allTextContents();
     assert.equal(options.length, 2);
     assert.match(options[0], /nst0 · IBM ULT3580-TD9/);
-    assert.match(await page.locator('[data-command]').innerText(), /nst0/);
+    await page.locator('[data-command="ready"]', { hasText: 'nst0' }).waitFor();
     await shot(page, 'transfer-tape');
     await page.click('label:has-text("File")');
   });

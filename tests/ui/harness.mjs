@@ -141,6 +141,16 @@ export async function openPage(context, url) {
 }
 
 export async function shot(page, name) {
+  // A settled screen, not a progress bar mid-transition (endless
+  // animations, such as an indeterminate bar, are left running).
+  await page.evaluate(() =>
+    Promise.all(
+      document
+        .getAnimations()
+        .filter((a) => a.effect?.getTiming().iterations !== Infinity)
+        .map((a) => a.finished.catch(() => {})),
+    ),
+  );
   await page.screenshot({ path: path.join(shotsDir, `${name}.png`) });
 }
 

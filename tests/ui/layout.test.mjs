@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { launchBrowser, makeHome, openPage, shot, startFerry } from './harness.mjs';
+import { layoutProblems } from './layoutcheck.mjs';
 
 const host = '127.0.0.1:43109';
 const sources = [
@@ -16,39 +17,6 @@ const sources = [
   `${host}/lowside/app:2.0,team=apps,tier=prod,owner=platform-engineering`,
   '',
 ].join('\n');
-
-/**
- * What is out of place on the page: horizontal overflow of the document or
- * of main, and every visible control whose box leaves the nearest box that
- * clips it (a panel, a scroll box, main).
- */
-function layoutProblems() {
-  const out = [];
-  const doc = document.documentElement;
-  if (doc.scrollWidth > innerWidth + 1) out.push(`the page is ${doc.scrollWidth}px wide in a ${innerWidth}px window`);
-  const main = document.querySelector('main');
-  if (main.scrollWidth > main.clientWidth + 1) out.push(`main scrolls sideways: ${main.scrollWidth} > ${main.clientWidth}`);
-  const clips = (el) => {
-    for (let a = el.parentElement; a; a = a.parentElement) {
-      const s = getComputedStyle(a);
-      if (a.matches('.panel, main') || /(hidden|auto|scroll|clip)/.test(s.overflowX)) return a;
-    }
-    return document.body;
-  };
-  const name = (el) => el.getAttribute('aria-label') || el.getAttribute('name') || el.textContent.trim().slice(0, 40) || el.tagName;
-  for (const el of document.querySelectorAll('main button, main input, main select, main textarea, main a.button, main [role="tab"]')) {
-    if (el.closest('.cm-editor')) continue;
-    const r = el.getBoundingClientRect();
-    if (!r.width || !r.height || getComputedStyle(el).visibility === 'hidden') continue;
-    const box = clips(el).getBoundingClientRect();
-    if (r.left < box.left - 1 || r.right > box.right + 1) out.push(`${el.tagName.toLowerCase()} "${name(el)}" ${Math.round(r.left)}..${Math.round(r.right)} leaves its box ${Math.round(box.left)}..${Math.round(box.right)}`);
-  }
-  // Scroll boxes that scroll sideways hide part of a row.
-  for (const el of document.querySelectorAll('main .scroll, main .wrap, main .records')) {
-    if (el.scrollWidth > el.clientWidth + 1) out.push(`${el.className} scrolls sideways: ${el.scrollWidth} > ${el.clientWidth}`);
-  }
-  return out;
-}
 
 describe('every page fits 1024x700 and 1920x1080', () => {
   let home, server;
@@ -110,6 +78,12 @@ describe('every page fits 1024x700 and 1920x1080', () => {
               await page.locator('section[aria-label="Run detail"] [data-result]').waitFor();
               const detail = await page.evaluate(layoutProblems);
               assert.deepEqual(detail, [], `history detail at ${width}x${height} (${colorScheme})`);
+              // The story of that run, on the Transfer page.
+              const run = await page.locator('table.runs tbody tr').first().getAttribute('data-run');
+              await page.goto(`${server.url}#/transfer/${encodeURIComponent(run)}`);
+              await page.locator(`section[aria-label="Transfer story"][data-story="${run}"] [data-story-step]`).waitFor();
+              assert.deepEqual(await page.evaluate(layoutProblems), [], `transfer story at ${width}x${height} (${colorScheme})`);
+              await page.goBack();
               await page.goBack();
             }
           }

@@ -48,16 +48,24 @@ describe('the practice transfer on a laptop without a registry', () => {
   });
 
   async function runStep(kind) {
+    const panel = page.locator('section[aria-label="Running job"]');
+    const before = (await panel.count()) ? await panel.getAttribute('data-run-detail') : null;
     await page.click(`[data-practice-step="${kind}"] button`);
     await page.waitForFunction((k) => document.querySelector(`[role="tab"][data-op="${k}"]`)?.getAttribute('aria-selected') === 'true', kind);
     await page.waitForFunction(() => document.querySelector('button[data-start]') && !document.querySelector('button[data-start]').disabled, null, {
       timeout: 20_000,
     });
     await page.click('button[data-start]');
-    const panel = page.locator('section[aria-label="Running job"]');
-    await panel.waitFor({ timeout: 20_000 });
-    await page.waitForSelector('section[aria-label="Running job"]:not([data-job-state="running"])', { timeout: 60_000 });
-    const state = await panel.getAttribute('data-job-state');
+    // This step's run, not the panel the previous step left on the page.
+    await page.waitForFunction(
+      (prev) => {
+        const p = document.querySelector('section[aria-label="Running job"]');
+        return p && p.getAttribute('data-run-detail') !== prev && p.getAttribute('data-run-state') !== 'running';
+      },
+      before,
+      { timeout: 60_000 },
+    );
+    const state = await panel.getAttribute('data-run-state');
     if (state !== 'succeeded') {
       assert.fail(`${kind} ended ${state}:\n${await panel.innerText()}`);
     }
@@ -80,8 +88,24 @@ describe('the practice transfer on a laptop without a registry', () => {
   });
 
   test('gather, serialize, deserialize and scatter run from the window, step by step', async () => {
+    // What each step hands to the next: nothing of it is typed.
+    const handed = {
+      gather: ['serialize', 'image', `${builtin}/low/transfer:practice`],
+      serialize: ['deserialize', 'path', /practice\/practice\.tar$/],
+      deserialize: ['scatter', 'image', `${builtin}/high/transfer:practice`],
+    };
     for (const kind of ['gather', 'serialize', 'deserialize', 'scatter']) {
       await runStep(kind);
+      if (!handed[kind]) continue;
+      const [next, field, want] = handed[kind];
+      await page.locator(`section[aria-label="Next step"][data-next-step="${next}"]`).waitFor();
+      await page.click(`[role="tab"][data-op="${next}"]`);
+      const got = await page.inputValue(`input[name="${field}"]`);
+      if (want instanceof RegExp) assert.match(got, want, `${next}'s ${field}`);
+      else assert.equal(got, want, `${next}'s ${field}`);
+      await page.locator('[data-filled-from]').waitFor();
+      // Scatter names the rule set it will use: the practice rules file.
+      if (next === 'scatter') assert.match(await page.locator('[data-rules-name]').innerText(), /^Uses the file \/.*practice\/\S+ \(First prefix\)$/);
     }
     await page.locator('section[data-practice="ready"] .notice', { hasText: 'Done' }).waitFor();
     await shot(page, 'practice-done');

@@ -65,6 +65,13 @@ export const api = {
   validateConfig: (text: string) => list('ValidateConfig', text),
   saveConfig: (text: string) => call('SaveConfig', text),
 
+  listRegistries: () => list('ListRegistries'),
+  saveRegistry: (r: Args<'SaveRegistry'>[0]) => call('SaveRegistry', r),
+  removeRegistry: (host: string) => call('RemoveRegistry', host),
+  testRegistry: (host: string) => call('TestRegistry', host),
+  registryLogin: (host: string, user: string, password: string) => call('RegistryLogin', host, user, password),
+  registryLogout: (host: string) => call('RegistryLogout', host),
+
   getPreferences: () => call('GetPreferences'),
   savePreferences: (p: Args<'SavePreferences'>[0]) => call('SavePreferences', p),
 
@@ -76,6 +83,7 @@ export const api = {
   getRun: (id: string) => call('GetRun', id),
   runLog: (id: string) => list('RunLog', id),
   exportRun: (id: string, format: 'json' | 'csv') => call('ExportRun', id, format),
+  printableReport: (id: string) => call('PrintableReport', id),
   runActions: (id: string) => call('RunActions', id),
   resumeRun: (id: string) => call('ResumeRun', id),
   rerunFailed: (id: string) => call('RerunFailed', id),
@@ -98,6 +106,11 @@ export const api = {
   previewMapping: (req: Args<'PreviewMapping'>[0]) => call('PreviewMapping', req),
 
   planTransfer: (req: Args<'PlanTransfer'>[0]) => call('PlanTransfer', req),
+  receiptSites: () => list('ReceiptSites'),
+  importReceipt: (path: string) => call('ImportReceipt', path),
+  commandLine: (req: Args<'CommandLine'>[0]) => call('CommandLine', req),
+  transferFields: async () => (await call('TransferFields')) ?? {},
+  transferStory: (id: string) => call('TransferStory', id),
   startTransfer: (req: Args<'StartTransfer'>[0]) => call('StartTransfer', req),
   answerMedium: (id: string, ok: boolean) => call('AnswerMedium', id, ok),
   pendingMedia: () => list('PendingMedia'),

@@ -4,7 +4,7 @@
 // What remains is the UI's own: names for the string values the backend uses
 // (states, kinds) and the payloads of events, which the bindings do not carry.
 
-import type { jobs, main, mapping, mirror, ops, practice, progress, sources, store, tape } from '../../wailsjs/go/models';
+import type { jobs, main, mapping, mirror, ops, practice, progress, registry, sources, store, tape } from '../../wailsjs/go/models';
 
 /**
  * The data of a generated model class, as JSON brings it: the fields without
@@ -28,6 +28,11 @@ export type ConfigFile = Plain<main.ConfigView>;
 /** One problem found in a configuration text; line and column count from 1. */
 export type Problem = Plain<main.ConfigProblem>;
 export type Preferences = Plain<main.Preferences>;
+/** One registry's settings as Settings edits them (config.RegistrySettings). */
+export type RegistrySettings = Plain<main.RegistrySettings>;
+/** What "Test connection" found (registry.Check), one entry per endpoint. */
+export type RegistryCheck = Plain<main.RegistryCheck>;
+export type EndpointCheck = Plain<registry.EndpointCheck>;
 export type Theme = 'system' | 'light' | 'dark';
 
 /** The theme a saved preference names; anything else is the system's. */
@@ -50,6 +55,9 @@ export type LogLine = Plain<store.LogLine>;
 export type RunActions = Plain<main.RunActions>;
 export type RunAction = Plain<ops.Action>;
 export type RunReport = Plain<main.RunReport>;
+/** Every run of one transfer, oldest first, with what each read and wrote. */
+export type Story = Plain<store.Story>;
+export type StoryRun = Plain<store.StoryRun>;
 
 /** False for a missing time and for Go's zero time. */
 export function isSet(iso?: string): iso is string {
@@ -114,6 +122,7 @@ export type TransferKind = 'gather' | 'serialize' | 'deserialize' | 'scatter' | 
 export type TransferRequest = Omit<Plain<main.TransferRequest>, 'kind'> & { kind: TransferKind };
 /** What a transfer will do, asked of the backend before Start. */
 export type TransferPlan = Plain<main.TransferPlan>;
+export type ReceiptSite = Plain<main.ReceiptSite>;
 
 // Drives (app_drives.go)
 export type TapeDrive = Plain<tape.Drive>;

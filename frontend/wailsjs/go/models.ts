@@ -268,6 +268,101 @@ export namespace main {
 		    return a;
 		}
 	}
+	export class ReceiptSite {
+	    site: string;
+	    keyId: string;
+	    receipts: number;
+	    // Go type: time
+	    latest: any;
+	
+	    static createFrom(source: any = {}) {
+	        return new ReceiptSite(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.site = source["site"];
+	        this.keyId = source["keyId"];
+	        this.receipts = source["receipts"];
+	        this.latest = this.convertValues(source["latest"], null);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class RegistryCheck {
+	    registry: string;
+	    endpoints: registry.EndpointCheck[];
+	    ok: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new RegistryCheck(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.registry = source["registry"];
+	        this.endpoints = this.convertValues(source["endpoints"], registry.EndpointCheck);
+	        this.ok = source["ok"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class RegistrySettings {
+	    host: string;
+	    plainHttp: boolean;
+	    endpoints: string[];
+	    skipVerify: boolean;
+	    caFile: string;
+	    builtin: boolean;
+	    inFile: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new RegistrySettings(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.host = source["host"];
+	        this.plainHttp = source["plainHttp"];
+	        this.endpoints = source["endpoints"];
+	        this.skipVerify = source["skipVerify"];
+	        this.caFile = source["caFile"];
+	        this.builtin = source["builtin"];
+	        this.inFile = source["inFile"];
+	    }
+	}
 	export class RunActions {
 	    resume: ops.Action;
 	    rerun: ops.Action;
@@ -357,6 +452,8 @@ export namespace main {
 	    destination: string;
 	    freeBytes: number;
 	    warnings: string[];
+	    bytesSaved: number;
+	    incremental: string;
 	    mapping?: mapping.Counts;
 	
 	    static createFrom(source: any = {}) {
@@ -371,6 +468,8 @@ export namespace main {
 	        this.destination = source["destination"];
 	        this.freeBytes = source["freeBytes"];
 	        this.warnings = source["warnings"];
+	        this.bytesSaved = source["bytesSaved"];
+	        this.incremental = source["incremental"];
 	        this.mapping = this.convertValues(source["mapping"], mapping.Counts);
 	    }
 	
@@ -405,6 +504,9 @@ export namespace main {
 	    mapperKind: string;
 	    mapperRules: string;
 	    subset?: string;
+	    batchList?: string;
+	    trackerFile?: string;
+	    syncFile?: string;
 	    annotations: {[key: string]: string};
 	    platforms: string[];
 	    indexFallback: boolean;
@@ -426,6 +528,9 @@ export namespace main {
 	    hwm: number;
 	    checkpoint: string;
 	    existingFromCheckpoint?: string[];
+	    sinceReceipt?: string;
+	    sinceRun?: string;
+	    includeUnconfirmed?: boolean;
 	    reference?: string;
 	    storeDir?: string;
 	    run?: string;
@@ -448,6 +553,9 @@ export namespace main {
 	        this.mapperKind = source["mapperKind"];
 	        this.mapperRules = source["mapperRules"];
 	        this.subset = source["subset"];
+	        this.batchList = source["batchList"];
+	        this.trackerFile = source["trackerFile"];
+	        this.syncFile = source["syncFile"];
 	        this.annotations = source["annotations"];
 	        this.platforms = source["platforms"];
 	        this.indexFallback = source["indexFallback"];
@@ -469,6 +577,9 @@ export namespace main {
 	        this.hwm = source["hwm"];
 	        this.checkpoint = source["checkpoint"];
 	        this.existingFromCheckpoint = source["existingFromCheckpoint"];
+	        this.sinceReceipt = source["sinceReceipt"];
+	        this.sinceRun = source["sinceRun"];
+	        this.includeUnconfirmed = source["includeUnconfirmed"];
 	        this.reference = source["reference"];
 	        this.storeDir = source["storeDir"];
 	        this.run = source["run"];
@@ -701,6 +812,35 @@ export namespace progress {
 	        this.itemsTotal = source["itemsTotal"];
 	        this.current = source["current"];
 	        this.bufferFill = source["bufferFill"];
+	        this.message = source["message"];
+	    }
+	}
+
+}
+
+export namespace registry {
+	
+	export class EndpointCheck {
+	    endpoint: string;
+	    answers: boolean;
+	    tls: string;
+	    credentials: string;
+	    user: string;
+	    ok: boolean;
+	    message: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new EndpointCheck(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.endpoint = source["endpoint"];
+	        this.answers = source["answers"];
+	        this.tls = source["tls"];
+	        this.credentials = source["credentials"];
+	        this.user = source["user"];
+	        this.ok = source["ok"];
 	        this.message = source["message"];
 	    }
 	}
@@ -1037,6 +1177,102 @@ export namespace store {
 	        this.since = this.convertValues(source["since"], null);
 	        this.until = this.convertValues(source["until"], null);
 	        this.limit = source["limit"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class StoryRun {
+	    id: string;
+	    kind: string;
+	    args: string;
+	    options: string;
+	    status: string;
+	    error: string;
+	    // Go type: time
+	    startedAt: any;
+	    // Go type: time
+	    finishedAt: any;
+	    bytesDone: number;
+	    bytesTotal: number;
+	    itemsDone: number;
+	    itemsTotal: number;
+	    failures: number;
+	    resumedFrom: string;
+	    source: string;
+	    dest: string;
+	    media: Medium[];
+	
+	    static createFrom(source: any = {}) {
+	        return new StoryRun(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.kind = source["kind"];
+	        this.args = source["args"];
+	        this.options = source["options"];
+	        this.status = source["status"];
+	        this.error = source["error"];
+	        this.startedAt = this.convertValues(source["startedAt"], null);
+	        this.finishedAt = this.convertValues(source["finishedAt"], null);
+	        this.bytesDone = source["bytesDone"];
+	        this.bytesTotal = source["bytesTotal"];
+	        this.itemsDone = source["itemsDone"];
+	        this.itemsTotal = source["itemsTotal"];
+	        this.failures = source["failures"];
+	        this.resumedFrom = source["resumedFrom"];
+	        this.source = source["source"];
+	        this.dest = source["dest"];
+	        this.media = this.convertValues(source["media"], Medium);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class Story {
+	    syncIds: string[];
+	    runs: StoryRun[];
+	
+	    static createFrom(source: any = {}) {
+	        return new Story(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.syncIds = source["syncIds"];
+	        this.runs = this.convertValues(source["runs"], StoryRun);
 	    }
 	
 		convertValues(a: any, classs: any, asMap: boolean = false): any {

@@ -57,4 +57,14 @@ describe('outcome', () => {
     expect(listState({ status: 'failed', failures: 1, itemsDone: 3 }, 'running')).toBe('running');
     expect(listState({ status: 'cancelled', failures: 1, itemsDone: 3 })).toBe('cancelled');
   });
+
+  it('says what a dry run did instead of a delivery', () => {
+    const r = run({ kind: 'deserialize', status: 'succeeded', options: JSON.stringify({ source: '/m/t.tar', dest: 'high/g:1', dryRun: true }), itemsDone: 7, bytesDone: 2048, items: [item('done', 'high/g:1')] });
+    const o = outcomeOf(r, 'succeeded');
+    expect(o.kind).toBe('checked');
+    expect(o.planned).toHaveLength(1);
+    expect(o.text).toBe('Dry run in 42s: the medium was read and checked (7 blobs, 2 KiB); nothing was written to high/g:1.');
+    expect(outcomeOf({ ...r, options: '{"dest":"high/g:1"}' }, 'succeeded').kind).toBe('succeeded');
+    expect(outcomeOf({ ...r, options: 'not json' }, 'succeeded').kind).toBe('succeeded');
+  });
 });

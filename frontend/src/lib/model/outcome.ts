@@ -1,9 +1,9 @@
 // How a run ended, in the operator's terms, from its record: a partial
 // delivery (some images landed, some failed) is told apart from a failure,
-// a check-only run lists what it planned, and a finished run's bar is
+// a check-only or dry run lists what it planned, and a finished run's bar is
 // weighted by images so one large failed image does not read as 1%.
 
-import { durationBetween, formatBytes, plainMessage, plural } from '../format';
+import { countsBlobs, durationBetween, formatBytes, plainMessage, plural } from '../format';
 import type { RunDetail, RunItem } from '../types';
 
 export type OutcomeKind = 'running' | 'succeeded' | 'partial' | 'checked' | 'failed' | 'cancelled' | 'interrupted';
@@ -23,6 +23,16 @@ export interface Outcome {
 }
 
 const deliveredStatuses = new Set(['done', 'skipped', 'succeeded']);
+
+/** One recorded option of a run (its options JSON), undefined when absent or unreadable. */
+export function runOption(options: string | undefined, key: string): unknown {
+  try {
+    const o = JSON.parse(options || '{}');
+    return o && typeof o === 'object' ? (o as Record<string, unknown>)[key] : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** The noun a run's items are counted in. */
 export function itemNoun(kind: string): string {
@@ -44,6 +54,21 @@ export function outcomeOf(run: RunDetail | null, state: string, livePercent: num
   const error = plainMessage(run?.error ?? '');
 
   if (state === 'running') return { ...base, kind: 'running', percent: livePercent, tone: 'accent', text: '' };
+
+  // A dry run read and checked everything and wrote nothing: what it did is
+  // the result, not "1 image delivered".
+  if (state === 'succeeded' && runOption(run?.options, 'dryRun') === true) {
+    const dest = String(runOption(run?.options, 'dest') ?? '');
+    const what = countsBlobs(run?.kind ?? '') ? plural(run?.itemsDone ?? 0, 'blob') : plural(items.length, noun);
+    return {
+      ...base,
+      planned: items,
+      kind: 'checked',
+      percent: 100,
+      tone: 'ok',
+      text: `Dry run in ${took}: the medium was read and checked (${what}, ${formatBytes(run?.bytesDone ?? 0)}); nothing was written${dest ? ` to ${dest}` : ''}.`,
+    };
+  }
 
   if (planned.length) {
     return {

@@ -90,15 +90,16 @@ export function sampleRules(kind: MapperKind): string {
 
 /**
  * Names the rule set a form will use, in the operator's words: the saved
- * version it is, an edited copy of one, a draft, or the untouched sample
+ * version it is, the file it was read from, an edited copy of either, a draft, or the untouched sample
  * (which is never used without the operator choosing it).
  */
 export function rulesName(
   kind: MapperKind,
   rules: string,
-  origin: { name: string; version: number; content: string } | undefined,
+  origin: { name: string; version: number; content: string; path?: string } | undefined,
 ): { text: string; sample: boolean } {
   const label = mapperKinds.find((k) => k.kind === kind)?.label ?? kind;
+  if (origin?.path) return { text: `the file ${origin.path}${origin.content === rules ? '' : ', edited since'} (${label}${origin.content === rules ? '' : ', unsaved'})`, sample: false };
   if (origin && origin.content === rules) return { text: `"${origin.name}" version ${origin.version} (${label})`, sample: false };
   if (origin) return { text: `"${origin.name}" version ${origin.version}, edited since (${label}, unsaved)`, sample: false };
   if (rules === sampleRules(kind)) return { text: `the untouched sample (${label})`, sample: true };

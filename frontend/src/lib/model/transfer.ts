@@ -1,5 +1,6 @@
-// The Transfer page's forms: which options each operation takes (the same
-// as its CLI verb), the form state, and the request sent to StartTransfer.
+// The Transfer page's forms: the operations, which options each takes (the
+// backend says: the same as its CLI verb), the form state, and the request
+// sent to StartTransfer.
 
 import type { Preferences, TransferKind, TransferRequest } from '../types';
 
@@ -9,6 +10,7 @@ export type Field =
   | 'image'
   | 'path'
   | 'existing'
+  | 'sinceReceipt'
   | 'mapper'
   | 'annotations'
   | 'platforms'
@@ -31,17 +33,11 @@ export interface Operation {
   title: string;
   side: 'Low side' | 'High side' | 'Connected' | 'Either side';
   text: string;
-  /** Positional arguments of the CLI verb, for the command preview. */
-  usage: string;
   /** What the image field means for this operation, when it has one. */
   imageLabel?: string;
   /** Whether the path is read (a medium to read) or written. */
   pathMode?: 'read' | 'write';
-  fields: Field[];
 }
-
-const mediaWrite: Field[] = ['compression', 'blockSize', 'bufferSize', 'hwm', 'checkpoint', 'volumeSize'];
-const mediaRead: Field[] = ['blockSize', 'bufferSize', 'checkpoint'];
 
 export const operations: readonly Operation[] = [
   {
@@ -49,73 +45,57 @@ export const operations: readonly Operation[] = [
     title: 'Gather',
     side: 'Low side',
     text: 'Copy every image of the sources list into one repository:tag on a low-side registry.',
-    usage: 'SOURCES-FILE IMAGE',
     imageLabel: 'Gather into (repository:tag)',
-    fields: ['sources', 'selectors', 'image', 'annotations', 'platforms', 'indexFallback', 'referrers', 'dryRun'],
   },
   {
     kind: 'serialize',
     title: 'Serialize',
     side: 'Low side',
     text: 'Write a gathered image to a tar file or a tape drive.',
-    usage: 'IMAGE FILE [EXISTING-IMAGE...]',
     imageLabel: 'Gathered image (repository:tag)',
     pathMode: 'write',
-    fields: ['image', 'path', 'existing', ...mediaWrite, 'force', 'dryRun'],
   },
   {
     kind: 'archive',
     title: 'Archive',
     side: 'Low side',
     text: 'Gather into the local store and serialize in one go; no registry needed.',
-    usage: 'SOURCES-FILE FILE [EXISTING-IMAGE...]',
     pathMode: 'write',
-    fields: ['sources', 'selectors', 'path', 'existing', 'platforms', 'referrers', ...mediaWrite, 'force', 'dryRun'],
   },
   {
     kind: 'deserialize',
     title: 'Deserialize',
     side: 'High side',
     text: 'Read a tar file or tape into a repository:tag on a high-side registry.',
-    usage: 'FILE IMAGE',
     imageLabel: 'Deserialize into (repository:tag)',
     pathMode: 'read',
-    fields: ['path', 'image', ...mediaRead, 'strict', 'dryRun'],
   },
   {
     kind: 'scatter',
     title: 'Scatter',
     side: 'High side',
     text: 'Push every image of a deserialized gather to the destinations its mapping gives.',
-    usage: 'IMAGE MAPPER',
     imageLabel: 'Deserialized image (repository:tag)',
-    fields: ['image', 'mapper', 'selectors', 'referrers', 'check', 'continue', 'dryRun'],
   },
   {
     kind: 'unarchive',
     title: 'Unarchive',
     side: 'High side',
     text: 'Deserialize into the local store and scatter in one go.',
-    usage: 'FILE MAPPER',
     pathMode: 'read',
-    fields: ['path', 'mapper', 'selectors', ...mediaRead, 'strict', 'check', 'continue', 'dryRun'],
   },
   {
     kind: 'clone',
     title: 'Clone',
     side: 'Connected',
     text: 'Copy every source straight to its mapped destinations, for connected networks.',
-    usage: 'SOURCES-FILE MAPPER',
-    fields: ['sources', 'selectors', 'mapper', 'platforms', 'referrers', 'check', 'continue', 'dryRun'],
   },
   {
     kind: 'verify',
     title: 'Verify',
     side: 'Either side',
     text: 'Read a tar file or tape end to end and check every blob against its digest.',
-    usage: 'FILE',
     pathMode: 'read',
-    fields: ['path', 'blockSize', 'bufferSize', 'strict'],
   },
 ];
 
@@ -123,8 +103,18 @@ export function operation(kind: TransferKind): Operation {
   return operations.find((o) => o.kind === kind)!;
 }
 
-export function hasField(kind: TransferKind, f: Field): boolean {
-  return operation(kind).fields.includes(f);
+/**
+ * The request fields (JSON keys) each operation takes, as the backend's
+ * operations layer declares them (App.TransferFields): a form shows only
+ * the options its operation accepts.
+ */
+export type KindFields = Partial<Record<string, string[]>>;
+
+/** The request key a form field fills. */
+const requestKey = (f: Field): string => (f === 'sources' ? 'sourcesText' : f);
+
+export function hasField(kind: TransferKind, f: Field, fields: KindFields): boolean {
+  return fields[kind]?.includes(requestKey(f)) ?? false;
 }
 
 /** One form's values, as typed. Lists are text: one item a line (or comma-separated). */
@@ -135,6 +125,8 @@ export interface TransferForm {
   medium: 'file' | 'tape';
   selectors: string;
   existing: string;
+  /** Serialize only what this site lacks (its latest receipt); "" sends everything. */
+  sinceReceipt: string;
   /** "rules": the Mapping page's rules; "spec": the TYPE=ARG typed here. */
   mapperFrom: 'rules' | 'spec';
   mapperSpec: string;
@@ -164,6 +156,7 @@ export function blankForm(prefs?: Pick<Preferences, 'blockSize' | 'bufferSize'> 
     medium: 'file',
     selectors: '',
     existing: '',
+    sinceReceipt: '',
     mapperFrom: 'rules',
     mapperSpec: '',
     sampleOK: false,
@@ -212,8 +205,8 @@ export interface RequestContext {
 }
 
 /** The request StartTransfer and PlanTransfer take; fields the operation does not use are left empty. */
-export function buildRequest(kind: TransferKind, f: TransferForm, ctx: RequestContext): TransferRequest {
-  const has = (x: Field) => hasField(kind, x);
+export function buildRequest(kind: TransferKind, f: TransferForm, ctx: RequestContext, fields: KindFields): TransferRequest {
+  const has = (x: Field) => hasField(kind, x, fields);
   const useRules = has('mapper') && f.mapperFrom === 'rules';
   return {
     kind,
@@ -222,6 +215,7 @@ export function buildRequest(kind: TransferKind, f: TransferForm, ctx: RequestCo
     image: has('image') ? f.image.trim() : '',
     path: has('path') ? f.path.trim() : '',
     existing: has('existing') ? listOf(f.existing) : [],
+    sinceReceipt: has('sinceReceipt') ? f.sinceReceipt : '',
     mapper: has('mapper') && !useRules ? f.mapperSpec.trim() : '',
     mapperKind: useRules ? ctx.mapperKind : '',
     mapperRules: useRules ? ctx.mapperRules : '',
@@ -244,9 +238,9 @@ export function buildRequest(kind: TransferKind, f: TransferForm, ctx: RequestCo
 }
 
 /** What is missing before Start makes sense, in the operator's words; empty when ready. */
-export function missingInputs(req: TransferRequest, sourcesCount: number, sourceErrors: number, unchosenSample = false): string[] {
+export function missingInputs(req: TransferRequest, fields: KindFields, sourcesCount: number, sourceErrors: number, unchosenSample = false): string[] {
   const out: string[] = [];
-  const has = (x: Field) => hasField(req.kind, x);
+  const has = (x: Field) => hasField(req.kind, x, fields);
   if (has('sources')) {
     if (sourcesCount === 0) out.push('The sources list is empty: write one on the Sources page.');
     else if (sourceErrors > 0) out.push(`The sources list has ${sourceErrors} ${sourceErrors === 1 ? 'error' : 'errors'}: fix them on the Sources page.`);
@@ -260,43 +254,44 @@ export function missingInputs(req: TransferRequest, sourcesCount: number, source
   return out;
 }
 
-/** The equivalent command line, for the operator to read (and copy into a script). */
-export function commandLine(req: TransferRequest): string {
-  const q = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
-  const parts = ['ferry', 'mirror', req.kind];
-  const mapper = req.mapper || (req.mapperKind ? `${req.mapperKind}=RULES` : 'MAPPER');
-  const pos: Record<TransferKind, string[]> = {
-    gather: ['SOURCES-FILE', req.image || 'IMAGE'],
-    serialize: [req.image || 'IMAGE', req.path || 'FILE', ...req.existing],
-    archive: ['SOURCES-FILE', req.path || 'FILE', ...req.existing],
-    deserialize: [req.path || 'FILE', req.image || 'IMAGE'],
-    scatter: [req.image || 'IMAGE', mapper],
-    unarchive: [req.path || 'FILE', mapper],
-    clone: ['SOURCES-FILE', mapper],
-    verify: [req.path || 'FILE'],
-  };
-  parts.push(...pos[req.kind].map((p) => (/^[A-Z-]+(=RULES)?$/.test(p) || p.endsWith('=RULES') ? p : q(p))));
-  for (const s of req.selectors) parts.push('-l', q(s));
-  for (const [k, v] of Object.entries(req.annotations)) parts.push('-a', q(`${k}=${v}`));
-  if (req.platforms.length) parts.push('-p', q(req.platforms.join(',')));
-  const flags: [boolean, string][] = [
-    [req.indexFallback, '--index-fallback'],
-    [req.referrers, '-r'],
-    [req.check, '--check'],
-    [req.continue, '--continue'],
-    [req.strict, '--strict'],
-    [req.dryRun, '--dry-run'],
-    [req.force, '--force'],
-  ];
-  for (const [on, flag] of flags) if (on) parts.push(flag);
-  const valued: [string, string | number][] = [
-    ['--compression', req.compression],
-    ['--block-size', req.blockSize],
-    ['--buffer-size', req.bufferSize],
-    ['--hwm', req.hwm || ''],
-    ['--checkpoint', req.checkpoint],
-    ['--volume-size', req.volumeSize],
-  ];
-  for (const [flag, v] of valued) if (v !== '') parts.push(flag, q(String(v)));
-  return parts.join(' ');
+/** What a finished step hands to the next one: the operation and what its form gets. */
+export interface HandOff {
+  next: TransferKind;
+  fill: Partial<TransferForm>;
+  /** In the operator's words, what was filled in. */
+  text: string;
+}
+
+/**
+ * The step after a finished one and the form values it takes from it: a
+ * gather's image is what serialize writes, a serialize's medium what
+ * deserialize reads, a deserialized image what scatter pushes out. A dry
+ * run wrote nothing, so it hands nothing on.
+ */
+export function handOff(kind: TransferKind, f: TransferForm): HandOff | null {
+  if (f.dryRun) return null;
+  const medium = f.medium === 'tape' ? 'tape' : 'file';
+  switch (kind) {
+    case 'gather':
+      return f.image ? { next: 'serialize', fill: { image: f.image.trim() }, text: `Gathered image: ${f.image.trim()}` } : null;
+    case 'serialize':
+      return f.path ? { next: 'deserialize', fill: { path: f.path.trim(), medium }, text: `Read from: ${medium} ${f.path.trim()}` } : null;
+    case 'archive':
+      return f.path ? { next: 'unarchive', fill: { path: f.path.trim(), medium }, text: `Read from: ${medium} ${f.path.trim()}` } : null;
+    case 'deserialize':
+      return f.image ? { next: 'scatter', fill: { image: f.image.trim() }, text: `Deserialized image: ${f.image.trim()}` } : null;
+  }
+  return null;
+}
+
+/** Puts kept form values back over blank ones: only known fields, of the same type. */
+export function restoreForm(kept: unknown, base: TransferForm = blankForm()): TransferForm {
+  const out = { ...base };
+  if (!kept || typeof kept !== 'object') return out;
+  for (const [k, v] of Object.entries(kept as Record<string, unknown>)) {
+    if (k in out && typeof v === typeof out[k as keyof TransferForm]) (out as Record<string, unknown>)[k] = v;
+  }
+  if (out.medium !== 'file' && out.medium !== 'tape') out.medium = 'file';
+  if (out.mapperFrom !== 'rules' && out.mapperFrom !== 'spec') out.mapperFrom = 'rules';
+  return out;
 }

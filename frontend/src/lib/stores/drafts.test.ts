@@ -4,6 +4,7 @@ import { draftDelay, draftProblem, startDrafts, stopDrafts } from './drafts';
 import { editSources, resetSources, sourcesDoc } from './sources';
 import { editRules, mapping, resetMapping, setMapperKind, setRulesOrigin } from './mapping';
 import { sampleRules } from '../model/rules';
+import { editForm, resetTransfer, setOperation, transfer } from './transfer';
 
 type Fn = (...args: any[]) => Promise<unknown>;
 function bind(methods: Record<string, Fn>) {
@@ -17,6 +18,7 @@ describe('drafts', () => {
     vi.useFakeTimers();
     resetSources();
     resetMapping();
+    resetTransfer();
     writes = [];
     bind({
       Draft: async (name: string) => kept[name] ?? '',
@@ -79,5 +81,28 @@ describe('drafts', () => {
     editSources('typed.io/y:2\n');
     await vi.advanceTimersByTimeAsync(draftDelay + 10);
     expect(get(draftProblem)).toBe('Could not keep the sources draft: disk full');
+  });
+
+  it('keeps every Transfer form and the operation shown, and puts them back', async () => {
+    kept = {
+      transfer: JSON.stringify({ kind: 'scatter', forms: { scatter: { image: 'reg.high/t:1', check: true, bogus: 1 }, nope: { image: 'x' } }, jobs: { gather: 'run-1' }, handed: ['run-1'] }),
+    };
+    await startDrafts();
+    const t = get(transfer);
+    expect(t.kind).toBe('scatter');
+    expect(t.forms.scatter).toMatchObject({ image: 'reg.high/t:1', check: true });
+    expect(t.forms.scatter).not.toHaveProperty('bogus');
+    expect(t.jobs).toEqual({ gather: 'run-1' });
+    expect(t.handed).toEqual(['run-1']);
+    await vi.advanceTimersByTimeAsync(draftDelay * 2);
+    expect(writes).toEqual([]);
+    setOperation('serialize');
+    editForm('serialize', { path: '/m/t.tar' });
+    await vi.advanceTimersByTimeAsync(draftDelay + 10);
+    expect(writes).toEqual(['transfer']);
+    const d = JSON.parse(kept.transfer);
+    expect(d.kind).toBe('serialize');
+    expect(d.forms.serialize.path).toBe('/m/t.tar');
+    expect(d.forms.scatter.image).toBe('reg.high/t:1');
   });
 });

@@ -1,12 +1,13 @@
 // Work in progress kept in Ferry's store as the operator types: the sources
-// text and the mapping rules of every type. A reload or a restart puts them
-// back, so only what was never typed is lost.
+// text, the mapping rules of every type and every Transfer form. A reload
+// or a restart puts them back, so only what was never typed is lost.
 
-import { get, writable } from 'svelte/store';
+import { get, writable, type Readable } from 'svelte/store';
 import { api, errorMessage, hasMethod } from '../api';
 import { debounce } from '../latest';
 import { editSources, sourcesDoc } from './sources';
 import { mapping, mappingDraft, restoreMapping, type MappingDraft } from './mapping';
+import { restoreTransfer, transfer, transferDraft, type TransferDraft } from './transfer';
 
 /** Drafts are written once typing pauses this long. */
 export const draftDelay = 400;
@@ -23,39 +24,64 @@ function keep(name: string, content: string) {
   );
 }
 
-/**
- * Restores the drafts, then keeps them as they change. The editors are
- * written only when the operator has not typed since the page loaded.
- */
+/** One kept draft: the store it follows, its text, and how it is put back. */
+interface Kept<T> {
+  name: string;
+  store: Readable<T>;
+  text: (v: T) => string;
+  restore: (text: string) => void;
+}
+
+const fromJSON =
+  <D>(put: (d: Partial<D>) => void) =>
+  (text: string) => {
+    try {
+      put(JSON.parse(text) as Partial<D>);
+    } catch {
+      // A draft that does not parse is dropped: what the page starts with stands.
+    }
+  };
+
+// Typed one by one, kept in one list.
+const kept = <T>(k: Kept<T>) => k as Kept<unknown>;
+
+const drafts = [
+  kept({
+    name: 'sources',
+    store: sourcesDoc,
+    text: (s) => s.text,
+    // The editor is written only when the operator has not typed since the page loaded.
+    restore: (text) => {
+      if (!get(sourcesDoc).text) editSources(text);
+    },
+  }),
+  kept({ name: 'mapping', store: mapping, text: (m) => JSON.stringify(mappingDraft(m)), restore: fromJSON<MappingDraft>(restoreMapping) }),
+  kept({ name: 'transfer', store: transfer, text: (t) => JSON.stringify(transferDraft(t)), restore: fromJSON<TransferDraft>(restoreTransfer) }),
+];
+
+/** Restores the drafts, then keeps them as they change. */
 export async function startDrafts(): Promise<void> {
   if (stop || !hasMethod('Draft')) return;
-  const [sources, rules] = await Promise.all([api.draft('sources').catch(() => ''), api.draft('mapping').catch(() => '')]);
-  if (sources && !get(sourcesDoc).text) editSources(sources);
-  if (rules) {
-    try {
-      restoreMapping(JSON.parse(rules) as Partial<MappingDraft>);
-    } catch {
-      // A draft that does not parse is dropped: the sample stands.
-    }
-  }
-  const saveSources = debounce((text: string) => keep('sources', text), draftDelay);
-  const saveRules = debounce((json: string) => keep('mapping', json), draftDelay);
-  let lastSources = get(sourcesDoc).text;
-  let lastRules = JSON.stringify(mappingDraft(get(mapping)));
-  const a = sourcesDoc.subscribe((s) => {
-    if (s.text !== lastSources) saveSources((lastSources = s.text));
-  });
-  const b = mapping.subscribe((m) => {
-    const json = JSON.stringify(mappingDraft(m));
-    if (json !== lastRules) saveRules((lastRules = json));
+  const texts = await Promise.all(drafts.map((d) => api.draft(d.name).catch(() => '')));
+  drafts.forEach((d, i) => texts[i] && d.restore(texts[i]));
+  const offs: (() => void)[] = [];
+  const saves = drafts.map((d) => {
+    const save = debounce((text: string) => keep(d.name, text), draftDelay);
+    let last = d.text(get(d.store));
+    offs.push(
+      d.store.subscribe((v) => {
+        const text = d.text(v);
+        if (text !== last) save((last = text));
+      }),
+    );
+    return save;
   });
   // Leaving the page writes what is pending.
-  const flush = () => (saveSources.flush(), saveRules.flush());
+  const flush = () => saves.forEach((s) => s.flush());
   window.addEventListener?.('pagehide', flush);
   stop = () => {
     flush();
-    a();
-    b();
+    offs.forEach((off) => off());
     window.removeEventListener?.('pagehide', flush);
     stop = null;
   };

@@ -38,6 +38,8 @@ export interface RulesOrigin {
   name: string;
   version: number;
   content: string;
+  /** The file the rules were read from, when they came from one (version 0). */
+  path?: string;
 }
 
 const kinds: MapperKind[] = ['nest', 'first-prefix', 'all-prefix', 'longest-prefix', 'digests', 'go-template'];
@@ -157,7 +159,8 @@ export function restoreMapping(d: Partial<MappingDraft>): void {
       const r = d.rules?.[k];
       if (typeof r === 'string') rules[k] = r;
       const o = d.origin?.[k];
-      if (o && typeof o.name === 'string' && typeof o.version === 'number' && typeof o.content === 'string') origin[k] = o;
+      if (o && typeof o.name === 'string' && typeof o.version === 'number' && typeof o.content === 'string' && (o.path === undefined || typeof o.path === 'string'))
+        origin[k] = o;
     }
     return { ...s, kind: d.kind && kinds.includes(d.kind) ? d.kind : s.kind, rules, origin };
   });

@@ -5,7 +5,8 @@
 import { get, writable } from 'svelte/store';
 import { api, errorMessage, hasMethod } from '../api';
 import { debounce, latestOnly } from '../latest';
-import { blankForm, operations, type TransferForm } from '../model/transfer';
+import { blankForm, handOff, operations, restoreForm, type HandOff, type KindFields, type TransferForm } from '../model/transfer';
+import type { JobView } from './jobs';
 import type { Preferences, TransferKind, TransferPlan, TransferRequest } from '../types';
 
 export interface TransferState {
@@ -21,6 +22,10 @@ export interface TransferState {
   jobs: Partial<Record<TransferKind, string>>;
   starting: boolean;
   startError: string;
+  /** The jobs whose finish has filled in the next step's form. */
+  handed: string[];
+  /** Per operation, what the step before it filled in. */
+  filled: Partial<Record<TransferKind, HandOff & { from: string; fromKind: TransferKind }>>;
 }
 
 function initial(): TransferState {
@@ -35,6 +40,8 @@ function initial(): TransferState {
     jobs: {},
     starting: false,
     startError: '',
+    handed: [],
+    filled: {},
   };
 }
 
@@ -113,4 +120,70 @@ export function dismissJob(kind: TransferKind): void {
 export function resetTransfer(): void {
   requested = '';
   transfer.set(initial());
+}
+
+/** The options each operation takes, from the backend (App.TransferFields). */
+export const kindFields = writable<KindFields>({});
+
+export async function loadKindFields(): Promise<void> {
+  if (Object.keys(get(kindFields)).length || !hasMethod('TransferFields')) return;
+  try {
+    kindFields.set(await api.transferFields());
+  } catch (e) {
+    patch({ startError: `Could not learn the options of each operation: ${errorMessage(e)}` });
+  }
+}
+
+/**
+ * Hands every step the Transfer page started and that has succeeded on to
+ * the next one: its form is filled in from the finished one, once per job.
+ */
+export function handOffFinished(live: Map<string, JobView>): void {
+  transfer.update((s) => {
+    let forms = s.forms;
+    let filled = s.filled;
+    const handed = [...s.handed];
+    for (const [kind, id] of Object.entries(s.jobs) as [TransferKind, string][]) {
+      if (handed.includes(id) || live.get(id)?.state !== 'succeeded') continue;
+      handed.push(id);
+      const h = handOff(kind, s.forms[kind]);
+      if (!h) continue;
+      forms = { ...forms, [h.next]: { ...forms[h.next], ...h.fill } };
+      filled = { ...filled, [h.next]: { ...h, from: id, fromKind: kind } };
+    }
+    return handed.length === s.handed.length ? s : { ...s, forms, filled, handed: handed.slice(-50) };
+  });
+}
+
+/** The part of the page kept as a draft: the operation shown, every form, and the jobs followed. */
+export interface TransferDraft {
+  kind: TransferKind;
+  forms: Record<TransferKind, TransferForm>;
+  jobs: Partial<Record<TransferKind, string>>;
+  handed: string[];
+  filled: TransferState['filled'];
+}
+
+export function transferDraft(s: TransferState): TransferDraft {
+  return { kind: s.kind, forms: s.forms, jobs: s.jobs, handed: s.handed, filled: s.filled };
+}
+
+/** Puts a kept draft back; unknown operations and fields are dropped. */
+export function restoreTransfer(d: Partial<TransferDraft>): void {
+  transfer.update((s) => {
+    const forms = { ...s.forms };
+    const jobs: TransferState['jobs'] = {};
+    const filled: TransferState['filled'] = {};
+    const isKind = (k: unknown): k is TransferKind => operations.some((o) => o.kind === k);
+    for (const o of operations) {
+      if (d.forms?.[o.kind]) forms[o.kind] = restoreForm(d.forms[o.kind], s.forms[o.kind]);
+      const id = d.jobs?.[o.kind];
+      if (typeof id === 'string' && id) jobs[o.kind] = id;
+      const f = d.filled?.[o.kind];
+      if (f && typeof f.from === 'string' && typeof f.text === 'string' && isKind(f.fromKind) && f.next === o.kind) filled[o.kind] = { ...f, fill: {} };
+    }
+    const kind = operations.some((o) => o.kind === d.kind) ? d.kind! : s.kind;
+    const handed = Array.isArray(d.handed) ? d.handed.filter((x) => typeof x === 'string') : s.handed;
+    return { ...s, kind, forms, jobs: { ...jobs, ...s.jobs }, handed, filled: { ...filled, ...s.filled } };
+  });
 }

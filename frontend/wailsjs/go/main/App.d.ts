@@ -46,11 +46,15 @@ export function GetPreferences():Promise<main.Preferences>;
 
 export function GetRun(arg1:string):Promise<store.RunDetail>;
 
+export function ImportReceipt(arg1:string):Promise<string>;
+
 export function InspectSources(arg1:string):Promise<Array<mirror.Inspection>>;
 
 export function ListDocuments(arg1:string):Promise<Array<store.Document>>;
 
 export function ListDrives():Promise<Array<tape.DriveInfo>>;
+
+export function ListRegistries():Promise<Array<main.RegistrySettings>>;
 
 export function ListRuns(arg1:store.RunFilter):Promise<Array<store.Run>>;
 
@@ -60,7 +64,17 @@ export function PlanTransfer(arg1:main.TransferRequest):Promise<main.TransferPla
 
 export function PreviewMapping(arg1:main.PreviewRequest):Promise<main.PreviewResponse>;
 
+export function PrintableReport(arg1:string):Promise<main.RunReport>;
+
 export function ReadTextFile(arg1:string):Promise<string>;
+
+export function ReceiptSites():Promise<Array<main.ReceiptSite>>;
+
+export function RegistryLogin(arg1:string,arg2:string,arg3:string):Promise<main.RegistryCheck>;
+
+export function RegistryLogout(arg1:string):Promise<void>;
+
+export function RemoveRegistry(arg1:string):Promise<void>;
 
 export function RerunFailed(arg1:string):Promise<string>;
 
@@ -80,6 +94,8 @@ export function SaveDraft(arg1:string,arg2:string):Promise<void>;
 
 export function SavePreferences(arg1:main.Preferences):Promise<void>;
 
+export function SaveRegistry(arg1:main.RegistrySettings):Promise<void>;
+
 export function StartBuiltinRegistry():Promise<main.BuiltinStatus>;
 
 export function StartDemo(arg1:number,arg2:number):Promise<string>;
@@ -89,6 +105,12 @@ export function StartPractice():Promise<main.PracticeSet>;
 export function StartTransfer(arg1:main.TransferRequest):Promise<string>;
 
 export function StopBuiltinRegistry():Promise<main.BuiltinStatus>;
+
+export function TestRegistry(arg1:string):Promise<main.RegistryCheck>;
+
+export function TransferFields():Promise<{[key: string]: Array<string>}>;
+
+export function TransferStory(arg1:string):Promise<store.Story>;
 
 export function ValidateConfig(arg1:string):Promise<Array<main.ConfigProblem>>;
 

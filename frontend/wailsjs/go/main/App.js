@@ -82,6 +82,10 @@ export function GetRun(arg1) {
   return window['go']['main']['App']['GetRun'](arg1);
 }
 
+export function ImportReceipt(arg1) {
+  return window['go']['main']['App']['ImportReceipt'](arg1);
+}
+
 export function InspectSources(arg1) {
   return window['go']['main']['App']['InspectSources'](arg1);
 }
@@ -92,6 +96,10 @@ export function ListDocuments(arg1) {
 
 export function ListDrives() {
   return window['go']['main']['App']['ListDrives']();
+}
+
+export function ListRegistries() {
+  return window['go']['main']['App']['ListRegistries']();
 }
 
 export function ListRuns(arg1) {
@@ -110,8 +118,28 @@ export function PreviewMapping(arg1) {
   return window['go']['main']['App']['PreviewMapping'](arg1);
 }
 
+export function PrintableReport(arg1) {
+  return window['go']['main']['App']['PrintableReport'](arg1);
+}
+
 export function ReadTextFile(arg1) {
   return window['go']['main']['App']['ReadTextFile'](arg1);
+}
+
+export function ReceiptSites() {
+  return window['go']['main']['App']['ReceiptSites']();
+}
+
+export function RegistryLogin(arg1, arg2, arg3) {
+  return window['go']['main']['App']['RegistryLogin'](arg1, arg2, arg3);
+}
+
+export function RegistryLogout(arg1) {
+  return window['go']['main']['App']['RegistryLogout'](arg1);
+}
+
+export function RemoveRegistry(arg1) {
+  return window['go']['main']['App']['RemoveRegistry'](arg1);
 }
 
 export function RerunFailed(arg1) {
@@ -150,6 +178,10 @@ export function SavePreferences(arg1) {
   return window['go']['main']['App']['SavePreferences'](arg1);
 }
 
+export function SaveRegistry(arg1) {
+  return window['go']['main']['App']['SaveRegistry'](arg1);
+}
+
 export function StartBuiltinRegistry() {
   return window['go']['main']['App']['StartBuiltinRegistry']();
 }
@@ -168,6 +200,18 @@ export function StartTransfer(arg1) {
 
 export function StopBuiltinRegistry() {
   return window['go']['main']['App']['StopBuiltinRegistry']();
+}
+
+export function TestRegistry(arg1) {
+  return window['go']['main']['App']['TestRegistry'](arg1);
+}
+
+export function TransferFields() {
+  return window['go']['main']['App']['TransferFields']();
+}
+
+export function TransferStory(arg1) {
+  return window['go']['main']['App']['TransferStory'](arg1);
 }
 
 export function ValidateConfig(arg1) {
