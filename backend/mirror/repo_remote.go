@@ -2,15 +2,12 @@ package mirror
 
 import (
 	"context"
-	"errors"
 	"io"
-	"net/http"
 	"sync"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"ferry/backend/registry"
@@ -86,18 +83,10 @@ func (r *RemoteRepo) rawBlob(ctx context.Context, d v1.Descriptor) (io.ReadClose
 }
 
 func (r *RemoteRepo) Has(ctx context.Context, d v1.Descriptor) (bool, error) {
-	if !IsManifest(d.MediaType) {
-		return r.client.HasBlob(ctx, r.target, d)
+	if IsManifest(d.MediaType) {
+		return r.client.HasManifest(ctx, r.target, d)
 	}
-	_, err := remote.Head(r.digest(d), r.with(ctx)...)
-	if err == nil {
-		return true, nil
-	}
-	var te *transport.Error
-	if errors.As(err, &te) && te.StatusCode == http.StatusNotFound {
-		return false, nil
-	}
-	return false, r.explain(err, r.digest(d).String())
+	return r.client.HasBlob(ctx, r.target, d)
 }
 
 // PushBlob uploads the blob unless the registry has it.
@@ -131,16 +120,27 @@ func (r *RemoteRepo) CopyBlobFrom(ctx context.Context, src Repo, d v1.Descriptor
 	return r.client.MountBlob(ctx, r.target, d, s.repo)
 }
 
+// PushManifest puts the manifest by digest, or under each tag. One with a
+// subject goes through go-containerregistry's put, which also keeps the
+// subject's referrers tag where the registry lacks the referrers API.
 func (r *RemoteRepo) PushManifest(ctx context.Context, d v1.Descriptor, raw []byte, tags ...string) error {
-	m := rawManifest{raw: raw, mediaType: d.MediaType}
+	refs := tags
 	if len(tags) == 0 {
-		if err := remote.Put(r.digest(d), m, r.with(ctx)...); err != nil {
-			return r.explain(err, r.digest(d).String())
-		}
+		refs = []string{d.Digest.String()}
 	}
-	for _, t := range tags {
-		ref := r.repo.Tag(t)
-		if err := remote.Put(ref, m, r.with(ctx)...); err != nil {
+	withSubject := hasSubject(raw)
+	for _, t := range refs {
+		ref, err := r.ref(t)
+		if err != nil {
+			return err
+		}
+		if !withSubject {
+			if err := r.client.PutManifest(ctx, r.target, t, d.MediaType, raw); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := remote.Put(ref, rawManifest{raw: raw, mediaType: d.MediaType}, r.with(ctx)...); err != nil {
 			return r.explain(err, ref.String())
 		}
 	}

@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 )
 
 // UploadBlob sends one blob of known digest and size to t's repository
@@ -67,6 +69,52 @@ func hasBlob(ctx context.Context, hc *http.Client, repo name.Repository, d v1.De
 	return resp.StatusCode == http.StatusOK, nil
 }
 
+// manifestAccept is what a manifest HEAD accepts besides the descriptor's
+// own media type, as go-containerregistry asks.
+var manifestAccept = []string{string(types.OCIManifestSchema1), string(types.OCIImageIndex), string(types.DockerManifestSchema2),
+	string(types.DockerManifestList), string(types.DockerManifestSchema1), string(types.DockerManifestSchema1Signed)}
+
+// HasManifest asks t's registry whether t's repository holds the manifest d
+// names (a HEAD by digest).
+func (c *Client) HasManifest(ctx context.Context, t Target, d v1.Descriptor) (bool, error) {
+	repo := t.Ref.Context()
+	hc, err := c.authorized(ctx, t, repo.Scope(transport.PullScope))
+	if err != nil {
+		return false, explainAt(err, repo, t)
+	}
+	u := url.URL{Scheme: repo.Registry.Scheme(), Host: repo.RegistryStr(), Path: fmt.Sprintf("/v2/%s/manifests/%s", repo.RepositoryStr(), d.Digest)}
+	req, err := http.NewRequestWithContext(ctx, http.MethodHead, u.String(), nil)
+	if err != nil {
+		return false, err
+	}
+	req.Header.Set("Accept", strings.Join(append([]string{string(d.MediaType)}, manifestAccept...), ","))
+	resp, err := send(hc, req, http.StatusOK, http.StatusNotFound)
+	if err != nil {
+		return false, explainAt(err, repo, t)
+	}
+	return resp.StatusCode == http.StatusOK, nil
+}
+
+// PutManifest puts raw, a manifest of mediaType, under ref (a tag or a
+// digest) in t's repository, whose registry must hold its children. For a
+// manifest with a subject use Pusher.Put: it also keeps the subject's
+// referrers tag where the registry lacks the referrers API.
+func (c *Client) PutManifest(ctx context.Context, t Target, ref string, mediaType types.MediaType, raw []byte) error {
+	repo := t.Ref.Context()
+	hc, err := c.authorized(ctx, t, repo.Scope(transport.PushScope))
+	if err != nil {
+		return explainAt(err, repo, t)
+	}
+	u := url.URL{Scheme: repo.Registry.Scheme(), Host: repo.RegistryStr(), Path: fmt.Sprintf("/v2/%s/manifests/%s", repo.RepositoryStr(), ref)}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPut, u.String(), bytes.NewReader(raw))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", string(mediaType))
+	_, err = send(hc, req, http.StatusOK, http.StatusCreated, http.StatusAccepted)
+	return explainAt(err, repo, t)
+}
+
 // MountBlob asks t's registry to link the blob from another of its
 // repositories into t's (one POST, the blob never travels); mounted is false
 // when the registry refuses and opens an upload instead, which is left to
@@ -99,6 +147,12 @@ func do(ctx context.Context, hc *http.Client, method, u string, body io.Reader, 
 		req.Header.Set("Content-Type", "application/octet-stream")
 		req.GetBody = nil // a stream: not sent twice
 	}
+	return send(hc, req, ok...)
+}
+
+// send sends req and checks its status; the response body is read and
+// closed.
+func send(hc *http.Client, req *http.Request, ok ...int) (*http.Response, error) {
 	resp, err := hc.Do(req)
 	if err != nil {
 		return nil, err
