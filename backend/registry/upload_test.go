@@ -197,3 +197,34 @@ func TestMountBlob(t *testing.T) {
 		t.Errorf("a blob the source repository lacks: mounted=%v err=%v", mounted, err)
 	}
 }
+
+// A manifest is put under a tag or its digest in one request and found by
+// digest; its absence is a plain false.
+func TestPutAndHasManifest(t *testing.T) {
+	log, c, target := logged(t)
+	config := []byte("{}")
+	cd := blobOf(config)
+	if _, err := c.UploadBlob(context.Background(), target, cd, bytes.NewReader(config)); err != nil {
+		t.Fatal(err)
+	}
+	raw := []byte(fmt.Sprintf(`{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":%q,"size":2},"layers":[]}`, cd.Digest))
+	d := blobOf(raw)
+	d.MediaType = "application/vnd.oci.image.manifest.v1+json"
+	if has, err := c.HasManifest(context.Background(), target, d); err != nil || has {
+		t.Fatalf("before the put: has=%v err=%v", has, err)
+	}
+	log.take()
+	if err := c.PutManifest(context.Background(), target, "v1", d.MediaType, raw); err != nil {
+		t.Fatal(err)
+	}
+	if got := log.take(); got != "PUT" {
+		t.Errorf("requests %q, want one PUT", got)
+	}
+	if has, err := c.HasManifest(context.Background(), target, d); err != nil || !has {
+		t.Errorf("after the put: has=%v err=%v", has, err)
+	}
+	got, err := c.Get(context.Background(), ref(t, target.Ref.Context().String()+":v1"))
+	if err != nil || !bytes.Equal(got.Manifest, raw) {
+		t.Errorf("the manifest read back under its tag differs (err %v)", err)
+	}
+}
