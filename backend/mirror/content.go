@@ -9,9 +9,11 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
 
-// Content read from a registry or a layout is proven against its
-// descriptor by digestcheck.Reader (repo_remote.go, repo_layout.go); these
-// are the small helpers for content already in memory.
+// Content is proven against its descriptor once on its way: a pull from a
+// registry by go-containerregistry's reader, a push to a registry by the
+// registry when the upload is committed, a push to a layout by
+// digestcheck.Reader (repo_layout.go), the medium by the archive reader and
+// writer. These are the small helpers for content already in memory.
 
 func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
 

@@ -180,15 +180,8 @@ func (c *Copier) copyBlob(ctx context.Context, src, dst Repo, d v1.Descriptor, r
 	if from != nil && from.String() == dst.String() {
 		return c.skipped(d), nil // the first copy was into this repository
 	}
-	has, err := dst.Has(ctx, d)
-	if err != nil {
-		return CopyStats{Blobs: 1}, err
-	}
-	if has {
-		return c.skipped(d), nil
-	}
 	if from != nil {
-		if st, ok, err := c.mount(ctx, from, dst, d); ok || err != nil {
+		if st, ok, err := c.skipOrMount(ctx, from, dst, d); ok || err != nil {
 			return st, err
 		}
 	}
@@ -203,16 +196,9 @@ func (c *Copier) firstCopy(ctx context.Context, src, dst Repo, d v1.Descriptor, 
 		return CopyStats{Blobs: 1}, err
 	}
 	defer release()
-	has, err := dst.Has(ctx, d)
-	if err != nil {
-		return CopyStats{Blobs: 1}, err
-	}
-	if has {
-		return c.skipped(d), nil
-	}
 	// The source may not serve a manifest's bytes as a blob: those are sent.
-	if raw == nil {
-		if st, ok, err := c.mount(ctx, src, dst, d); ok || err != nil {
+	if raw == nil && registryOf(src) == registryOf(dst) {
+		if st, ok, err := c.skipOrMount(ctx, src, dst, d); ok || err != nil {
 			return st, err
 		}
 	}
@@ -223,6 +209,21 @@ func (c *Copier) skipped(d v1.Descriptor) CopyStats {
 	c.done.Add(d.Size)
 	c.report("")
 	return CopyStats{Blobs: 1, BytesSkipped: d.Size}
+}
+
+// skipOrMount counts the blob as skipped when dst has it, else mounts it
+// from another repository of dst's registry. It asks first so that a blob
+// already there counts as skipped, not mounted; ok is false when neither
+// happened (send then asks for itself).
+func (c *Copier) skipOrMount(ctx context.Context, from, dst Repo, d v1.Descriptor) (st CopyStats, ok bool, err error) {
+	has, err := dst.Has(ctx, d)
+	if err != nil {
+		return CopyStats{Blobs: 1}, false, err
+	}
+	if has {
+		return c.skipped(d), true, nil
+	}
+	return c.mount(ctx, from, dst, d)
 }
 
 // mount asks dst to take the blob from another repository of its registry;
@@ -243,21 +244,30 @@ func (c *Copier) mount(ctx context.Context, from, dst Repo, d v1.Descriptor) (st
 	return st, true, nil
 }
 
-// send streams the blob from src (or raw) to dst.
+// send streams the blob from src (or raw) to dst unless dst has it: a push
+// to a registry asks for the blob itself, and the source is opened at the
+// push's first read, so a blob found at the destination is neither fetched
+// nor asked for twice, and counts as skipped.
 func (c *Copier) send(ctx context.Context, src, dst Repo, d v1.Descriptor, raw []byte) (CopyStats, error) {
 	st := CopyStats{Blobs: 1}
-	var rc io.ReadCloser = io.NopCloser(bytes.NewReader(raw))
-	if raw == nil {
-		var err error
-		if rc, err = src.Blob(ctx, d); err != nil {
-			return st, err
+	lr := &lazyReader{open: func() (io.ReadCloser, error) {
+		if raw != nil {
+			return io.NopCloser(bytes.NewReader(raw)), nil
 		}
-	}
-	defer rc.Close()
-	cr := &progress.CountingReader{R: rc, OnRead: func(k int) { c.done.Add(int64(k)); c.report("") }}
-	if err := dst.PushBlob(ctx, d, cr); err != nil {
+		return src.Blob(ctx, d)
+	}}
+	defer lr.Close()
+	cr := &progress.CountingReader{R: lr, OnRead: func(k int) { c.done.Add(int64(k)); c.report("") }}
+	sent, err := pushMissing(ctx, dst, d, cr)
+	if err != nil {
 		c.done.Add(-cr.N()) // not delivered: do not count it as sent
+		if lr.err != nil {
+			return st, lr.err // the source failed: say so, not how the push ended
+		}
 		return st, err
+	}
+	if !sent {
+		return c.skipped(d), nil
 	}
 	st.BytesSent = d.Size
 	return st, nil

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"path"
 	"strings"
 	"sync"
 	"testing"
@@ -28,7 +29,8 @@ type blobCounter struct {
 	mu      sync.Mutex
 	uploads map[string]int
 	mounts  map[string]int
-	refused int // mounts asked for and refused
+	heads   map[string]int // HEAD requests for blobs, by digest
+	refused int            // mounts asked for and refused
 }
 
 func countBlobs(t *testing.T, registry string, refuseMounts bool) *blobCounter {
@@ -57,6 +59,8 @@ func countBlobs(t *testing.T, registry string, refuseMounts bool) *blobCounter {
 			c.mounts[q.Get("mount")]++
 		case r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/blobs/uploads/") && sw.status == http.StatusCreated:
 			c.uploads[q.Get("digest")]++
+		case r.Method == http.MethodHead && strings.Contains(r.URL.Path, "/blobs/"):
+			c.heads[path.Base(r.URL.Path)]++
 		}
 	}))
 	t.Cleanup(srv.Close)
@@ -66,7 +70,7 @@ func countBlobs(t *testing.T, registry string, refuseMounts bool) *blobCounter {
 
 func (c *blobCounter) reset() {
 	c.mu.Lock()
-	c.uploads, c.mounts, c.refused = map[string]int{}, map[string]int{}, 0
+	c.uploads, c.mounts, c.heads, c.refused = map[string]int{}, map[string]int{}, map[string]int{}, 0
 	c.mu.Unlock()
 }
 
@@ -136,6 +140,16 @@ func TestScatterSendsEachBlobOnceAndMountsTheRest(t *testing.T) {
 			t.Errorf("blob %s uploaded %d times, want once", d, k)
 		}
 	}
+	c := to
+	c.mu.Lock()
+	for d := range uploads {
+		// A blob sent to a registry the source is not in is asked for once,
+		// by the upload itself.
+		if mounts[d] == 0 && c.heads[d] != 1 {
+			t.Errorf("blob %s asked for %d times before its one upload, want once", d, c.heads[d])
+		}
+	}
+	c.mu.Unlock()
 	if uploads[base] != 1 || mounts[base] != n-1 {
 		t.Errorf("base layer: %d uploads, %d mounts; want 1 upload and %d mounts", uploads[base], mounts[base], n-1)
 	}
@@ -150,6 +164,9 @@ func TestScatterSendsEachBlobOnceAndMountsTheRest(t *testing.T) {
 	}
 	if uploads, mounts := to.counts(); len(uploads)+len(mounts) != 0 || res.Stats.BytesSent+res.Stats.BytesMounted != 0 {
 		t.Errorf("second scatter moved blobs the destination has: uploads %v, mounts %v, stats %+v", uploads, mounts, res.Stats)
+	}
+	if res.Stats.BytesSkipped == 0 {
+		t.Errorf("second scatter: stats = %+v, want the blobs counted as skipped", res.Stats)
 	}
 }
 

@@ -14,11 +14,14 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"ferry/backend/archive"
+	ferryreg "ferry/backend/registry"
 	"ferry/backend/registrytest"
 	"ferry/backend/sources"
 )
@@ -260,22 +263,7 @@ func typesOf(s string) types.MediaType { return types.MediaType(s) }
 // A medium cut inside a blob too large to stage is a medium error: the
 // upload streaming from it is not retried as if the network had dropped.
 func TestCutMediumIsNotRetriedAsANetworkError(t *testing.T) {
-	host := registrytest.InProcess(t)
-	big := host + "/app/big:1"
-	registrytest.PushImage(t, big, registrytest.Layer(t, 21, stagedBlobMax+1<<20))
-	index := host + "/transfer/big:sync-1"
-	if _, err := Gather(context.Background(), testEnv(), GatherOptions{Sources: []sources.Source{{Line: 1, Ref: big}}, Dest: index}); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "full.tar")
-	if _, err := Serialize(context.Background(), testEnv(), SerializeOptions{Source: index, Dest: path}); err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-
+	data := bigMedium(t, 1)
 	var uploads atomic.Int32
 	inner := registrytest.Handler()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -286,7 +274,7 @@ func TestCutMediumIsNotRetriedAsANetworkError(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	dst := strings.TrimPrefix(srv.URL, "http://") + "/landing/big:sync-1"
-	_, err = Deserialize(context.Background(), testEnv(), DeserializeOptions{Source: writeTemp(t, data[:len(data)/2]), Dest: dst})
+	_, err := Deserialize(context.Background(), testEnv(), DeserializeOptions{Source: writeTemp(t, data[:len(data)/2]), Dest: dst})
 	if !IsIncomplete(err) || !strings.Contains(err.Error(), "offset") {
 		t.Fatalf("err = %v, want an incomplete medium naming the offset", err)
 	}
@@ -366,5 +354,145 @@ func TestDeserializeRefusesAStreamThatDiffersFromItsDigest(t *testing.T) {
 	}
 	if _, err := VerifyMedium(context.Background(), testEnv(), VerifyOptions{Source: writeTemp(t, bad)}); err == nil {
 		t.Error("verify passed it")
+	}
+}
+
+// bigMedium serializes one image of n layers too large to stage.
+func bigMedium(t *testing.T, n int) []byte {
+	t.Helper()
+	host := registrytest.InProcess(t)
+	big := host + "/app/big:1"
+	var layers []v1.Layer
+	for i := range n {
+		layers = append(layers, registrytest.Layer(t, int64(40+i), stagedBlobMax+1<<20))
+	}
+	registrytest.PushImage(t, big, layers...)
+	index := host + "/transfer/big:sync-1"
+	if _, err := Gather(context.Background(), testEnv(), GatherOptions{Sources: []sources.Source{{Line: 1, Ref: big}}, Dest: index}); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "full.tar")
+	if _, err := Serialize(context.Background(), testEnv(), SerializeOptions{Source: index, Dest: path}); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// Blobs too large to stage are still sent several at once: the medium is
+// read on while one is uploaded. The registry holds the first large upload
+// until a second one arrives, which only a concurrent deserialize sends.
+func TestDeserializeUploadsLargeBlobsConcurrently(t *testing.T) {
+	data := bigMedium(t, 3)
+	inner := registrytest.Handler()
+	var large atomic.Int32
+	second := make(chan struct{})
+	var held atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if (r.Method == http.MethodPatch || r.Method == http.MethodPut) && r.ContentLength > stagedBlobMax {
+			switch large.Add(1) {
+			case 1:
+				select {
+				case <-second:
+				case <-time.After(30 * time.Second):
+					held.Store(true) // no second upload while the first waited
+				}
+			case 2:
+				close(second)
+			}
+		}
+		inner.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	dst := strings.TrimPrefix(srv.URL, "http://") + "/landing/big:sync-1"
+	res, err := Deserialize(context.Background(), testEnv(), DeserializeOptions{Source: writeTemp(t, data), Dest: dst})
+	if err != nil || !res.Complete {
+		t.Fatalf("complete=%v err=%v", res.Complete, err)
+	}
+	if held.Load() {
+		t.Error("the second large blob was not sent while the first was being uploaded")
+	}
+	if res.Pushed != res.Blobs || res.Present != 0 {
+		t.Errorf("pushed %d, present %d of %d blobs into an empty registry", res.Pushed, res.Present, res.Blobs)
+	}
+	// A second run finds everything there and sends nothing again.
+	res, err = Deserialize(context.Background(), testEnv(), DeserializeOptions{Source: writeTemp(t, data), Dest: dst})
+	if err != nil || res.Pushed != 0 || res.Present == 0 {
+		t.Errorf("second run: pushed %d, present %d, err %v", res.Pushed, res.Present, err)
+	}
+}
+
+// A large blob whose last byte is wrong is rejected and never reaches the
+// target, though its upload was under way when the medium proved it wrong.
+func TestDeserializeRejectsALargeBlobWrongAtItsEnd(t *testing.T) {
+	data := bigMedium(t, 1)
+	rd := tar.NewReader(bytes.NewReader(data))
+	var victim string
+	var end int64
+	for {
+		hdr, err := rd.Next()
+		if err != nil {
+			break
+		}
+		if hdr.Size > stagedBlobMax {
+			victim = strings.TrimPrefix(hdr.Name, "blobs/sha256/")
+			end = int64(bytes.Index(data, []byte(hdr.Name))) + 512 + hdr.Size
+			break
+		}
+	}
+	if victim == "" {
+		t.Fatal("no large blob in the stream")
+	}
+	bad := append([]byte(nil), data...)
+	bad[end-1] ^= 0xff
+	repo := registrytest.InProcess(t) + "/tampered/big"
+	_, err := Deserialize(context.Background(), testEnv(), DeserializeOptions{Source: writeTemp(t, bad), Dest: repo + ":sync-1"})
+	var ie *IncompleteError
+	if !errors.As(err, &ie) || len(ie.Rejected) != 1 || !strings.Contains(ie.Rejected[0], victim) {
+		t.Fatalf("err = %v, want %s rejected", err, victim)
+	}
+	h, _ := v1.NewHash("sha256:" + victim)
+	if ok, _ := testEnv().Open(mustRef(t, repo+":x").Context()).Has(context.Background(), v1.Descriptor{Digest: h, Size: 1}); ok {
+		t.Error("the tampered blob reached the target")
+	}
+}
+
+// Several referrers of one subject all end in its referrers tag on a
+// registry without the referrers API (Distribution 2.8): their puts, which
+// each rewrite that tag, are not made at once.
+func TestDeserializeKeepsEveryReferrerOfASubject(t *testing.T) {
+	src := registrytest.InProcess(t)
+	subject := src + "/app/signed:1"
+	registrytest.PushImage(t, subject)
+	want := map[string]bool{}
+	for i := range 6 {
+		want[registrytest.PushReferrer(t, subject, fmt.Sprintf("application/vnd.ferry.test.sig%d", i)).Digest.String()] = true
+	}
+	index := src + "/transfer/signed:sync-1"
+	ctx := context.Background()
+	if _, err := Gather(ctx, testEnv(), GatherOptions{Sources: []sources.Source{{Line: 1, Ref: subject}}, Dest: index, Referrers: true}); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "sync.tar")
+	if _, err := Serialize(ctx, testEnv(), SerializeOptions{Source: index, Dest: path, Referrers: true}); err != nil {
+		t.Fatal(err)
+	}
+	dst := registrytest.Start(t).Host() + "/landing/signed"
+	if _, err := Deserialize(ctx, testEnv(), DeserializeOptions{Source: path, Dest: dst + ":sync-1"}); err != nil {
+		t.Fatal(err)
+	}
+	sd := digestAt(t, subject)
+	got, err := ferryreg.New(nil).Referrers(ctx, mustRef(t, dst+"@"+sd).(name.Digest))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range got {
+		delete(want, d.Digest.String())
+	}
+	if len(want) > 0 {
+		t.Errorf("%d of 6 referrers are not found from their subject: %v", len(want), want)
 	}
 }

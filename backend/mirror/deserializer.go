@@ -217,28 +217,73 @@ func (d *deserializer) blob(ctx context.Context, ar *archive.Reader, e *archive.
 		d.setPresent(desc, e, false)
 		return nil
 	}
-	// A large blob: streamed from the medium into the target.
-	if has, err := d.dst.Has(ctx, desc); err != nil {
-		return fmt.Errorf("checking %s in %s: %w", desc.Digest, d.dst, err)
-	} else if has {
-		d.received(e)
-		d.setPresent(desc, e, false)
+	// A large blob: read from the medium into a spool that its upload
+	// drains, so that reading goes on while it is sent.
+	sp := newSpool(ctx, d.budget)
+	d.eg.Go(func() error {
+		sent, err := pushMissing(d.egCtx, d.dst, desc, sp)
+		sp.abandon()
+		if sp.writerErr() != nil {
+			return nil // the medium failed: its reader says so
+		}
+		if err != nil {
+			return fmt.Errorf("pushing %s to %s: %w", desc.Digest, d.dst, err)
+		}
+		d.setPresent(desc, e, sent)
 		return nil
-	}
-	fr := &flagReader{r: ar}
-	err := d.dst.PushBlob(ctx, desc, fr)
-	switch {
-	case fr.mismatch:
+	})
+	err := sp.fill(ar)
+	sp.closeWrite(err)
+	if errors.Is(err, archive.ErrDigestMismatch) {
 		d.reject(e)
 		return nil
-	case fr.cut != nil:
-		return fr.cut
-	case err != nil:
-		return fmt.Errorf("pushing %s to %s: %w", desc.Digest, d.dst, err)
+	}
+	if err != nil {
+		return err
 	}
 	d.received(e)
-	d.setPresent(desc, e, true)
 	return nil
+}
+
+// pushManifest puts a held manifest whose children are all present. While
+// the medium is read (not final) the put runs in the background, so reading
+// goes on, and the manifest counts as present once it succeeded; the
+// manifests that wait for it are put at a later settle. At the end it is
+// put at once; so is a manifest with a subject.
+//
+// Always put, never asked first: a registry that holds the bytes as a blob
+// (pushed so a moment ago) answers that it has the manifest, yet only a put
+// indexes its subject for the referrers API or the sha256-<hex> tag. A put
+// of what is there is harmless.
+func (d *deserializer) pushManifest(ctx context.Context, m *mediumManifest, final bool) error {
+	put := func(ctx context.Context) error {
+		sent := false
+		if d.dst != nil {
+			if err := d.dst.PushManifest(ctx, m.desc, m.raw); err != nil {
+				return fmt.Errorf("pushing manifest %s to %s: %w", m.desc.Digest, d.dst, err)
+			}
+			sent = true
+		}
+		d.mu.Lock()
+		d.manifests++
+		d.mu.Unlock()
+		d.setPresent(m.desc, nil, sent)
+		d.env.checkpoint(Checkpoint{Digest: m.desc.Digest.String(), Size: m.desc.Size, MediaType: string(m.desc.MediaType), Volume: int(d.volume.Load()), Confirmed: true})
+		return nil
+	}
+	// A manifest with a subject is put at once, one after another: on a
+	// registry without the referrers API its put rewrites the subject's
+	// referrers tag, and two at once would each drop the other.
+	if final || d.dst == nil || hasSubject(m.raw) {
+		return put(ctx)
+	}
+	d.eg.Go(func() error { return put(d.egCtx) })
+	return nil
+}
+
+func hasSubject(raw []byte) bool {
+	pm, err := parseManifest(raw)
+	return err == nil && pm.Subject != nil
 }
 
 // readVerified reads a whole entry; it returns nil data (and no error)
@@ -273,16 +318,11 @@ func (d *deserializer) pushStaged(desc v1.Descriptor, raw []byte, e *archive.Ent
 		if release {
 			defer d.budget.Release(e.Size)
 		}
-		has, err := d.dst.Has(d.egCtx, desc)
+		sent, err := pushMissing(d.egCtx, d.dst, desc, bytes.NewReader(raw))
 		if err != nil {
-			return fmt.Errorf("checking %s in %s: %w", desc.Digest, d.dst, err)
+			return fmt.Errorf("pushing %s to %s: %w", desc.Digest, d.dst, err)
 		}
-		if !has {
-			if err := d.dst.PushBlob(d.egCtx, desc, bytes.NewReader(raw)); err != nil {
-				return fmt.Errorf("pushing %s to %s: %w", desc.Digest, d.dst, err)
-			}
-		}
-		d.setPresent(desc, e, !has)
+		d.setPresent(desc, e, sent)
 		return nil
 	})
 	return nil
@@ -341,29 +381,7 @@ func (d *deserializer) markDirty() {
 	d.mu.Unlock()
 }
 
-// flagReader passes the archive reader through and notes why it failed.
-type flagReader struct {
-	r        io.Reader
-	mismatch bool
-	cut      error
-}
-
-func (f *flagReader) Read(p []byte) (int, error) {
-	n, err := f.r.Read(p)
-	switch {
-	case err == nil || err == io.EOF:
-	case errors.Is(err, archive.ErrDigestMismatch):
-		f.mismatch = true
-	default:
-		// The medium failed, not the network: the upload must not be
-		// retried (a cut medium has nothing more to give), so the uploader
-		// sees an error that no retry rule matches; the cause is kept.
-		f.cut = err
-		return n, errMediumRead
-	}
-	return n, err
-}
-
 // errMediumRead is what an upload streamed from the medium sees when the
-// medium fails under it (flagReader keeps the real cause).
+// medium fails under it: no retry rule matches it, since a cut medium has
+// nothing more to give (the spool's writer keeps the real cause).
 var errMediumRead = errors.New("reading the medium failed")

@@ -82,7 +82,7 @@ func (p *prefetcher) schedule(ctx context.Context, workers int) {
 }
 
 func (p *prefetcher) fetch(ctx context.Context, d v1.Descriptor) ([]byte, error) {
-	rc, err := p.repo.Blob(ctx, d)
+	rc, err := rawBlobOf(ctx, p.repo, d)
 	if err != nil {
 		return nil, err
 	}
@@ -103,14 +103,15 @@ func (p *prefetcher) fetch(ctx context.Context, d v1.Descriptor) ([]byte, error)
 }
 
 // open returns item i's content and a function to call once it is written.
-// The archive writer verifies the digest and size while copying.
+// The archive writer verifies the digest and size while copying: the
+// content is fetched unverified (rawBlobOf), so it is hashed once.
 func (p *prefetcher) open(ctx context.Context, i int) (io.Reader, func(), error) {
 	it, s := p.items[i], p.slots[i]
 	if it.raw != nil {
 		return bytes.NewReader(it.raw), func() {}, nil
 	}
 	if !s.staged {
-		rc, err := p.repo.Blob(ctx, it.desc)
+		rc, err := rawBlobOf(ctx, p.repo, it.desc)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -136,4 +137,15 @@ func (p *prefetcher) stop() {
 		p.cancel()
 		p.wg.Wait()
 	})
+}
+
+// rawBlobOf opens a blob for a reader that verifies it: unverified where
+// the repository can (a registry), else as Blob gives it.
+func rawBlobOf(ctx context.Context, r Repo, d v1.Descriptor) (io.ReadCloser, error) {
+	if rr, ok := r.(interface {
+		rawBlob(context.Context, v1.Descriptor) (io.ReadCloser, error)
+	}); ok {
+		return rr.rawBlob(ctx, d)
+	}
+	return r.Blob(ctx, d)
 }

@@ -2,17 +2,14 @@ package mirror
 
 import (
 	"context"
-	"errors"
 	"io"
-	"net/http"
+	"sync"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
-	"ferry/backend/digestcheck"
 	"ferry/backend/registry"
 )
 
@@ -21,19 +18,17 @@ import (
 type RemoteRepo struct {
 	repo   name.Repository
 	client *registry.Client
-	opts   []remote.Option // push target options
+	target registry.Target // the push target
+	opts   []remote.Option // its options
 }
 
 // NewRemoteRepo returns a registry repository reached through client.
 func NewRemoteRepo(client *registry.Client, repo name.Repository) *RemoteRepo {
-	r := &RemoteRepo{repo: repo, client: client}
-	if t, err := client.PushTarget(repo.Tag("latest")); err == nil {
-		r.opts = t.Options()
-		r.repo = t.Ref.Context()
-	} else {
-		r.opts = client.Options(repo.Tag("latest"))
+	t, err := client.PushTarget(repo.Tag("latest"))
+	if err != nil {
+		t = client.Origin(repo.Tag("latest"))
 	}
-	return r
+	return &RemoteRepo{repo: t.Ref.Context(), client: client, target: t, opts: t.Options()}
 }
 
 func (r *RemoteRepo) explain(err error, ref string) error { return registry.Explain(err, ref) }
@@ -82,35 +77,36 @@ func (r *RemoteRepo) Blob(ctx context.Context, d v1.Descriptor) (io.ReadCloser, 
 	return r.client.Blob(ctx, r.digest(d))
 }
 
-func (r *RemoteRepo) Has(ctx context.Context, d v1.Descriptor) (bool, error) {
-	var err error
-	if IsManifest(d.MediaType) {
-		_, err = remote.Head(r.digest(d), r.with(ctx)...)
-	} else {
-		var l v1.Layer
-		if l, err = remote.Layer(r.digest(d), r.with(ctx)...); err == nil {
-			_, err = l.Size() // a HEAD request
-		}
-	}
-	if err == nil {
-		return true, nil
-	}
-	var te *transport.Error
-	if errors.As(err, &te) && te.StatusCode == http.StatusNotFound {
-		return false, nil
-	}
-	return false, r.explain(err, r.digest(d).String())
+// rawBlob is Blob unverified, for a reader that verifies it (see rawBlobOf).
+func (r *RemoteRepo) rawBlob(ctx context.Context, d v1.Descriptor) (io.ReadCloser, error) {
+	return r.client.RawBlob(ctx, r.digest(d))
 }
 
-func (r *RemoteRepo) PushBlob(ctx context.Context, d v1.Descriptor, rd io.Reader) error {
-	l := &streamLayer{desc: d, r: rd}
-	if err := remote.WriteLayer(r.repo, l, r.with(ctx)...); err != nil {
-		if l.err != nil {
-			return l.err
-		}
-		return r.explain(err, r.digest(d).String())
+func (r *RemoteRepo) Has(ctx context.Context, d v1.Descriptor) (bool, error) {
+	if IsManifest(d.MediaType) {
+		return r.client.HasManifest(ctx, r.target, d)
 	}
-	return l.err
+	return r.client.HasBlob(ctx, r.target, d)
+}
+
+// PushBlob uploads the blob unless the registry has it.
+func (r *RemoteRepo) PushBlob(ctx context.Context, d v1.Descriptor, rd io.Reader) error {
+	_, err := r.pushMissing(ctx, d, rd)
+	return err
+}
+
+// pushMissing uploads the blob unless the registry has it (the upload asks
+// first, with a HEAD); sent says whether rd was read. The content is not
+// hashed here: the registry verifies the digest when the upload is
+// committed, and Ferry verifies what it reads where it reads it (a pull
+// from a registry, the medium).
+func (r *RemoteRepo) pushMissing(ctx context.Context, d v1.Descriptor, rd io.Reader) (sent bool, err error) {
+	kr := &keepErr{r: rd}
+	sent, err = r.client.UploadBlob(ctx, r.target, d, kr)
+	if rerr := kr.get(); rerr != nil {
+		return true, rerr // the source failed: say so, not how the upload ended
+	}
+	return sent, err
 }
 
 // CopyBlobFrom mounts a blob from another repository of the same registry,
@@ -121,42 +117,30 @@ func (r *RemoteRepo) CopyBlobFrom(ctx context.Context, src Repo, d v1.Descriptor
 	if !ok || s.repo.RegistryStr() != r.repo.RegistryStr() {
 		return false, nil
 	}
-	l := &remote.MountableLayer{Layer: mountOnly{d}, Reference: s.digest(d)}
-	err := remote.WriteLayer(r.repo, l, r.with(ctx)...)
-	switch {
-	case err == nil:
-		return true, nil
-	case errors.Is(err, errMountRefused):
-		return false, nil
-	default:
-		return false, r.explain(err, r.digest(d).String())
-	}
+	return r.client.MountBlob(ctx, r.target, d, s.repo)
 }
 
-// errMountRefused stops go-containerregistry from streaming the blob itself,
-// out of sight of progress and statistics, when a mount is refused.
-var errMountRefused = errors.New("the registry refused to mount the blob")
-
-// mountOnly is a layer that can be mounted but not read.
-type mountOnly struct{ desc v1.Descriptor }
-
-func (m mountOnly) Digest() (v1.Hash, error)             { return m.desc.Digest, nil }
-func (m mountOnly) DiffID() (v1.Hash, error)             { return v1.Hash{}, errMountRefused }
-func (m mountOnly) Compressed() (io.ReadCloser, error)   { return nil, errMountRefused }
-func (m mountOnly) Uncompressed() (io.ReadCloser, error) { return nil, errMountRefused }
-func (m mountOnly) Size() (int64, error)                 { return m.desc.Size, nil }
-func (m mountOnly) MediaType() (types.MediaType, error)  { return m.desc.MediaType, nil }
-
+// PushManifest puts the manifest by digest, or under each tag. One with a
+// subject goes through go-containerregistry's put, which also keeps the
+// subject's referrers tag where the registry lacks the referrers API.
 func (r *RemoteRepo) PushManifest(ctx context.Context, d v1.Descriptor, raw []byte, tags ...string) error {
-	m := rawManifest{raw: raw, mediaType: d.MediaType}
+	refs := tags
 	if len(tags) == 0 {
-		if err := remote.Put(r.digest(d), m, r.with(ctx)...); err != nil {
-			return r.explain(err, r.digest(d).String())
-		}
+		refs = []string{d.Digest.String()}
 	}
-	for _, t := range tags {
-		ref := r.repo.Tag(t)
-		if err := remote.Put(ref, m, r.with(ctx)...); err != nil {
+	withSubject := hasSubject(raw)
+	for _, t := range refs {
+		ref, err := r.ref(t)
+		if err != nil {
+			return err
+		}
+		if !withSubject {
+			if err := r.client.PutManifest(ctx, r.target, t, d.MediaType, raw); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := remote.Put(ref, rawManifest{raw: raw, mediaType: d.MediaType}, r.with(ctx)...); err != nil {
 			return r.explain(err, ref.String())
 		}
 	}
@@ -176,21 +160,28 @@ type rawManifest struct {
 func (m rawManifest) RawManifest() ([]byte, error)        { return m.raw, nil }
 func (m rawManifest) MediaType() (types.MediaType, error) { return m.mediaType, nil }
 
-// streamLayer is a blob of known digest and size whose content comes from a
-// reader, verified while it is uploaded.
-type streamLayer struct {
-	desc v1.Descriptor
-	r    io.Reader
-	err  error
+// keepErr passes a reader through and keeps the first error it gives (the
+// upload reads it on the HTTP client's goroutines, hence the lock).
+type keepErr struct {
+	r   io.Reader
+	mu  sync.Mutex
+	err error
 }
 
-func (l *streamLayer) Digest() (v1.Hash, error)            { return l.desc.Digest, nil }
-func (l *streamLayer) DiffID() (v1.Hash, error)            { return l.desc.Digest, nil }
-func (l *streamLayer) Size() (int64, error)                { return l.desc.Size, nil }
-func (l *streamLayer) MediaType() (types.MediaType, error) { return l.desc.MediaType, nil }
-func (l *streamLayer) Uncompressed() (io.ReadCloser, error) {
-	return nil, errors.New("uncompressed content is not available for a streamed blob")
+func (k *keepErr) Read(p []byte) (int, error) {
+	n, err := k.r.Read(p)
+	if err != nil && err != io.EOF {
+		k.mu.Lock()
+		if k.err == nil {
+			k.err = err
+		}
+		k.mu.Unlock()
+	}
+	return n, err
 }
-func (l *streamLayer) Compressed() (io.ReadCloser, error) {
-	return io.NopCloser(digestcheck.NewReader(l.r, l.desc, func(err error) { l.err = err })), nil
+
+func (k *keepErr) get() error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.err
 }

@@ -61,24 +61,11 @@ func (d *deserializer) settle(ctx context.Context, final bool) error {
 			if !ready {
 				continue
 			}
-			// Always put, never asked first: a registry that holds the bytes
-			// as a blob (pushed so a moment ago) answers that it has the
-			// manifest, yet only a put indexes its subject for the referrers
-			// API or the sha256-<hex> tag. A put of what is there is harmless.
-			sent := false
-			if d.dst != nil {
-				if err := d.dst.PushManifest(ctx, m.desc, m.raw); err != nil {
-					return fmt.Errorf("pushing manifest %s to %s: %w", m.desc.Digest, d.dst, err)
-				}
-				sent = true
-			}
 			m.pushed = true
 			progressed = true
-			d.mu.Lock()
-			d.manifests++
-			d.mu.Unlock()
-			d.setPresent(m.desc, nil, sent)
-			d.env.checkpoint(Checkpoint{Digest: m.desc.Digest.String(), Size: m.desc.Size, MediaType: string(m.desc.MediaType), Volume: int(d.volume.Load()), Confirmed: true})
+			if err := d.pushManifest(ctx, m, final); err != nil {
+				return err
+			}
 		}
 		if !progressed {
 			return nil

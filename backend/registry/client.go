@@ -43,6 +43,7 @@ type Client struct {
 	mu         sync.Mutex
 	transports map[string]http.RoundTripper // by endpoint URL
 	sessions   map[string]session           // by endpoint URL and its settings
+	clients    map[string]*authClient       // by session and scopes (see authorized)
 	slots      map[string]chan struct{}     // by registry host
 }
 
@@ -113,6 +114,7 @@ func New(cfg *config.Config, opts ...Option) *Client {
 		limit:      cfg.Ferry.RegistryConcurrency,
 		transports: map[string]http.RoundTripper{},
 		sessions:   map[string]session{},
+		clients:    map[string]*authClient{},
 		slots:      map[string]chan struct{}{},
 	}
 	if c.limit <= 0 {
@@ -164,9 +166,13 @@ type Target struct {
 	opts   []remote.Option
 	pusher *remote.Pusher
 	// transport and skipVerify are what requests to Endpoint go through,
-	// for Check.
+	// for Check and UploadBlob.
 	transport  http.RoundTripper
 	skipVerify bool
+	// for UploadBlob: the session's key and the credentials (nil: resolved
+	// from the keychain at first use)
+	session string
+	auth    authn.Authenticator
 }
 
 // Options are the remote options for talking to this target; add
@@ -181,6 +187,9 @@ func (t Target) Options() []remote.Option {
 func (c *Client) Options(ref name.Reference) []remote.Option {
 	return c.origin(ref).Options()
 }
+
+// Origin is ref's registry as written, ignoring configured mirrors.
+func (c *Client) Origin(ref name.Reference) Target { return c.origin(ref) }
 
 // PullTargets lists where ref can be pulled from, in the order tried: the
 // registry's configured endpoints (with rewritePull applied), then the
@@ -260,9 +269,10 @@ func (c *Client) newTarget(ref name.Reference, endpoint string, ec config.Endpoi
 	// between two calls counts; the session reused is the one for them.
 	auth := remote.WithAuthFromKeychain(c.keychain)
 	credKey := "keychain"
+	var resolved authn.Authenticator
 	if a, err := c.keychain.Resolve(ref.Context()); err == nil {
 		if cfg, err := a.Authorization(); err == nil {
-			auth, credKey = remote.WithAuth(a), credentialKey(cfg)
+			auth, credKey, resolved = remote.WithAuth(a), credentialKey(cfg), a
 		}
 	}
 	tr := c.transport(endpoint, ref.Context().RegistryStr(), skipVerify, plainHTTP)
@@ -283,9 +293,10 @@ func (c *Client) newTarget(ref name.Reference, endpoint string, ec config.Endpoi
 	if mode == config.ReferrersAPI {
 		opts = append(opts, remote.WithReferrersTagFallback(false))
 	}
-	s := c.session(fmt.Sprintf("%s|%t|%t|%s|%s", endpoint, skipVerify, plainHTTP, mode, credKey), opts)
+	key := fmt.Sprintf("%s|%t|%t|%s|%s", endpoint, skipVerify, plainHTTP, mode, credKey)
+	s := c.session(key, opts)
 	opts = append(opts, remote.Reuse(s.puller), remote.Reuse(s.pusher))
-	return Target{Ref: ref, Endpoint: endpoint, Referrers: mode, opts: opts, pusher: s.pusher, transport: tr, skipVerify: skipVerify}
+	return Target{Ref: ref, Endpoint: endpoint, Referrers: mode, opts: opts, pusher: s.pusher, transport: tr, skipVerify: skipVerify, session: key, auth: resolved}
 }
 
 // credentialKey tells credentials apart without keeping them in the key.

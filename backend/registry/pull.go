@@ -3,8 +3,10 @@ package registry
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -73,6 +75,33 @@ func (c *Client) Blob(ctx context.Context, ref name.Digest) (io.ReadCloser, erro
 			return nil, err
 		}
 		return l.Compressed()
+	})
+}
+
+// RawBlob opens the blob ref names from the first endpoint that serves it,
+// without verifying it: for a caller that proves the digest itself while it
+// reads (the archive writer), so the bytes are hashed once.
+func (c *Client) RawBlob(ctx context.Context, ref name.Digest) (io.ReadCloser, error) {
+	return pull(ctx, c, ref, func(t Target, _ []remote.Option) (io.ReadCloser, error) {
+		repo := t.Ref.Context()
+		hc, err := c.authorized(ctx, t, repo.Scope(transport.PullScope))
+		if err != nil {
+			return nil, err
+		}
+		u := url.URL{Scheme: repo.Registry.Scheme(), Host: repo.RegistryStr(), Path: fmt.Sprintf("/v2/%s/blobs/%s", repo.RepositoryStr(), t.Ref.Identifier())}
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+		if err != nil {
+			return nil, err
+		}
+		resp, err := hc.Do(req)
+		if err != nil {
+			return nil, err
+		}
+		if err := transport.CheckError(resp, http.StatusOK); err != nil {
+			resp.Body.Close()
+			return nil, err
+		}
+		return resp.Body, nil
 	})
 }
 

@@ -21,6 +21,10 @@ type step struct {
 		column string
 		ratio  float64
 	}
+	// bufferMiB is the memory the step is configured to hold in flight by
+	// default (serialize's write buffer, deserialize's staging budget): the
+	// peak RSS bar is 100 MiB above it.
+	bufferMiB float64
 }
 
 var steps = []step{
@@ -44,6 +48,11 @@ func init() {
 	set("serialize-null", "curl-null", 1.0)
 	set("deserialize", "crane", 1.0)
 	set("scatter", "ace-dt", 0.8)
+	for i := range steps {
+		if steps[i].name != "gather" && steps[i].name != "scatter" {
+			steps[i].bufferMiB = 64
+		}
+	}
 }
 
 // tools in column order; others recorded follow in name order.
@@ -246,6 +255,9 @@ func writeReport(w io.Writer, ms []Measurement, bytes int64, title, note, pprofD
 	}
 	table("CPU seconds of the registries during the step", regCPU, "")
 	table("Peak RSS of the tool (MiB)", rss, "")
+	if bytes > 0 {
+		acceptCPUAndRSS(p, by, bytes)
+	}
 
 	p("\n## Every round (wall seconds, in round order; tries above 1 are reruns after a tool's known defect)\n\n")
 	header("step", []string{"tool", "rounds"})
@@ -290,4 +302,32 @@ func headLines(s string, n int) string {
 		ls = ls[:n]
 	}
 	return strings.Join(ls, "")
+}
+
+// acceptCPUAndRSS checks the bars that are not ratios of wall time: Ferry's
+// CPU seconds per GB at or below the reference's, and its peak RSS under
+// 100 MiB plus the step's configured buffer.
+func acceptCPUAndRSS(p func(string, ...any), by map[string]map[string]series, bytes int64) {
+	yes := map[bool]string{true: "yes", false: "no"}
+	gb := float64(bytes) / 1e9
+	p("\n## CPU per GB and peak RSS against their bars\n\n")
+	p("| step | ferry CPU-s/GB | ace-dt CPU-s/GB | met | ferry peak RSS | bar | met |\n|---|---|---|---|---|---|---|\n")
+	for _, st := range steps {
+		f := by[st.name]["ferry"]
+		if len(f) == 0 {
+			continue
+		}
+		fc := f.median(cpu) / gb
+		ref, cpuMet := "-", "-"
+		if a := by[st.name]["ace-dt"]; len(a) > 0 {
+			ac := a.median(cpu) / gb
+			ref, cpuMet = fmt.Sprintf("%.2f", ac), yes[fc <= ac]
+		}
+		bar := 100 + st.bufferMiB
+		peak := 0.0
+		for _, m := range f {
+			peak = max(peak, rss(m))
+		}
+		p("| %s | %.2f | %s | %s | %.0f MiB (highest of %d) | < %.0f MiB | %s |\n", st.name, fc, ref, cpuMet, peak, len(f), bar, yes[peak < bar])
+	}
 }
