@@ -206,11 +206,7 @@ func (d *deserializer) blob(ctx context.Context, ar *archive.Reader, e *archive.
 		// Nothing to push: the content is only hashed (the archive reader
 		// verifies it at its end), never held whole in memory.
 		_, err := io.Copy(io.Discard, ar)
-		if errors.Is(err, archive.ErrDigestMismatch) {
-			d.reject(e)
-			return nil
-		}
-		if err != nil {
+		if ok, err := d.verified(e, err); !ok {
 			return err
 		}
 		d.received(e)
@@ -234,11 +230,7 @@ func (d *deserializer) blob(ctx context.Context, ar *archive.Reader, e *archive.
 	})
 	err := sp.fill(ar)
 	sp.closeWrite(err)
-	if errors.Is(err, archive.ErrDigestMismatch) {
-		d.reject(e)
-		return nil
-	}
-	if err != nil {
+	if ok, err := d.verified(e, err); !ok {
 		return err
 	}
 	d.received(e)
@@ -293,14 +285,21 @@ func (d *deserializer) readVerified(ar *archive.Reader, e *archive.Entry) ([]byt
 	// buffer grows with what is read, from at most the staging limit.
 	buf := bytes.NewBuffer(make([]byte, 0, min(max(e.Size, 0), stagedBlobMax)))
 	_, err := io.Copy(buf, ar)
-	if errors.Is(err, archive.ErrDigestMismatch) {
-		d.reject(e)
-		return nil, nil
-	}
-	if err != nil {
+	if ok, err := d.verified(e, err); !ok {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// verified reads the outcome of reading entry e to its end: a digest
+// mismatch rejects the entry (the medium goes on) and is no error; ok is
+// whether the content arrived whole and proven.
+func (d *deserializer) verified(e *archive.Entry, err error) (ok bool, _ error) {
+	if errors.Is(err, archive.ErrDigestMismatch) {
+		d.reject(e)
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // pushStaged pushes a blob held in memory in the background; release says
