@@ -2,6 +2,7 @@ package builtin
 
 import (
 	"context"
+	"ferry/backend/registrytest"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -39,18 +40,6 @@ func push(t *testing.T, ref string, size int64) v1.Hash {
 	return d
 }
 
-func head(ref string) (string, error) {
-	r, err := name.ParseReference(ref)
-	if err != nil {
-		return "", err
-	}
-	d, err := remote.Head(r)
-	if err != nil {
-		return "", err
-	}
-	return d.Digest.String(), nil
-}
-
 func TestRestartKeepsContent(t *testing.T) {
 	root := t.TempDir()
 	r := start(t, root)
@@ -58,13 +47,13 @@ func TestRestartKeepsContent(t *testing.T) {
 	if err := r.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := head(r.Addr() + "/low/app:1"); err == nil {
+	if registrytest.HeadDigest(t, r.Addr()+"/low/app:1") != "" {
 		t.Fatal("a closed registry still answers")
 	}
 	r2 := start(t, root)
-	got, err := head(r2.Addr() + "/low/app:1")
-	if err != nil || got != want.String() {
-		t.Fatalf("after restart: %s, %v; want %s", got, err, want)
+	got := registrytest.HeadDigest(t, r2.Addr()+"/low/app:1")
+	if got != want.String() {
+		t.Fatalf("after restart: %q, want %s", got, want)
 	}
 	repos, err := Repositories(context.Background(), root)
 	if err != nil || !slices.Equal(repos, []string{"low/app"}) {
@@ -99,7 +88,7 @@ func TestGCFreesTheSpaceOfADeletedImage(t *testing.T) {
 	if del.Digest != gone.String() || !slices.Equal(del.Tags, []string{"1", "also"}) {
 		t.Fatalf("deleted %+v", del)
 	}
-	if _, err := head(r.Addr() + "/low/gone:also"); err == nil {
+	if registrytest.HeadDigest(t, r.Addr()+"/low/gone:also") != "" {
 		t.Fatal("the other tag still answers")
 	}
 	if _, err := Delete(context.Background(), root, "low/gone:1"); err == nil || !strings.Contains(err.Error(), "not in the built-in registry") {
@@ -119,7 +108,7 @@ func TestGCFreesTheSpaceOfADeletedImage(t *testing.T) {
 		t.Errorf("size after = %d, measured %d", res.After, size)
 	}
 	r2 := start(t, root)
-	if got, err := head(r2.Addr() + "/low/keep:1"); err != nil || got != keep.String() {
+	if got := registrytest.HeadDigest(t, r2.Addr()+"/low/keep:1"); got != keep.String() {
 		t.Fatalf("kept image after gc: %s, %v", got, err)
 	}
 	img, err := remote.Image(mustRef(t, r2.Addr()+"/low/keep:1"))
@@ -228,14 +217,14 @@ func TestRequestLinesGoToDebug(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	if _, err := head(r.Addr() + "/low/absent:1"); err == nil {
+	if registrytest.HeadDigest(t, r.Addr()+"/low/absent:1") != "" {
 		t.Fatal("an absent tag answered")
 	}
 	if strings.Contains(buf.String(), "response completed") {
 		t.Errorf("a request line reached the info level:\n%s", buf.String())
 	}
 	log.SetLevel(logrus.DebugLevel)
-	if _, err := head(r.Addr() + "/low/absent:2"); err == nil {
+	if registrytest.HeadDigest(t, r.Addr()+"/low/absent:2") != "" {
 		t.Fatal("an absent tag answered")
 	}
 	if !strings.Contains(buf.String(), "response completed with error") || !strings.Contains(buf.String(), "component=registry") {

@@ -7,21 +7,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-containerregistry/pkg/v1/remote"
-
 	"ferry/backend/registrytest"
 	"ferry/backend/store"
 )
-
-// headDigest is the digest ref resolves to, or "" when it does not exist.
-func headDigest(t *testing.T, ref string) string {
-	t.Helper()
-	d, err := remote.Head(mustRef(t, ref))
-	if err != nil {
-		return ""
-	}
-	return d.Digest.String()
-}
 
 func runItems(t *testing.T, home, id string) []store.Item {
 	t.Helper()
@@ -64,7 +52,7 @@ func TestScatterCheckThenScatterOnRealRegistry(t *testing.T) {
 			t.Errorf("--check output lacks %q:\n%s", line, out)
 		}
 	}
-	if headDigest(t, reg.Ref("site-a/app/web:1")) != "" {
+	if registrytest.HeadDigest(t, reg.Ref("site-a/app/web:1")) != "" {
 		t.Fatal("--check pushed")
 	}
 
@@ -79,7 +67,7 @@ func TestScatterCheckThenScatterOnRealRegistry(t *testing.T) {
 		reg.Ref("site-a/app/web:1"): d1.String(), reg.Ref("site-b/app/web:latest"): d1.String(),
 		reg.Ref("site-a/app/multi:2"): d2.String(), reg.Ref("site-b/app/multi:latest"): d2.String(),
 	} {
-		if got := headDigest(t, ref); got != want {
+		if got := registrytest.HeadDigest(t, ref); got != want {
 			t.Errorf("%s = %q, want %s", ref, got, want)
 		}
 	}
@@ -115,8 +103,8 @@ func TestScatterSubsetContinueAndFailureExit(t *testing.T) {
 	if _, errOut, err := run(t, home, "mirror", "scatter", "--subset", subset, host+"/transfer/t:1", "nest="+host+"/sub"); err != nil {
 		t.Fatalf("scatter --subset: %v\n%s", err, errOut)
 	}
-	if headDigest(t, host+"/sub/"+strings.Replace(host, ":", "_", 1)+"/app/b:1") != d2.String() ||
-		headDigest(t, host+"/sub/"+strings.Replace(host, ":", "_", 1)+"/app/a:1") != "" {
+	if registrytest.HeadDigest(t, host+"/sub/"+strings.Replace(host, ":", "_", 1)+"/app/b:1") != d2.String() ||
+		registrytest.HeadDigest(t, host+"/sub/"+strings.Replace(host, ":", "_", 1)+"/app/a:1") != "" {
 		t.Error("--subset did not restrict the scatter to app/b")
 	}
 
@@ -135,7 +123,7 @@ func TestScatterSubsetContinueAndFailureExit(t *testing.T) {
 	if !strings.Contains(out, "Scattered 1 of 2 images to 1 destinations") || !strings.Contains(out, "1 failed") {
 		t.Errorf("summary: %q", out)
 	}
-	if headDigest(t, host+"/ok/b:1") != d2.String() {
+	if registrytest.HeadDigest(t, host+"/ok/b:1") != d2.String() {
 		t.Error("--continue did not deliver app/b")
 	}
 	if runs := history(t, home); runs[0].Status != store.StatusFailed {
@@ -164,8 +152,8 @@ func TestCloneAndDiffVerbs(t *testing.T) {
 		t.Fatalf("clone: %v\n%s", err, errOut)
 	}
 	nest := host + "/cl/" + strings.Replace(host, ":", "_", 1)
-	if headDigest(t, nest+"/app/a:1") != d1.String() || headDigest(t, nest+"/app/b:1") != "" {
-		t.Errorf("clone -l: a=%q b=%q", headDigest(t, nest+"/app/a:1"), headDigest(t, nest+"/app/b:1"))
+	if registrytest.HeadDigest(t, nest+"/app/a:1") != d1.String() || registrytest.HeadDigest(t, nest+"/app/b:1") != "" {
+		t.Errorf("clone -l: a=%q b=%q", registrytest.HeadDigest(t, nest+"/app/a:1"), registrytest.HeadDigest(t, nest+"/app/b:1"))
 	}
 	if !strings.Contains(out, "Cloned 1 of 1 images") {
 		t.Errorf("summary: %q", out)

@@ -34,7 +34,7 @@ func TestBatchThenHistoryAndSignedReport(t *testing.T) {
 	if out, errOut, err := run(t, home, "mirror", "batch-deserialize", syncDir, reg.Ref("high/sync")); err != nil || !strings.Contains(out, "000001-web.tar") {
 		t.Fatalf("batch-deserialize: %v\n%s%s", err, out, errOut)
 	}
-	if got := headDigest(t, reg.Ref("high/sync:web")); got == "" {
+	if got := registrytest.HeadDigest(t, reg.Ref("high/sync:web")); got == "" {
 		t.Errorf("batch-deserialize did not tag %s", reg.Ref("high/sync:web"))
 	}
 

@@ -10,9 +10,6 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
-
 	"ferry/backend/ops"
 	"ferry/backend/registrytest"
 	"ferry/backend/store"
@@ -64,7 +61,7 @@ func TestMediaVerbsRoundTrip(t *testing.T) {
 	if out, errOut, err := run(t, home, "mirror", "deserialize", tarPath, dest, "--strict"); err != nil || !strings.Contains(out, "Deserialized") {
 		t.Fatalf("deserialize: %v\n%s%s", err, out, errOut)
 	}
-	if digestAt(t, dest) != digestAt(t, idx) {
+	if registrytest.HeadDigest(t, dest) != registrytest.HeadDigest(t, idx) {
 		t.Error("the gather index is not tagged on the far side")
 	}
 	kinds := map[string]string{}
@@ -142,7 +139,7 @@ func TestSerializeResumeByRunID(t *testing.T) {
 	if out, _, err := run(t, home, "mirror", "deserialize", part2, dest); err != nil {
 		t.Fatalf("second part: %v\n%s", err, out)
 	}
-	if digestAt(t, dest) != digestAt(t, idx) {
+	if registrytest.HeadDigest(t, dest) != registrytest.HeadDigest(t, idx) {
 		t.Error("the transfer is not complete after both parts")
 	}
 	for _, r := range history(t, home) {
@@ -161,25 +158,4 @@ func TestPartName(t *testing.T) {
 	if got := ops.PartName("-", 2); got != "-" {
 		t.Errorf("stdout part = %s", got)
 	}
-}
-
-func digestAt(t *testing.T, ref string) string {
-	t.Helper()
-	d, err := remoteHead(ref)
-	if err != nil {
-		return ""
-	}
-	return d
-}
-
-func remoteHead(ref string) (string, error) {
-	r, err := name.ParseReference(ref)
-	if err != nil {
-		return "", err
-	}
-	d, err := remote.Head(r)
-	if err != nil {
-		return "", err
-	}
-	return d.Digest.String(), nil
 }

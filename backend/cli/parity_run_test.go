@@ -68,7 +68,7 @@ func TestCloneContinueExitStatus(t *testing.T) {
 	if err != nil || !strings.Contains(errOut, "127.0.0.1:1/x/a:1") || !strings.Contains(errOut, "exit status 0 because of --continue") {
 		t.Fatalf("partial clone --continue: %v\n%s", err, errOut)
 	}
-	if headDigest(t, host+"/ok/b:1") == "" {
+	if registrytest.HeadDigest(t, host+"/ok/b:1") == "" {
 		t.Error("app/b was not delivered")
 	}
 	if runs := history(t, home); runs[0].Status != store.StatusFailed {
@@ -97,7 +97,7 @@ func TestUnarchiveCheckAndReference(t *testing.T) {
 		t.Fatalf("unarchive --check: %v\n%s%s", err, out, errOut)
 	}
 	nested := host + "/high/" + strings.Replace(host, ":", "_", 1) + "/app/a:1"
-	if headDigest(t, nested) != "" || !strings.Contains(out, nested) {
+	if registrytest.HeadDigest(t, nested) != "" || !strings.Contains(out, nested) {
 		t.Errorf("--check pushed %s, or did not list it:\n%s", nested, out)
 	}
 	l, err := mirror.OpenLayout(storeDir)

@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"ferry/backend/builtin"
+	"ferry/backend/registrytest"
 )
 
 // The practice transfer as a new operator runs it: `ferry practice`, then
@@ -49,15 +50,15 @@ func TestPracticeTransferOnTheBuiltinRegistry(t *testing.T) {
 
 	wants := map[string]string{} // low side reference -> digest
 	for _, line := range regexp.MustCompile(`(?m)^  (index|docker image|artifact) +(\S+)$`).FindAllStringSubmatch(out, -1) {
-		wants[line[2]] = headDigest(t, line[2])
+		wants[line[2]] = registrytest.HeadDigest(t, line[2])
 	}
 	if len(wants) != 3 {
 		t.Fatalf("want 3 practice images in:\n%s", out)
 	}
 	for low, d := range wants {
 		high := strings.Replace(low, reg.Addr()+"/low/", reg.Addr()+"/high/", 1)
-		if d == "" || headDigest(t, high) != d {
-			t.Errorf("%s = %q on the high side, want %s", high, headDigest(t, high), d)
+		if d == "" || registrytest.HeadDigest(t, high) != d {
+			t.Errorf("%s = %q on the high side, want %s", high, registrytest.HeadDigest(t, high), d)
 		}
 	}
 	// The signature of the index came along as a referrer.
@@ -66,7 +67,7 @@ func TestPracticeTransferOnTheBuiltinRegistry(t *testing.T) {
 		t.Fatalf("no signature in:\n%s", out)
 	}
 	multi := reg.Addr() + "/high/apps/multi:1.0"
-	subject, err := name.NewDigest(reg.Addr() + "/high/apps/multi@" + headDigest(t, multi))
+	subject, err := name.NewDigest(reg.Addr() + "/high/apps/multi@" + registrytest.HeadDigest(t, multi))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -173,7 +173,7 @@ func TestRepeatTransferSendsOnlyWhatIsNew(t *testing.T) {
 		t.Error("--since-run sent the layer the confirmed run wrote")
 	}
 	mustRun(t, highHome, "mirror", "deserialize", m2, high.Ref("landing/sync:2"))
-	if digestAt(t, high.Ref("landing/sync:2")) != digestAt(t, low.Ref("transfer/sync:2")) {
+	if registrytest.HeadDigest(t, high.Ref("landing/sync:2")) != registrytest.HeadDigest(t, low.Ref("transfer/sync:2")) {
 		t.Fatal("the second transfer is not complete in the repository holding the first")
 	}
 	r2 := issuedReceipt(t, highHome)
@@ -221,7 +221,7 @@ func TestRepeatTransferSendsOnlyWhatIsNew(t *testing.T) {
 	// It arrives and its receipt comes back: nothing is unconfirmed, and a
 	// medium of the same gather index carries only its manifests.
 	mustRun(t, highHome, "mirror", "deserialize", m3a, high.Ref("landing/sync:3"))
-	if digestAt(t, high.Ref("landing/sync:3")) != digestAt(t, low.Ref("transfer/sync:3")) {
+	if registrytest.HeadDigest(t, high.Ref("landing/sync:3")) != registrytest.HeadDigest(t, low.Ref("transfer/sync:3")) {
 		t.Fatal("the third transfer is not complete")
 	}
 	for _, p := range issuedReceipt(t, highHome) {
@@ -234,7 +234,7 @@ func TestRepeatTransferSendsOnlyWhatIsNew(t *testing.T) {
 		}
 	}
 	mustRun(t, highHome, "mirror", "deserialize", m3, high.Ref("landing/sync:4"))
-	if digestAt(t, high.Ref("landing/sync:4")) != digestAt(t, low.Ref("transfer/sync:3")) {
+	if registrytest.HeadDigest(t, high.Ref("landing/sync:4")) != registrytest.HeadDigest(t, low.Ref("transfer/sync:3")) {
 		t.Fatal("a medium of manifests only does not complete in the repository holding the rest")
 	}
 }

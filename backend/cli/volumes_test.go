@@ -49,7 +49,7 @@ func TestSerializeVolumeSizeThenDeserializeTheSet(t *testing.T) {
 	if err != nil || !strings.Contains(out, "Deserialized") || !strings.Contains(out, "volumes of transfer") {
 		t.Fatalf("deserialize: %v\n%s%s", err, out, errOut)
 	}
-	if digestAt(t, landing) != digestAt(t, idx) {
+	if registrytest.HeadDigest(t, landing) != registrytest.HeadDigest(t, idx) {
 		t.Error("the gather index is not tagged on the far side")
 	}
 }

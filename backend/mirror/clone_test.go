@@ -42,7 +42,7 @@ func TestCloneDeliversLikeGatherThenScatter(t *testing.T) {
 		host + "/cloned/other/app/multi:3": f.multi,
 	}
 	for dest, src := range want {
-		if got := digestAt(t, dest); got != f.digest[src] {
+		if got := registrytest.HeadDigest(t, dest); got != f.digest[src] {
 			t.Errorf("%s = %q, want %q", dest, got, f.digest[src])
 		}
 	}
@@ -84,7 +84,7 @@ func TestClonePlatformsSelectorsAndCheck(t *testing.T) {
 	if len(rec.with(ItemPlanned)) != 2 || res.Destinations != 2 {
 		t.Errorf("check planned %+v", rec.items)
 	}
-	if digestAt(t, host+"/check/"+nested(one)) != "" || digestAt(t, host+"/check/"+nested(multi)) != "" {
+	if registrytest.HeadDigest(t, host+"/check/"+nested(one)) != "" || registrytest.HeadDigest(t, host+"/check/"+nested(multi)) != "" {
 		t.Error("--check pushed")
 	}
 
@@ -93,7 +93,7 @@ func TestClonePlatformsSelectorsAndCheck(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if digestAt(t, host+"/arm/"+nested(one)) != "" {
+	if registrytest.HeadDigest(t, host+"/arm/"+nested(one)) != "" {
 		t.Error("selector did not exclude the unlabelled source")
 	}
 	// One match: the arm64 manifest itself is cloned and tagged, as the
@@ -112,7 +112,7 @@ func TestClonePlatformsSelectorsAndCheck(t *testing.T) {
 			amd = m.Digest.String()
 		}
 	}
-	if got := digestAt(t, host+"/arm/"+nested(multi)); got != arm {
+	if got := registrytest.HeadDigest(t, host+"/arm/"+nested(multi)); got != arm {
 		t.Errorf("clone -p linux/arm64 tagged %s, want the arm64 manifest %s", got, arm)
 	}
 
@@ -164,7 +164,7 @@ func TestCloneUnreadableSources(t *testing.T) {
 	if !errors.As(err, &de) || !de.Stopped || len(de.Failures) != 1 || !strings.Contains(err.Error(), "line 4") {
 		t.Fatalf("err = %v", err)
 	}
-	if digestAt(t, host+"/a/"+nested(one)) != "" {
+	if registrytest.HeadDigest(t, host+"/a/"+nested(one)) != "" {
 		t.Error("clone pushed although a source could not be read")
 	}
 
@@ -172,7 +172,7 @@ func TestCloneUnreadableSources(t *testing.T) {
 	if !errors.As(err, &de) || len(de.Failures) != 1 || de.Failures[0].Source != missing {
 		t.Fatalf("with --continue: err = %v", err)
 	}
-	if got := digestAt(t, host+"/b/"+nested(one)); got != d.String() || res.Images != 1 {
+	if got := registrytest.HeadDigest(t, host+"/b/"+nested(one)); got != d.String() || res.Images != 1 {
 		t.Errorf("with --continue the readable source was not delivered: %q, %+v", got, res)
 	}
 }
@@ -192,10 +192,10 @@ func TestCloneToRealRegistry(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, p := range []string{"a", "b"} {
-		if got := digestAt(t, reg.Ref("mirror/"+p+"/one:1")); got != d.String() {
+		if got := registrytest.HeadDigest(t, reg.Ref("mirror/"+p+"/one:1")); got != d.String() {
 			t.Errorf("mirror/%s/one:1 = %q, want %s", p, got, d)
 		}
-		if got := digestAt(t, reg.Ref("mirror/"+p+"/multi:3")); got != md.String() {
+		if got := registrytest.HeadDigest(t, reg.Ref("mirror/"+p+"/multi:3")); got != md.String() {
 			t.Errorf("mirror/%s/multi:3 = %q, want %s", p, got, md)
 		}
 	}

@@ -69,7 +69,7 @@ func TestCorruptSourceBlobIsRefused(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), d.String()) {
 		t.Errorf("gather from a corrupt source: err = %v, want a failure naming %s", err, d)
 	}
-	if digestAt(t, dst) != "" {
+	if registrytest.HeadDigest(t, dst) != "" {
 		t.Error("a gather from a corrupt source was tagged")
 	}
 }

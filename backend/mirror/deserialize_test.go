@@ -97,7 +97,7 @@ func TestDeserializeTruncatedMediumKeepsWhatArrivedAndNamesWhatIsMissing(t *test
 			if what == "inside a blob" && (len(ie.Missing) == 0 || !strings.Contains(err.Error(), ie.Missing[0].Digest.String())) {
 				t.Errorf("missing blobs not named: %v", err)
 			}
-			if digestAt(t, repo+":sync-1") != "" {
+			if registrytest.HeadDigest(t, repo+":sync-1") != "" {
 				t.Error("an incomplete transfer was tagged")
 			}
 			// Every blob reported as received is in the target.
@@ -318,7 +318,7 @@ func TestResumedTransferReadInReverseOrder(t *testing.T) {
 	if res, err := Deserialize(context.Background(), testEnv(), DeserializeOptions{Source: part2, Dest: dest}); err != nil || !res.Complete {
 		t.Fatalf("the resumed part again: complete=%v err=%v", res.Complete, err)
 	}
-	if digestAt(t, dest) != f.root.Digest.String() {
+	if registrytest.HeadDigest(t, dest) != f.root.Digest.String() {
 		t.Error("not tagged")
 	}
 }
@@ -349,7 +349,7 @@ func TestDeserializeRefusesAStreamThatDiffersFromItsDigest(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "stream digest") || !strings.Contains(err.Error(), "was not tagged") {
 		t.Fatalf("err = %v", err)
 	}
-	if digestAt(t, dest) != "" {
+	if registrytest.HeadDigest(t, dest) != "" {
 		t.Error("tagged")
 	}
 	if _, err := VerifyMedium(context.Background(), testEnv(), VerifyOptions{Source: writeTemp(t, bad)}); err == nil {
@@ -484,7 +484,7 @@ func TestDeserializeKeepsEveryReferrerOfASubject(t *testing.T) {
 	if _, err := Deserialize(ctx, testEnv(), DeserializeOptions{Source: path, Dest: dst + ":sync-1"}); err != nil {
 		t.Fatal(err)
 	}
-	sd := digestAt(t, subject)
+	sd := registrytest.HeadDigest(t, subject)
 	got, err := ferryreg.New(nil).Referrers(ctx, mustRef(t, dst+"@"+sd).(name.Digest))
 	if err != nil {
 		t.Fatal(err)

@@ -590,7 +590,7 @@ func TestGatherRefusesATagThatChangedMeanwhile(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "changed while this gather ran") {
 		t.Fatalf("err = %v", err)
 	}
-	if got := digestAt(t, dest); got != theirs.String() {
+	if got := registrytest.HeadDigest(t, dest); got != theirs.String() {
 		t.Errorf("the tag holds %s, want the other writer's %s", got, theirs)
 	}
 }

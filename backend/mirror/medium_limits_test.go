@@ -136,7 +136,7 @@ func TestManifestLargerThanFourMiB(t *testing.T) {
 		Annotations: map[string]string{"note": note}}); err != nil {
 		t.Fatal(err)
 	}
-	root := digestAt(t, index)
+	root := registrytest.HeadDigest(t, index)
 	dest := filepath.Join(t.TempDir(), "wide.tar")
 	sres, err := Serialize(context.Background(), testEnv(), SerializeOptions{Source: index, Dest: dest})
 	if err != nil {
@@ -153,7 +153,7 @@ func TestManifestLargerThanFourMiB(t *testing.T) {
 	if err != nil || !res.Complete {
 		t.Fatalf("deserialize: complete=%v, %v", res.Complete, err)
 	}
-	if got := digestAt(t, repo+":sync-1"); got != root {
+	if got := registrytest.HeadDigest(t, repo+":sync-1"); got != root {
 		t.Errorf("tagged %q, want the gather index %s", got, root)
 	}
 	store := filepath.Join(t.TempDir(), "store")

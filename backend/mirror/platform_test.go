@@ -181,7 +181,7 @@ func TestGatherPlatformNothingMatches(t *testing.T) {
 	if len(res.Warnings) != 2 || !strings.Contains(res.Warnings[1], "its index has linux/amd64, linux/arm64/v8, windows/amd64:10.0.17763") {
 		t.Errorf("warnings = %q", res.Warnings)
 	}
-	if digestAt(t, dest) != "" {
+	if registrytest.HeadDigest(t, dest) != "" {
 		t.Error("an empty gather index was tagged")
 	}
 }

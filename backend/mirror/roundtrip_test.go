@@ -24,7 +24,7 @@ func assertDelivered(t *testing.T, f *mediaFixture, repo, tag string) {
 			t.Errorf("%s (%s) missing from %s: %v", n.Desc.Digest, n.Desc.MediaType, repo, err)
 		}
 	}
-	if got := digestAt(t, repo+":"+tag); got != f.root.Digest.String() {
+	if got := registrytest.HeadDigest(t, repo+":"+tag); got != f.root.Digest.String() {
 		t.Errorf("%s:%s resolves to %q, want the gather index %s", repo, tag, got, f.root.Digest)
 	}
 }
@@ -107,7 +107,7 @@ func TestArchiveAndUnarchiveWithoutStagingRegistries(t *testing.T) {
 		t.Errorf("unarchive result: %d destinations, store tag %q", ures.Scatter.Destinations, ures.Deserialize.Tag)
 	}
 	for _, src := range []string{f.one, low.Ref("app/two:2"), low.Ref("app/multi:3")} {
-		if digestAt(t, high.Ref("mirror/"+nested(src))) == "" {
+		if registrytest.HeadDigest(t, high.Ref("mirror/"+nested(src))) == "" {
 			t.Errorf("%s not delivered under %s", src, high.Ref("mirror"))
 		}
 	}

@@ -101,21 +101,6 @@ func mustMapper(t *testing.T, kind, text string) mapping.Mapper {
 	return m
 }
 
-// digestAt returns the digest a reference resolves to in its registry, or
-// "" when it does not exist.
-func digestAt(t *testing.T, ref string) string {
-	t.Helper()
-	r, err := name.ParseReference(ref)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := remote.Head(r)
-	if err != nil {
-		return ""
-	}
-	return d.Digest.String()
-}
-
 func tagsAt(t *testing.T, repo string) []string {
 	t.Helper()
 	r, err := name.NewRepository(repo)
@@ -139,7 +124,7 @@ func TestScatterNestDeliversEveryEntryWithItsGraph(t *testing.T) {
 	}
 	for _, src := range []string{f.one, f.two, f.multi} {
 		dest := host + "/mirror/" + nested(src)
-		if got := digestAt(t, dest); got != f.digest[src] {
+		if got := registrytest.HeadDigest(t, dest); got != f.digest[src] {
 			t.Errorf("%s: digest %q, want %q", dest, got, f.digest[src])
 		}
 	}
@@ -189,11 +174,11 @@ func TestScatterFirstPrefixAndMultiLineTemplate(t *testing.T) {
 		t.Fatal(err)
 	}
 	for dest, src := range map[string]string{host + "/prod/uno:1": f.one, host + "/prod/two:2": f.two, host + "/prod/multi:3": f.multi} {
-		if got := digestAt(t, dest); got != f.digest[src] {
+		if got := registrytest.HeadDigest(t, dest); got != f.digest[src] {
 			t.Errorf("first-prefix %s = %q, want %q", dest, got, f.digest[src])
 		}
 	}
-	if got := digestAt(t, host+"/prod/one:1"); got != "" {
+	if got := registrytest.HeadDigest(t, host+"/prod/one:1"); got != "" {
 		t.Errorf("first-prefix also used the second row for app/one: %s", got)
 	}
 
@@ -214,7 +199,7 @@ func TestScatterFirstPrefixAndMultiLineTemplate(t *testing.T) {
 		pkg := strings.TrimPrefix(src, host+"/")
 		repo, tag, _ := strings.Cut(pkg, ":")
 		for _, dest := range []string{host + "/site-a/" + pkg, host + "/site-b/" + repo + ":" + tag + "-copy", host + "/site-b/" + repo + ":latest"} {
-			if got := digestAt(t, dest); got != f.digest[src] {
+			if got := registrytest.HeadDigest(t, dest); got != f.digest[src] {
 				t.Errorf("template %s = %q, want %q", dest, got, f.digest[src])
 			}
 		}
@@ -245,7 +230,7 @@ func TestScatterCheckListsEveryDestinationAndPushesNothing(t *testing.T) {
 			if !slices.Contains(dests, d) {
 				t.Errorf("plan lacks %s: %v", d, dests)
 			}
-			if got := digestAt(t, d); got != "" {
+			if got := registrytest.HeadDigest(t, d); got != "" {
 				t.Errorf("--check pushed %s", d)
 			}
 		}
@@ -265,7 +250,7 @@ func TestScatterSubsetAndSelectors(t *testing.T) {
 	}
 	delivered := func(prefix string) (out []string) {
 		for _, src := range []string{f.one, f.two, f.multi} {
-			if digestAt(t, host+"/"+prefix+"/"+nested(src)) != "" {
+			if registrytest.HeadDigest(t, host+"/"+prefix+"/"+nested(src)) != "" {
 				out = append(out, src)
 			}
 		}
@@ -345,7 +330,7 @@ func TestScatterContinueDeliversTheRestAndReportsEveryFailure(t *testing.T) {
 	if !strings.Contains(err.Error(), "denied") || !strings.Contains(err.Error(), "--continue") {
 		t.Errorf("error does not explain: %v", err)
 	}
-	if got := digestAt(t, host+"/stop/app/one:1"); got != "" {
+	if got := registrytest.HeadDigest(t, host+"/stop/app/one:1"); got != "" {
 		t.Errorf("without --continue the scatter went on after the failure")
 	}
 	if failed := rec.with(ItemFailed); len(failed) != 1 || failed[0].Destination != host+"/denied/app/multi:3" {
@@ -358,7 +343,7 @@ func TestScatterContinueDeliversTheRestAndReportsEveryFailure(t *testing.T) {
 		t.Fatalf("with --continue: err = %v", err)
 	}
 	for _, src := range []string{f.one, f.two} {
-		if got := digestAt(t, host+"/go/"+strings.TrimPrefix(src, host+"/")); got != f.digest[src] {
+		if got := registrytest.HeadDigest(t, host+"/go/"+strings.TrimPrefix(src, host+"/")); got != f.digest[src] {
 			t.Errorf("with --continue %s was not delivered", src)
 		}
 	}
@@ -382,13 +367,13 @@ func TestScatterPlanErrorsPushNothingWithoutContinue(t *testing.T) {
 	if !errors.As(err, &de) || !de.Planning || len(de.Failures) != 1 || de.Failures[0].Source != f.two {
 		t.Fatalf("err = %v", err)
 	}
-	if digestAt(t, host+"/plan/app/one:1") != "" || digestAt(t, host+"/plan/app/multi:3") != "" {
+	if registrytest.HeadDigest(t, host+"/plan/app/one:1") != "" || registrytest.HeadDigest(t, host+"/plan/app/multi:3") != "" {
 		t.Error("a mapping error did not stop the scatter before it pushed")
 	}
 	if _, err := Scatter(ctx, testEnv(), ScatterOptions{Source: f.index, Mapper: tmpl, Continue: true}); !errors.As(err, &de) {
 		t.Fatalf("with --continue: err = %v", err)
 	}
-	if digestAt(t, host+"/plan/app/one:1") != f.digest[f.one] {
+	if registrytest.HeadDigest(t, host+"/plan/app/one:1") != f.digest[f.one] {
 		t.Error("with --continue the valid destinations were not delivered")
 	}
 }
@@ -409,13 +394,13 @@ func TestScatterDigestDestinations(t *testing.T) {
 	if !errors.As(err, &de) || len(de.Failures) != 1 || de.Failures[0].Source != f.two || !strings.Contains(de.Failures[0].Error, "pins "+wrong) {
 		t.Fatalf("err = %v", err)
 	}
-	if got := digestAt(t, host+"/pin/one:v1"); got != f.digest[f.one] {
+	if got := registrytest.HeadDigest(t, host+"/pin/one:v1"); got != f.digest[f.one] {
 		t.Errorf("pinned tag = %q, want %q", got, f.digest[f.one])
 	}
-	if got := digestAt(t, host+"/pin/two:v1"); got != "" {
+	if got := registrytest.HeadDigest(t, host+"/pin/two:v1"); got != "" {
 		t.Errorf("a mismatching pin was pushed: %s", got)
 	}
-	if got := digestAt(t, host+"/bydigest/multi@"+f.digest[f.multi]); got != f.digest[f.multi] {
+	if got := registrytest.HeadDigest(t, host+"/bydigest/multi@"+f.digest[f.multi]); got != f.digest[f.multi] {
 		t.Errorf("digest-only destination not delivered")
 	}
 	if tags := tagsAt(t, host+"/bydigest/multi"); len(tags) != 0 {
@@ -480,7 +465,7 @@ func TestScatterReportsEntriesWithoutDestination(t *testing.T) {
 	if !slices.Equal(srcs, []string{f.multi, f.two}) {
 		t.Errorf("skipped items = %+v", skipped)
 	}
-	if digestAt(t, host+"/only/one:1") != f.digest[f.one] {
+	if registrytest.HeadDigest(t, host+"/only/one:1") != f.digest[f.one] {
 		t.Error("the matching entry was not delivered")
 	}
 }
@@ -500,7 +485,7 @@ func TestScatterIndexFallbackEntries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := digestAt(t, host+"/fb/"+nested(f.multi)); got != f.digest[f.multi] {
+	if got := registrytest.HeadDigest(t, host+"/fb/"+nested(f.multi)); got != f.digest[f.multi] {
 		t.Errorf("index-fallback entry: %q, want %q", got, f.digest[f.multi])
 	}
 	if res.Images != 3 {
@@ -536,7 +521,7 @@ func TestScatterFromLocalLayout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := digestAt(t, host+"/high/"+nested(src)); got != d.String() || res.Images != 1 {
+	if got := registrytest.HeadDigest(t, host+"/high/"+nested(src)); got != d.String() || res.Images != 1 {
 		t.Errorf("from layout: %q (want %s), result %+v", got, d, res)
 	}
 }
@@ -582,11 +567,11 @@ func TestScatterToRealRegistry(t *testing.T) {
 	}
 	for _, src := range []string{f.one, f.two, f.multi} {
 		dest := strings.Replace(src, "/app/", "/prod/", 1)
-		if got := digestAt(t, dest); got != f.digest[src] {
+		if got := registrytest.HeadDigest(t, dest); got != f.digest[src] {
 			t.Errorf("%s = %q, want %q", dest, got, f.digest[src])
 		}
 	}
-	if got := digestAt(t, reg.Host()+"/prod/one@"+f.referrer); got != f.referrer {
+	if got := registrytest.HeadDigest(t, reg.Host()+"/prod/one@"+f.referrer); got != f.referrer {
 		t.Errorf("-r: the referrer of app/one was not delivered")
 	}
 	// Same registry: blobs are mounted, not streamed.
@@ -620,7 +605,7 @@ func TestScatterWhereMountsAreRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, src := range []string{f.one, f.two, f.multi} {
-		if got := digestAt(t, strings.Replace(src, "/app/", "/prod/", 1)); got != f.digest[src] {
+		if got := registrytest.HeadDigest(t, strings.Replace(src, "/app/", "/prod/", 1)); got != f.digest[src] {
 			t.Errorf("%s not delivered: %q", src, got)
 		}
 	}

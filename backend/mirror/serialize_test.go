@@ -286,7 +286,7 @@ func TestSerializeSkipsExistingImageBlobs(t *testing.T) {
 	}
 	// The far side has the existing image as a pushed manifest: its bytes
 	// are not written again, but the final index.json still lists it.
-	oneDigest := digestAt(t, f.one)
+	oneDigest := registrytest.HeadDigest(t, f.one)
 	h, _ := v1.NewHash(oneDigest)
 	if bytes.Contains(data, []byte("blobs/sha256/"+h.Hex)) {
 		t.Errorf("the existing image's manifest %s is in the stream", oneDigest)

@@ -263,7 +263,7 @@ func TestLastVolumeCutBeforeItsFinalIndexIsIncomplete(t *testing.T) {
 	if len(dres.Volumes) != len(res.Volumes) || dres.Volumes[len(dres.Volumes)-1].Last {
 		t.Errorf("volumes read: %+v", dres.Volumes)
 	}
-	if got := digestAt(t, repo+":sync-8"); got != "" {
+	if got := registrytest.HeadDigest(t, repo+":sync-8"); got != "" {
 		t.Errorf("the incomplete transfer was tagged: %s", got)
 	}
 	var paths []string
@@ -326,7 +326,7 @@ func TestSmallFileVolumesWithTheDefaultBlockSize(t *testing.T) {
 	if _, err := Deserialize(context.Background(), testEnv(), DeserializeOptions{Source: res.Volumes[0].Device, Dest: dest}); err != nil {
 		t.Fatalf("deserialize: %v", err)
 	}
-	if digestAt(t, dest) != f.root.Digest.String() {
+	if registrytest.HeadDigest(t, dest) != f.root.Digest.String() {
 		t.Error("the transfer was not tagged complete")
 	}
 }

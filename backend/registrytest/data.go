@@ -187,3 +187,14 @@ func parse(t testing.TB, ref string) name.Reference {
 func options(t testing.TB) []remote.Option {
 	return []remote.Option{remote.WithAuth(authn.Anonymous), remote.WithContext(ctx(t))}
 }
+
+// HeadDigest is the digest ref resolves to on its registry, or "" when it
+// does not resolve (absent, or the registry does not answer).
+func HeadDigest(t testing.TB, ref string) string {
+	t.Helper()
+	d, err := remote.Head(parse(t, ref), options(t)...)
+	if err != nil {
+		return ""
+	}
+	return d.Digest.String()
+}
