@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { launchBrowser, listTags, makeFakeDrives, makeHome, openPage, pushImage, shot, startFerry, startRegistry } from './harness.mjs';
+import { goTo, launchBrowser, listTags, makeFakeDrives, makeHome, openPage, pushImage, shot, startFerry, startRegistry } from './harness.mjs';
 
 const notFromWindow = /cannot be started from the window/;
 
@@ -40,10 +40,7 @@ describe('the operator desktop, against a real registry', () => {
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  const go = async (id, title) => {
-    await page.click(`nav a[data-nav="${id}"]`);
-    await page.waitForFunction((t) => document.querySelector('h1')?.textContent === t, title);
-  };
+  const go = (id, title) => goTo(page, id, title);
   // The editor's text, line by line, without the messages and placeholders drawn into it.
   const editorText = (label) =>
     page.locator(`.cm-content[aria-label="${label}"]`).evaluate((el) =>

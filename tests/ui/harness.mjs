@@ -140,6 +140,12 @@ export async function openPage(context, url) {
   return { page, errors };
 }
 
+/** Opens a page from the sidebar and waits for its heading to read title. */
+export async function goTo(page, id, title) {
+  await page.click(`nav a[data-nav="${id}"]`);
+  await page.waitForFunction((t) => document.querySelector('h1')?.textContent === t, title);
+}
+
 export async function shot(page, name) {
   // A settled screen, not a progress bar mid-transition (endless
   // animations, such as an indeterminate bar, are left running).

@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { freePort, launchBrowser, listTags, makeHome, openPage, pushImage, shot, startFerry, startRegistry } from './harness.mjs';
+import { goTo, freePort, launchBrowser, listTags, makeHome, openPage, pushImage, shot, startFerry, startRegistry } from './harness.mjs';
 
 describe('one transfer as one story, nothing lost on the way', () => {
   let home, server, registry, browser, page, errors, work, R, builtin;
@@ -39,10 +39,7 @@ describe('one transfer as one story, nothing lost on the way', () => {
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  const go = async (id, title) => {
-    await page.click(`nav a[data-nav="${id}"]`);
-    await page.waitForFunction((t) => document.querySelector('h1')?.textContent === t, title);
-  };
+  const go = (id, title) => goTo(page, id, title);
   const tab = async (kind) => {
     await page.click(`[role="tab"][data-op="${kind}"]`);
     await page.locator(`[role="tab"][data-op="${kind}"][aria-selected="true"]`).waitFor();
