@@ -4,12 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"ferry/backend/config"
 	"ferry/backend/receipt"
 	"ferry/backend/report"
 	"ferry/backend/session"
@@ -311,7 +311,7 @@ Check a signed report with 'ferry report verify FILE' or 'minisign -V -p site.pu
 					}
 					fmt.Fprintf(cmd.OutOrStdout(), "wrote %s, signed by site %s (key %s) in %s%s\n", out, s.Name, receipt.KeyID(s.Public), out, receipt.SignatureSuffix)
 				case out != "":
-					if err := os.WriteFile(out, []byte(text), 0o644); err != nil {
+					if err := config.WriteFile(out, []byte(text), 0o644); err != nil {
 						return err
 					}
 					fmt.Fprintf(cmd.OutOrStdout(), "wrote %s\n", out)

@@ -160,7 +160,7 @@ func newReceiptListCmd() *cobra.Command {
 				}
 				fmt.Fprintln(tw, "CREATED\tSYNC ID\tDIGESTS\tWHERE")
 				for _, r := range rs {
-					fmt.Fprintf(tw, "%s\t%s\t%d\t%s/%s\n", r.Created.Format(time.RFC3339), orDash(r.SyncID), len(r.Digests), r.Registry, r.Repository)
+					fmt.Fprintf(tw, "%s\t%s\t%d\t%s/%s\n", r.Created.Format(time.RFC3339), or(r.SyncID, "-"), len(r.Digests), r.Registry, r.Repository)
 				}
 				return nil
 			}
@@ -179,11 +179,4 @@ func newReceiptListCmd() *cobra.Command {
 			return nil
 		},
 	}
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }

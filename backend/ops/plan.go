@@ -36,14 +36,10 @@ type Plan struct {
 	Mapping *mapping.Counts `json:"mapping"`
 }
 
-// PlanOf looks at the request's inputs without copying anything: sources
-// are resolved, gather indexes read, media sized. env reaches registries.
-func PlanOf(ctx context.Context, env mirror.Env, req Request) (Plan, error) {
-	return PlanFor(ctx, env, req, Runtime{})
-}
-
-// PlanFor is PlanOf with the history and receipts of rt, which the plan of
-// an incremental serialize reads to tell the bytes it saves.
+// PlanFor looks at the request's inputs without copying anything: sources
+// are resolved, gather indexes read, media sized. env reaches registries;
+// the plan of an incremental serialize reads the history and receipts of rt
+// to tell the bytes it saves.
 func PlanFor(ctx context.Context, env mirror.Env, req Request, rt Runtime) (Plan, error) {
 	p := Plan{FreeBytes: -1, Warnings: []string{}}
 	p.Destination, p.FreeBytes = destinationOf(req)
