@@ -44,7 +44,6 @@ type Client struct {
 	transports map[string]http.RoundTripper // by endpoint URL
 	sessions   map[string]session           // by endpoint URL and its settings
 	clients    map[string]*authClient       // by session and scopes (see authorized)
-	slots      map[string]chan struct{}     // by registry host
 }
 
 // session is the puller and pusher every request to one endpoint goes
@@ -76,9 +75,9 @@ func WithRetryBackoff(b remote.Backoff) Option {
 	return func(c *Client) { c.backoff = b }
 }
 
-// WithRegistryLimit sets how many requests Acquire lets run at once against
-// one registry host, and how many blobs one push or pull moves at once
-// (default: the configuration's ferry.registryConcurrency).
+// WithRegistryLimit sets how many blobs one push or pull moves at once, and
+// the concurrency the mirror operations use per registry (Limit; default:
+// the configuration's ferry.registryConcurrency).
 func WithRegistryLimit(n int) Option {
 	return func(c *Client) {
 		if n > 0 {
@@ -115,7 +114,6 @@ func New(cfg *config.Config, opts ...Option) *Client {
 		transports: map[string]http.RoundTripper{},
 		sessions:   map[string]session{},
 		clients:    map[string]*authClient{},
-		slots:      map[string]chan struct{}{},
 	}
 	if c.limit <= 0 {
 		c.limit = config.DefaultRegistryConcurrency
@@ -131,27 +129,6 @@ func New(cfg *config.Config, opts ...Option) *Client {
 
 // Limit is the number of concurrent requests allowed per registry host.
 func (c *Client) Limit() int { return c.limit }
-
-// Acquire waits for one of the registry host's Limit slots (host as in
-// name.Registry.RegistryStr, e.g. "index.docker.io") and returns the function
-// that frees it. Client methods do not acquire slots themselves: callers hold
-// one per blob or image they move, so that nested calls cannot deadlock.
-func (c *Client) Acquire(ctx context.Context, host string) (release func(), err error) {
-	c.mu.Lock()
-	slots, ok := c.slots[host]
-	if !ok {
-		slots = make(chan struct{}, c.limit)
-		c.slots[host] = slots
-	}
-	c.mu.Unlock()
-	select {
-	case slots <- struct{}{}:
-		var once sync.Once
-		return func() { once.Do(func() { <-slots }) }, nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-}
 
 // Target is a reference as reached through one endpoint.
 type Target struct {
@@ -179,13 +156,6 @@ type Target struct {
 // remote.WithContext for cancellation.
 func (t Target) Options() []remote.Option {
 	return append([]remote.Option(nil), t.opts...)
-}
-
-// Options returns the remote options for ref's registry as written, ignoring
-// configured mirrors: auth, TLS, retries, user agent and jobs. Use the
-// Client's methods for mirror-aware access.
-func (c *Client) Options(ref name.Reference) []remote.Option {
-	return c.origin(ref).Options()
 }
 
 // Origin is ref's registry as written, ignoring configured mirrors.

@@ -3,10 +3,8 @@ package registry
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -88,7 +86,7 @@ func (c *Client) RawBlob(ctx context.Context, ref name.Digest) (io.ReadCloser, e
 		if err != nil {
 			return nil, err
 		}
-		u := url.URL{Scheme: repo.Registry.Scheme(), Host: repo.RegistryStr(), Path: fmt.Sprintf("/v2/%s/blobs/%s", repo.RepositoryStr(), t.Ref.Identifier())}
+		u := v2URL(repo, "/blobs/"+t.Ref.Identifier())
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 		if err != nil {
 			return nil, err

@@ -518,41 +518,6 @@ func TestLoopbackReferencesNeedNoConfiguration(t *testing.T) {
 	}
 }
 
-func TestAcquireLimitsEachHost(t *testing.T) {
-	c := New(nil, WithRegistryLimit(2))
-	ctx := context.Background()
-	r1, err := c.Acquire(ctx, "a.io")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.Acquire(ctx, "a.io"); err != nil {
-		t.Fatal(err)
-	}
-	short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
-	defer cancel()
-	if _, err := c.Acquire(short, "a.io"); !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("a third slot on a.io must wait, got %v", err)
-	}
-	if release, err := c.Acquire(ctx, "b.io"); err != nil {
-		t.Fatalf("another host must not share a.io's slots: %v", err)
-	} else {
-		release()
-	}
-	r1()
-	r1() // releasing twice must not free a second slot
-	if _, err := c.Acquire(ctx, "a.io"); err != nil {
-		t.Fatal(err)
-	}
-	short2, cancel2 := context.WithTimeout(ctx, 20*time.Millisecond)
-	defer cancel2()
-	if _, err := c.Acquire(short2, "a.io"); err == nil {
-		t.Error("a double release freed two slots")
-	}
-	if c.Limit() != 2 {
-		t.Errorf("Limit() = %d", c.Limit())
-	}
-}
-
 // Docker Hub credentials are found under docker's key and under podman's
 // and skopeo's docker.io.
 func TestAuthFileDockerHubKeys(t *testing.T) {

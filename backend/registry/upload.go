@@ -31,7 +31,7 @@ func (c *Client) UploadBlob(ctx context.Context, t Target, d v1.Descriptor, body
 	if has, err := hasBlob(ctx, hc, repo, d); err != nil || has {
 		return false, explainAt(err, repo, t)
 	}
-	start := url.URL{Scheme: repo.Registry.Scheme(), Host: repo.RegistryStr(), Path: fmt.Sprintf("/v2/%s/blobs/uploads/", repo.RepositoryStr())}
+	start := v2URL(repo, "/blobs/uploads/")
 	resp, err := do(ctx, hc, http.MethodPost, start.String(), nil, 0, http.StatusAccepted)
 	if err != nil {
 		return false, explainAt(err, repo, t)
@@ -61,7 +61,7 @@ func (c *Client) HasBlob(ctx context.Context, t Target, d v1.Descriptor) (bool, 
 }
 
 func hasBlob(ctx context.Context, hc *http.Client, repo name.Repository, d v1.Descriptor) (bool, error) {
-	u := url.URL{Scheme: repo.Registry.Scheme(), Host: repo.RegistryStr(), Path: fmt.Sprintf("/v2/%s/blobs/%s", repo.RepositoryStr(), d.Digest)}
+	u := v2URL(repo, "/blobs/"+d.Digest.String())
 	resp, err := do(ctx, hc, http.MethodHead, u.String(), nil, 0, http.StatusOK, http.StatusNotFound)
 	if err != nil {
 		return false, err
@@ -82,7 +82,7 @@ func (c *Client) HasManifest(ctx context.Context, t Target, d v1.Descriptor) (bo
 	if err != nil {
 		return false, explainAt(err, repo, t)
 	}
-	u := url.URL{Scheme: repo.Registry.Scheme(), Host: repo.RegistryStr(), Path: fmt.Sprintf("/v2/%s/manifests/%s", repo.RepositoryStr(), d.Digest)}
+	u := v2URL(repo, "/manifests/"+d.Digest.String())
 	req, err := http.NewRequestWithContext(ctx, http.MethodHead, u.String(), nil)
 	if err != nil {
 		return false, err
@@ -105,7 +105,7 @@ func (c *Client) PutManifest(ctx context.Context, t Target, ref string, mediaTyp
 	if err != nil {
 		return explainAt(err, repo, t)
 	}
-	u := url.URL{Scheme: repo.Registry.Scheme(), Host: repo.RegistryStr(), Path: fmt.Sprintf("/v2/%s/manifests/%s", repo.RepositoryStr(), ref)}
+	u := v2URL(repo, "/manifests/"+ref)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPut, u.String(), bytes.NewReader(raw))
 	if err != nil {
 		return err
@@ -126,8 +126,8 @@ func (c *Client) MountBlob(ctx context.Context, t Target, d v1.Descriptor, from 
 	if err != nil {
 		return false, explainAt(err, repo, t)
 	}
-	u := url.URL{Scheme: repo.Registry.Scheme(), Host: repo.RegistryStr(), Path: fmt.Sprintf("/v2/%s/blobs/uploads/", repo.RepositoryStr()),
-		RawQuery: url.Values{"mount": {d.Digest.String()}, "from": {from.RepositoryStr()}}.Encode()}
+	u := v2URL(repo, "/blobs/uploads/")
+	u.RawQuery = url.Values{"mount": {d.Digest.String()}, "from": {from.RepositoryStr()}}.Encode()
 	resp, err := do(ctx, hc, http.MethodPost, u.String(), nil, 0, http.StatusCreated, http.StatusAccepted)
 	if err != nil {
 		return false, explainAt(err, repo, t)
@@ -185,10 +185,7 @@ func location(resp *http.Response) (*url.URL, error) {
 // token per scope set at first use.
 func (c *Client) authorized(ctx context.Context, t Target, scopes ...string) (*http.Client, error) {
 	repo := t.Ref.Context()
-	retry := transport.NewRetry(t.transport, transport.WithRetryBackoff(c.backoff), transport.WithRetryPredicate(c.retryPredicate(t.Endpoint)),
-		transport.WithRetryStatusCodes(retryStatusCodes...))
-	rt := transport.NewUserAgent(retryBodiless{retry: retry, once: t.transport}, c.userAgent)
-	if hc := c.anonymous(ctx, t, rt); hc != nil {
+	if hc := c.anonymous(ctx, t); hc != nil {
 		return hc, nil
 	}
 	u := c.authClient(t.session + "|" + strings.Join(scopes, " "))
@@ -205,7 +202,7 @@ func (c *Client) authorized(ctx context.Context, t Target, scopes ...string) (*h
 		}
 		auth = a
 	}
-	rt, err := transport.NewWithContext(ctx, repo.Registry, auth, rt, scopes)
+	rt, err := transport.NewWithContext(ctx, repo.Registry, auth, c.roundTripper(t), scopes)
 	if err != nil {
 		return nil, err
 	}
@@ -218,7 +215,7 @@ func (c *Client) authorized(ctx context.Context, t Target, scopes ...string) (*h
 // credentials are asked for, and the client returned serves every request.
 // nil means the registry asks for credentials (or the ping failed: the
 // authorizing ping says why).
-func (c *Client) anonymous(ctx context.Context, t Target, rt http.RoundTripper) *http.Client {
+func (c *Client) anonymous(ctx context.Context, t Target) *http.Client {
 	u := c.authClient(t.session)
 	u.mu.Lock()
 	defer u.mu.Unlock()
@@ -227,12 +224,27 @@ func (c *Client) anonymous(ctx context.Context, t Target, rt http.RoundTripper) 
 	}
 	u.pinged = true
 	reg := t.Ref.Context().Registry
-	hc := &http.Client{Transport: rt}
+	hc := &http.Client{Transport: c.roundTripper(t)}
 	ping := url.URL{Scheme: reg.Scheme(), Host: reg.RegistryStr(), Path: "/v2/"}
 	if _, err := do(ctx, hc, http.MethodGet, ping.String(), nil, 0, http.StatusOK); err == nil {
 		u.client = hc
 	}
 	return u.client
+}
+
+// roundTripper is what the requests to t's endpoint go through: retries
+// (of bodiless requests only) and the user agent. Made only where a session's
+// client is made, not for every request.
+func (c *Client) roundTripper(t Target) http.RoundTripper {
+	retry := transport.NewRetry(t.transport, transport.WithRetryBackoff(c.backoff), transport.WithRetryPredicate(c.retryPredicate(t.Endpoint)),
+		transport.WithRetryStatusCodes(retryStatusCodes...))
+	return transport.NewUserAgent(retryBodiless{retry: retry, once: t.transport}, c.userAgent)
+}
+
+// v2URL is the address of path (e.g. "/blobs/uploads/") under repo's /v2/
+// API.
+func v2URL(repo name.Repository, path string) url.URL {
+	return url.URL{Scheme: repo.Registry.Scheme(), Host: repo.RegistryStr(), Path: "/v2/" + repo.RepositoryStr() + path}
 }
 
 func (c *Client) authClient(key string) *authClient {
