@@ -40,19 +40,29 @@ type Status struct {
 	Error string `json:"error,omitempty"`
 }
 
-// running is the registry this service serves, nil when none is serving.
-func (s *Service) running() (*Registry, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+// live is the registry this service serves, nil when none is serving; s.mu
+// is held.
+func (s *Service) live() *Registry {
 	if s.r == nil {
-		return nil, nil
+		return nil
 	}
 	select {
 	case <-s.r.Done():
-		return nil, s.r.Err()
+		return nil
 	default:
-		return s.r, nil
+		return s.r
 	}
+}
+
+// running is the registry this service serves, nil when none is serving,
+// with why it stopped by itself when it did.
+func (s *Service) running() (*Registry, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r := s.live(); r != nil || s.r == nil {
+		return r, nil
+	}
+	return nil, s.r.Err()
 }
 
 // Status reports whether the registry runs (here or in another process),
@@ -82,12 +92,8 @@ func (s *Service) Status(ctx context.Context) (Status, error) {
 func (s *Service) Start() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.r != nil {
-		select {
-		case <-s.r.Done():
-		default:
-			return nil
-		}
+	if s.live() != nil {
+		return nil
 	}
 	r, err := Start(context.Background(), Options{Listen: config.BuiltinRegistryAddress(), Root: s.root, Log: s.log})
 	if err != nil {

@@ -191,10 +191,7 @@ func (d *deserializer) blob(ctx context.Context, ar *archive.Reader, e *archive.
 		switch {
 		case isManifest:
 			if _, err := s.addManifest(s.manifestDesc(e.Digest, e.Size, raw), raw); err != nil {
-				if staged {
-					d.budget.Release(e.Size)
-				}
-				return err
+				return err // manifests hold no share of the budget
 			}
 			d.markDirty()
 		case e.Size <= maxManifestSize && sniffManifest(raw) != "":
