@@ -149,11 +149,14 @@ func unconfirmedMedia(st *store.Store, site string, latest receipt.Receipt, all 
 		if !m.run.StartedAt.After(cutoff) {
 			continue
 		}
-		ok, err := confirms(st, m, all, latest)
+		if namedBy(m, all) {
+			continue
+		}
+		blobs, err := st.Blobs(m.run.ID)
 		if err != nil {
 			return nil, err
 		}
-		if !ok {
+		if !listsAll(latest, blobs) {
 			out = append(out, m)
 		}
 	}
@@ -172,29 +175,30 @@ func mediumOf(st *store.Store, r store.Run, o mirror.SerializeOptions) (sentMedi
 	return m, nil
 }
 
-// confirms tells whether a receipt names the medium's sync id, or latest
-// lists every blob the medium confirmed writing.
-func confirms(st *store.Store, m sentMedium, all []receipt.Receipt, latest receipt.Receipt) (bool, error) {
-	for _, r := range all {
+// A medium is confirmed when a receipt names its sync id (namedBy), or when
+// a receipt lists every blob the medium confirmed writing (listsAll, given
+// the medium's blob rows).
+func namedBy(m sentMedium, receipts []receipt.Receipt) bool {
+	for _, r := range receipts {
 		if r.SyncID != "" && r.SyncID == m.syncID {
-			return true, nil
+			return true
 		}
 	}
-	blobs, err := st.Blobs(m.run.ID)
-	if err != nil {
-		return false, err
-	}
+	return false
+}
+
+func listsAll(r receipt.Receipt, blobs []store.Blob) bool {
 	n := 0
 	for _, b := range blobs {
 		if !b.Confirmed {
 			continue
 		}
 		n++
-		if !latest.Has(digest.Digest(b.Digest)) {
-			return false, nil
+		if !r.Has(digest.Digest(b.Digest)) {
+			return false
 		}
 	}
-	return n > 0, nil
+	return n > 0
 }
 
 func sinceRun(om *omission, book *receipt.Book, st *store.Store, id string) error {
@@ -213,6 +217,10 @@ func sinceRun(om *omission, book *receipt.Book, st *store.Store, id string) erro
 	if err != nil {
 		return err
 	}
+	blobs, err := st.Blobs(r.ID)
+	if err != nil {
+		return err
+	}
 	sites, err := book.Sites()
 	if err != nil {
 		return err
@@ -224,9 +232,7 @@ func sinceRun(om *omission, book *receipt.Book, st *store.Store, id string) erro
 			return err
 		}
 		for _, rc := range rs {
-			if ok, err := confirms(st, m, []receipt.Receipt{rc}, rc); err != nil {
-				return err
-			} else if ok {
+			if namedBy(m, []receipt.Receipt{rc}) || listsAll(rc, blobs) {
 				by = s.Site
 			}
 		}
@@ -234,10 +240,6 @@ func sinceRun(om *omission, book *receipt.Book, st *store.Store, id string) erro
 	if by == "" {
 		return fmt.Errorf("--since-run %s: no receipt confirms its medium %s; nothing is assumed delivered: import the receipt the site wrote after reading it (ferry receipt import FILE)",
 			Short(r.ID), m)
-	}
-	blobs, err := st.Blobs(r.ID)
-	if err != nil {
-		return err
 	}
 	for _, b := range blobs {
 		if h, err := v1.NewHash(b.Digest); err == nil && b.Confirmed {
