@@ -11,6 +11,9 @@
 #   BENCH_RUNS  rounds (default 3)
 #   ACEDT       the reference binary (default ../shared/peers/ace-dt); missing: left out
 #   FERRY_BASE  another Ferry binary to set beside this one (column ferry-main)
+#   BENCH_STEPS the steps whose peers and baselines run (default: all of
+#               "gather serialize deserialize scatter"); Ferry runs every step,
+#               since each makes the next one's input
 #   BENCH_PROFILE=0     no pprof runs;  BENCH_BLOCKWRITER=0  no block writer section
 #   CRANE_VERSION, REGCTL_VERSION  peers installed from the Go module proxy
 # Report: build/bench/report.md (measurements: build/bench/record.tsv,
@@ -56,6 +59,10 @@ else
 	echo "ACEDT=$ACEDT is not an executable file: the reference is left out"
 fi
 TOOLS+=(crane regctl)
+STEPS=" ${BENCH_STEPS:-gather serialize deserialize scatter} "
+# peers STEP TOOL: whether TOOL runs in STEP (Ferry always does: each of its
+# steps makes the next one's input).
+peers() { [ "$2" = ferry ] || [[ $STEPS == *" $1 "* ]]; }
 
 start_registry() { # name port
 	mkdir -p "$WORK/$1"
@@ -167,9 +174,10 @@ for round in $(seq "$RUNS"); do
 	TAR=$WORK/ferry-$R.tar            # deserialize's input for every tool
 
 	# gather
-	run gather cp "$round" bash -c "rm -rf '$WORK/cp' && mkdir -p '$WORK/cp' && find '$BLOBDIR' -name data -type f | while read -r f; do cp \"\$f\" '$WORK/cp/'\$(basename \$(dirname \"\$f\")); done"
+	peers gather cp && run gather cp "$round" bash -c "rm -rf '$WORK/cp' && mkdir -p '$WORK/cp' && find '$BLOBDIR' -name data -type f | while read -r f; do cp \"\$f\" '$WORK/cp/'\$(basename \$(dirname \"\$f\")); done"
 	awk -v b="$B" -v r="$R" '{n=$1; sub(/.*\//, "", n); sub(/:.*/, "", n); print $1, b "/TOOL-" r "/bench:" n}' "$WORK/sources-a.list" > "$WORK/gather-pairs"
 	for t in "${ORDER[@]}"; do
+		peers gather "$t" || continue
 		case $t in
 		ferry | ferry-main | ace-dt) run gather "$t" "$round" "$(bin_of "$t")" mirror gather "$WORK/sources.list" "$B/$t-$R/bench:sync-1" ;;
 		*) sed "s#/TOOL-#/$t-#" "$WORK/gather-pairs" > "$WORK/pairs-$t"
@@ -178,28 +186,35 @@ for round in $(seq "$RUNS"); do
 	done
 
 	# serialize, to a file and to /dev/null (Ferry and the reference)
+	if peers serialize curl; then
 	run serialize-file curl-file "$round" bash -c "while read -r repo d; do curl -fs http://$A/v2/\$repo/blobs/sha256:\$d; done < '$WORK/blobs.txt' > '$WORK/download.bin'"
 	rm -f "$WORK/download.bin"
 	run serialize-file curl-null "$round" bash -c "while read -r repo d; do curl -fs -o /dev/null http://$A/v2/\$repo/blobs/sha256:\$d; done < '$WORK/blobs.txt'"
+	fi
 	for t in "${ORDER[@]}"; do
+		peers serialize "$t" || continue
 		case $t in
 		ferry) run serialize-file "$t" "$round" "$FERRY" mirror serialize "$GATHERED" "$TAR" ;;
 		ferry-main | ace-dt) run serialize-file "$t" "$round" "$(bin_of "$t")" mirror serialize "$GATHERED" "$WORK/$t.tar"
 			rm -f "$WORK/$t.tar" ;;
 		esac
 	done
+	if peers serialize cat; then
 	run serialize-null cat "$round" bash -c "find '$BLOBDIR' -name data -type f -exec cat {} + > /dev/null"
 	run serialize-null curl-null "$round" bash -c "while read -r repo d; do curl -fs -o /dev/null http://$A/v2/\$repo/blobs/sha256:\$d; done < '$WORK/blobs.txt'"
+	fi
 	for t in "${ORDER[@]}"; do
+		peers serialize "$t" || continue
 		case $t in
 		ferry | ferry-main | ace-dt) run serialize-null "$t" "$round" "$(bin_of "$t")" mirror serialize "$GATHERED" /dev/null ;;
 		esac
 	done
 
 	# deserialize Ferry's tar: crane pushes the extracted layout, regctl imports the tar
-	run deserialize tar-x "$round" bash -c "rm -rf '$WORK/x' && mkdir -p '$WORK/x' && tar -xf '$TAR' -C '$WORK/x'"
-	run deserialize curl-upload "$round" bash -c "find '$BLOBDIR' -name data -type f | while read -r f; do d=\$(basename \$(dirname \$f)); loc=\$(curl -fsi -X POST http://$C/v2/upload-$R/blobs/uploads/ | tr -d '\\r' | awk 'tolower(\$1)==\"location:\" {print \$2}'); case \$loc in http*) ;; *) loc=http://$C\$loc;; esac; sep='?'; case \$loc in *\\?*) sep='&';; esac; curl -fs -X PUT -H 'Content-Type: application/octet-stream' --data-binary @\$f \"\$loc\${sep}digest=sha256:\$d\" >/dev/null; done"
+	peers deserialize tar-x && run deserialize tar-x "$round" bash -c "rm -rf '$WORK/x' && mkdir -p '$WORK/x' && tar -xf '$TAR' -C '$WORK/x'"
+	peers deserialize curl-upload && run deserialize curl-upload "$round" bash -c "find '$BLOBDIR' -name data -type f | while read -r f; do d=\$(basename \$(dirname \$f)); loc=\$(curl -fsi -X POST http://$C/v2/upload-$R/blobs/uploads/ | tr -d '\\r' | awk 'tolower(\$1)==\"location:\" {print \$2}'); case \$loc in http*) ;; *) loc=http://$C\$loc;; esac; sep='?'; case \$loc in *\\?*) sep='&';; esac; curl -fs -X PUT -H 'Content-Type: application/octet-stream' --data-binary @\$f \"\$loc\${sep}digest=sha256:\$d\" >/dev/null; done"
 	for t in "${ORDER[@]}"; do
+		peers deserialize "$t" || continue
 		case $t in
 		ferry | ferry-main | ace-dt) run deserialize "$t" "$round" "$(bin_of "$t")" mirror deserialize "$TAR" "$C/$t-$R/bench:sync-1" ;;
 		crane) run deserialize "$t" "$round" "$CRANE" push --index "$WORK/x" "$C/$t-$R/bench:sync-1" ;;
@@ -209,10 +224,11 @@ for round in $(seq "$RUNS"); do
 	rm -rf "$WORK/x"
 
 	# scatter the staged gather to one repository per image in another registry
-	run scatter cp "$round" bash -c "rm -rf '$WORK/cp' && mkdir -p '$WORK/cp' && find '$BLOBDIR' -name data -type f | while read -r f; do cp \"\$f\" '$WORK/cp/'\$(basename \$(dirname \"\$f\")); done"
+	peers scatter cp && run scatter cp "$round" bash -c "rm -rf '$WORK/cp' && mkdir -p '$WORK/cp' && find '$BLOBDIR' -name data -type f | while read -r f; do cp \"\$f\" '$WORK/cp/'\$(basename \$(dirname \"\$f\")); done"
 	rm -rf "$WORK/cp"
 	entries "$STAGED" > "$WORK/entries"
 	for t in "${ORDER[@]}"; do
+		peers scatter "$t" || continue
 		case $t in
 		ferry | ferry-main | ace-dt) run scatter "$t" "$round" "$(bin_of "$t")" mirror scatter "$STAGED" "nest=$D/$t-$R" ;;
 		*) awk -v s="${STAGED%:*}" -v d="$D/$t-$R" '{print s "@" $1, d "/" $2}' "$WORK/entries" > "$WORK/pairs-$t"
@@ -226,6 +242,7 @@ for round in $(seq "$RUNS"); do
 	for t in "${TOOLS[@]}"; do
 		for s in "b gather" "c deserialize" "d scatter"; do
 			set -- $s
+			peers "$2" "$t" || continue
 			n=$(links "$1" "$t-$R")
 			want=$(links "$1" "ferry-$R")
 			[ "$n" = "$want" ] || echo "$2 $t round $round: $n blobs landed, Ferry's $want" | tee -a "$WORK/mismatch"

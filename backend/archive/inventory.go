@@ -2,6 +2,7 @@ package archive
 
 import (
 	"bytes"
+	"sync"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
@@ -15,6 +16,8 @@ const maxListed = 100
 // stream is read; it holds no blob content.
 type Inventory struct {
 	Archives []*ArchiveInventory
+
+	mu sync.Mutex // over the blob records' check results (settle)
 }
 
 // ArchiveInventory is one archive of the stream (one volume, or one of
@@ -136,8 +139,12 @@ func (a *ArchiveInventory) add(e *Entry, layout []byte) *BlobRecord {
 	return nil
 }
 
-// verified records how reading a copy of b whole ended.
-func (b *BlobRecord) verified(ok bool, offset int64) {
+// settle records how the check of a copy of b at offset ended. A copy
+// handed off (Reader.HandOff) is settled from another goroutine, after the
+// Reader has moved on, hence the lock.
+func (inv *Inventory) settle(b *BlobRecord, ok bool, offset int64) {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
 	if ok {
 		b.Verified++
 		return

@@ -10,6 +10,7 @@ import (
 	"io"
 	"path"
 	"strings"
+	"sync"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/klauspost/compress/gzip"
@@ -114,6 +115,8 @@ type Reader struct {
 
 	cur  *Entry
 	body io.Reader
+	blob *BlobRecord // the current blob entry's record
+	read bool        // the current entry's body has been read from
 	done bool
 	err  error
 
@@ -215,7 +218,7 @@ func (r *Reader) Next() (*Entry, error) {
 		if _, err := io.Copy(io.Discard, r.tr); err != nil {
 			return nil, r.fail(r.readError(r.cur.Name, err))
 		}
-		prev, prevOffset, r.cur, r.body = r.cur.Name, r.cur.Offset, nil, nil
+		prev, prevOffset, r.cur, r.body, r.blob, r.read = r.cur.Name, r.cur.Offset, nil, nil, nil, false
 	}
 	for {
 		start := r.archiveStart + alignBlock(r.cr.offset()-r.archiveStart)
@@ -285,6 +288,7 @@ func (r *Reader) Read(p []byte) (int, error) {
 	if r.body == nil {
 		return 0, io.EOF
 	}
+	r.read = true
 	n, err := r.body.Read(p)
 	if err != nil && err != io.EOF && !errors.Is(err, ErrDigestMismatch) {
 		err = r.fail(r.readError(r.cur.Name, err))
@@ -304,6 +308,23 @@ func (r *Reader) readError(name string, err error) error {
 		return fmt.Errorf("%w: entry %q cut at offset %d: %w", ErrTruncated, name, r.cr.offset(), io.ErrUnexpectedEOF)
 	}
 	return fmt.Errorf("reading entry %q at offset %d: %w", name, r.cr.offset(), err)
+}
+
+// HandOff gives the check of the current blob entry to the caller: Read
+// then passes its content on unhashed, and the caller reports once, with
+// settle, whether it proved to be the content its name says. It is for a
+// content that is checked anyway where it goes (a registry verifies the
+// digest of what it is sent), so that it is hashed once, not twice. It
+// returns nil, and the Reader keeps checking, for an entry that is not a
+// blob or whose body has been read from already.
+func (r *Reader) HandOff() (settle func(ok bool)) {
+	if r.blob == nil || r.read || r.err != nil {
+		return nil
+	}
+	rec, offset := r.blob, r.cur.Offset
+	r.body, r.blob = r.tr, nil
+	var once sync.Once
+	return func(ok bool) { once.Do(func() { r.inv.settle(rec, ok, offset) }) }
 }
 
 // nextArchive skips zero blocks after an archive and starts reading the
@@ -475,7 +496,8 @@ func (r *Reader) load(e *Entry) error {
 		r.body = bytes.NewReader(data)
 	case KindBlob:
 		rec, offset := inv.add(e, nil), e.Offset
-		r.body = digestcheck.NewReader(r.tr, v1.Descriptor{Digest: e.Digest, Size: e.Size}, func(err error) { rec.verified(err == nil, offset) })
+		r.blob = rec
+		r.body = digestcheck.NewReader(r.tr, v1.Descriptor{Digest: e.Digest, Size: e.Size}, func(err error) { r.inv.settle(rec, err == nil, offset) })
 	default:
 		inv.add(e, nil)
 		r.body = r.tr

@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"path"
 	"time"
@@ -39,6 +38,7 @@ type Writer struct {
 	sink        *countingWriter // what reaches the caller's writer
 	compressor  flushCloser     // nil without compression
 	stream      *countingWriter // the uncompressed tar stream, hashed
+	hash        *asyncHash      // the stream's hash
 	tw          *tar.Writer
 	dirs        map[string]bool
 	begun       bool
@@ -78,7 +78,8 @@ func NewWriter(w io.Writer, opts ...WriterOption) (*Writer, error) {
 	default:
 		return nil, fmt.Errorf("unknown compression %q", aw.compression)
 	}
-	aw.stream = &countingWriter{w: tarOut, hash: sha256.New()}
+	aw.hash = newAsyncHash()
+	aw.stream = &countingWriter{w: tarOut, hash: aw.hash}
 	aw.tw = tar.NewWriter(aw.stream)
 	return aw, nil
 }
@@ -133,8 +134,9 @@ func (w *Writer) WriteBlob(desc v1.Descriptor, r io.Reader) (Position, error) {
 	if err := w.tw.WriteHeader(hdr); err != nil {
 		return Position{}, w.fail(fmt.Errorf("writing header of blob %s: %w", desc.Digest, err))
 	}
-	// Read one byte past the size so a source longer than promised is caught.
-	n, err := io.Copy(io.MultiWriter(w.tw, v), io.LimitReader(r, desc.Size+1))
+	// Read one byte past the size so a source longer than promised is
+	// caught. The blob's hash runs beside the stream's (v.Copy).
+	n, err := v.Copy(w.tw, io.LimitReader(r, desc.Size+1), desc.Size)
 	switch {
 	case errors.Is(err, tar.ErrWriteTooLong) || n > desc.Size:
 		return Position{}, w.fail(fmt.Errorf("blob %s: source is longer than its size %d", desc.Digest, desc.Size))
@@ -170,7 +172,7 @@ func (w *Writer) Finish(final Index) (Position, error) {
 	if err := w.tw.Flush(); err != nil {
 		return Position{}, w.fail(err)
 	}
-	if err := writeTrailer(w.tw, final, w.stream.hash.Sum(nil), w.dockerManifest); err != nil {
+	if err := writeTrailer(w.tw, final, w.hash.Sum(), w.dockerManifest); err != nil {
 		return Position{}, w.fail(err)
 	}
 	if w.compressor != nil {
@@ -225,7 +227,7 @@ func (w *Writer) Mark() (Mark, error) {
 	if w.compressor != nil {
 		return Mark{}, errors.New("archive: a compressed stream cannot be closed at an earlier entry")
 	}
-	state, err := w.stream.hash.(encoding.BinaryMarshaler).MarshalBinary()
+	state, err := w.hash.State()
 	if err != nil {
 		return Mark{}, err
 	}
@@ -320,7 +322,7 @@ func fileHeader(name string, size int64) *tar.Header {
 type countingWriter struct {
 	w    io.Writer
 	n    int64
-	hash hash.Hash
+	hash io.Writer // nil: not hashed
 }
 
 func (c *countingWriter) Write(p []byte) (int, error) {

@@ -52,8 +52,9 @@ type Copier struct {
 	mu         sync.Mutex
 	current    string
 
-	places blobPlaces
-	slots  registrySlots
+	places  blobPlaces
+	slots   registrySlots
+	writing digestLocks
 }
 
 // Expect adds to the totals progress is reported against.
@@ -139,7 +140,10 @@ func (c *Copier) CopyTagged(ctx context.Context, g *Graph, src, dst Repo, root v
 			}
 		}
 		if !has {
-			if err := dst.PushManifest(ctx, n.Desc, n.Raw); err != nil {
+			unlock := c.writing.lock(dst, n.Desc.Digest)
+			err := dst.PushManifest(ctx, n.Desc, n.Raw)
+			unlock()
+			if err != nil {
 				return st, fmt.Errorf("push manifest %s to %s: %w", n.Desc.Digest, dst, err)
 			}
 		}
@@ -249,6 +253,7 @@ func (c *Copier) mount(ctx context.Context, from, dst Repo, d v1.Descriptor) (st
 // push's first read, so a blob found at the destination is neither fetched
 // nor asked for twice, and counts as skipped.
 func (c *Copier) send(ctx context.Context, src, dst Repo, d v1.Descriptor, raw []byte) (CopyStats, error) {
+	defer c.writing.lock(dst, d.Digest)()
 	st := CopyStats{Blobs: 1}
 	lr := &lazyReader{open: func() (io.ReadCloser, error) {
 		if raw != nil {
@@ -320,6 +325,35 @@ func (p *place) wait(ctx context.Context) (Repo, error) {
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+}
+
+// digestLocks keeps one write of a digest's content into a registry at a
+// time: a blob's upload and a put of the same bytes as a manifest (a
+// manifest used as a layer by another image of the operation), which
+// stores them as a blob too. Distribution 2.8 loses a repository's link to
+// a blob when two of its uploads commit at once, and then refuses the
+// manifests that need it (MANIFEST_BLOB_UNKNOWN).
+type digestLocks struct {
+	mu sync.Mutex
+	m  map[placeKey]*sync.Mutex
+}
+
+// lock waits for the digest's other writes into dst's registry; call the
+// function it returns when the write is done.
+func (l *digestLocks) lock(dst Repo, h v1.Hash) (unlock func()) {
+	k := placeKey{registryOf(dst), h}
+	l.mu.Lock()
+	if l.m == nil {
+		l.m = map[placeKey]*sync.Mutex{}
+	}
+	m := l.m[k]
+	if m == nil {
+		m = &sync.Mutex{}
+		l.m[k] = m
+	}
+	l.mu.Unlock()
+	m.Lock()
+	return m.Unlock
 }
 
 // registrySlots bounds the blobs moved at once into each registry.

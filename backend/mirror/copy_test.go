@@ -1,8 +1,12 @@
 package mirror
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"io"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"ferry/backend/mapping"
 	"ferry/backend/registrytest"
@@ -276,5 +281,96 @@ func TestConcurrentCopiesShareTheFirstUpload(t *testing.T) {
 	uploads, mounts := to.counts()
 	if uploads[base] != 1 || mounts[base] != len(srcs)-1 {
 		t.Errorf("base layer: %d uploads, %d mounts; want 1 and %d", uploads[base], mounts[base], len(srcs)-1)
+	}
+}
+
+// writeWatch sits in front of a registry and notes two writes of one
+// digest's content under way at once: a blob upload's closing PUT and a
+// manifest PUT (whose bytes the registry stores as a blob too). A write of
+// a digest in held waits, up to a second, for another write of it, so
+// that writes a copy lets overlap do overlap here.
+type writeWatch struct {
+	held map[string]bool
+
+	mu       sync.Mutex
+	inflight map[string]chan struct{}
+	overlaps []string
+}
+
+func (w *writeWatch) serve(t *testing.T, host string) string {
+	proxy := httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "http", Host: host})
+	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		d := ""
+		switch {
+		case r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/blobs/uploads/"):
+			d = r.URL.Query().Get("digest")
+		case r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/manifests/"):
+			body, err := io.ReadAll(r.Body)
+			if err != nil {
+				http.Error(rw, err.Error(), http.StatusBadRequest)
+				return
+			}
+			sum := sha256.Sum256(body)
+			d = "sha256:" + hex.EncodeToString(sum[:])
+			r.Body = io.NopCloser(bytes.NewReader(body))
+		}
+		if d != "" {
+			w.mu.Lock()
+			other, busy := w.inflight[d]
+			if busy {
+				w.overlaps = append(w.overlaps, d)
+				close(other)
+				delete(w.inflight, d)
+			}
+			mine := make(chan struct{})
+			if !busy && w.held[d] {
+				w.inflight[d] = mine
+			}
+			w.mu.Unlock()
+			if !busy && w.held[d] {
+				select {
+				case <-mine:
+				case <-time.After(time.Second):
+				}
+				w.mu.Lock()
+				if w.inflight[d] == mine {
+					delete(w.inflight, d)
+				}
+				w.mu.Unlock()
+			}
+		}
+		proxy.ServeHTTP(rw, r)
+	}))
+	t.Cleanup(srv.Close)
+	return strings.TrimPrefix(srv.URL, "http://")
+}
+
+// A gather never writes one digest's content twice at once into a
+// registry: the manifests that another image carries as layers are put
+// after, or before, their upload as a blob, not beside it (Distribution 2.8
+// then loses the blob's link and refuses the manifests that need it).
+func TestGatherWritesADigestOnceAtATime(t *testing.T) {
+	src, dst := registrytest.Start(t), registrytest.Start(t)
+	g := registrytest.PushGraph(t, src.Host())
+	outer := registrytest.Walk(t, src.Host()+"/"+registrytest.GraphOuter, false)
+	watch := &writeWatch{held: map[string]bool{}, inflight: map[string]chan struct{}{}}
+	for d := range outer.Blobs {
+		if outer.Manifests[d] || d == g.Digests[registrytest.GraphInner] {
+			watch.held[d.String()] = true
+		}
+	}
+	if !watch.held[g.Digests[registrytest.GraphInner].String()] {
+		t.Fatalf("the graph's outer image does not carry %s's manifest as a layer", registrytest.GraphInner)
+	}
+	to := watch.serve(t, dst.Host())
+	var srcs []sources.Source
+	for i, p := range registrytest.GraphSources {
+		srcs = append(srcs, sources.Source{Line: i + 1, Ref: src.Host() + "/" + p})
+	}
+	if _, err := Gather(context.Background(), testEnv(), GatherOptions{Sources: srcs, Dest: to + "/transfer/all:sync-1"}); err != nil {
+		t.Fatal(err)
+	}
+	if len(watch.overlaps) > 0 {
+		t.Errorf("content written twice at once: %v", watch.overlaps)
 	}
 }

@@ -324,9 +324,10 @@ func TestResumedTransferReadInReverseOrder(t *testing.T) {
 }
 
 // A change that only the stream digest can see (a tar header field, here
-// the oci-layout entry's time, with its checksum mended) keeps deserialize
-// from tagging, as it fails verify.
-func TestDeserializeRefusesAStreamThatDiffersFromItsDigest(t *testing.T) {
+// the oci-layout entry's time, with its checksum mended) leaves every blob
+// proven: deserialize delivers and tags the transfer, and verify, which
+// proves the stream byte for byte, refuses the medium (FORMAT.md 7.6).
+func TestDeserializeProvesBlobsAndVerifyProvesTheStream(t *testing.T) {
 	host := registrytest.InProcess(t)
 	f := newMediaFixture(t, host, false)
 	data := serializeFixture(t, f, SerializeOptions{})
@@ -345,30 +346,30 @@ func TestDeserializeRefusesAStreamThatDiffersFromItsDigest(t *testing.T) {
 	}
 	copy(hdr[148:156], fmt.Sprintf("%06o\x00 ", sum))
 	dest := registrytest.InProcess(t) + "/tampered/header:sync-1"
-	_, err := Deserialize(context.Background(), testEnv(), DeserializeOptions{Source: writeTemp(t, bad), Dest: dest})
-	if err == nil || !strings.Contains(err.Error(), "stream digest") || !strings.Contains(err.Error(), "was not tagged") {
-		t.Fatalf("err = %v", err)
+	if res, err := Deserialize(context.Background(), testEnv(), DeserializeOptions{Source: writeTemp(t, bad), Dest: dest}); err != nil || !res.Complete {
+		t.Fatalf("deserialize: complete %v, err %v", res.Complete, err)
 	}
-	if registrytest.HeadDigest(t, dest) != "" {
-		t.Error("tagged")
+	if registrytest.HeadDigest(t, dest) != f.root.Digest.String() {
+		t.Error("not tagged with the transfer's root")
 	}
-	if _, err := VerifyMedium(context.Background(), testEnv(), VerifyOptions{Source: writeTemp(t, bad)}); err == nil {
-		t.Error("verify passed it")
+	rep, err := VerifyMedium(context.Background(), testEnv(), VerifyOptions{Source: writeTemp(t, bad)})
+	if err == nil || rep.StreamDigest != "mismatch" {
+		t.Errorf("verify: stream digest %q, err %v; want a mismatch", rep.StreamDigest, err)
 	}
 }
 
-// bigMedium serializes one image of n layers too large to stage.
-func bigMedium(t *testing.T, n int) []byte {
+// sizedMedium serializes one image whose layers have the sizes given.
+func sizedMedium(t *testing.T, sizes ...int64) []byte {
 	t.Helper()
 	host := registrytest.InProcess(t)
-	big := host + "/app/big:1"
+	img := host + "/app/sized:1"
 	var layers []v1.Layer
-	for i := range n {
-		layers = append(layers, registrytest.Layer(t, int64(40+i), stagedBlobMax+1<<20))
+	for i, n := range sizes {
+		layers = append(layers, registrytest.Layer(t, int64(40+i), n))
 	}
-	registrytest.PushImage(t, big, layers...)
-	index := host + "/transfer/big:sync-1"
-	if _, err := Gather(context.Background(), testEnv(), GatherOptions{Sources: []sources.Source{{Line: 1, Ref: big}}, Dest: index}); err != nil {
+	registrytest.PushImage(t, img, layers...)
+	index := host + "/transfer/sized:sync-1"
+	if _, err := Gather(context.Background(), testEnv(), GatherOptions{Sources: []sources.Source{{Line: 1, Ref: img}}, Dest: index}); err != nil {
 		t.Fatal(err)
 	}
 	path := filepath.Join(t.TempDir(), "full.tar")
@@ -380,6 +381,85 @@ func bigMedium(t *testing.T, n int) []byte {
 		t.Fatal(err)
 	}
 	return data
+}
+
+// corruptMediumBlobs flips a byte in the middle of the body of every blob entry
+// of data larger than min, and returns the copy and the blobs' digests.
+func corruptMediumBlobs(t *testing.T, data []byte, min int64) ([]byte, []string) {
+	t.Helper()
+	bad := append([]byte(nil), data...)
+	var victims []string
+	rd := tar.NewReader(bytes.NewReader(data))
+	for {
+		hdr, err := rd.Next()
+		if err != nil {
+			break
+		}
+		if hdr.Size > min && strings.HasPrefix(hdr.Name, "blobs/") {
+			body := int64(bytes.Index(data, []byte(hdr.Name))) + 512
+			bad[body+hdr.Size/2] ^= 0xff
+			victims = append(victims, "sha256:"+strings.TrimPrefix(hdr.Name, "blobs/sha256/"))
+		}
+	}
+	if len(victims) == 0 {
+		t.Fatal("no blob to corrupt")
+	}
+	return bad, victims
+}
+
+// Blobs too large to be manifests are not hashed by Ferry on their way to a
+// registry: Distribution itself refuses a corrupt one at its closing PUT
+// (DIGEST_INVALID), one staged in memory as one streamed through a spool,
+// and Ferry rejects it by name, keeps it out of the target and does not
+// tag. When the target holds such blobs already, nothing is sent and the
+// medium's copies are hashed by Ferry, with the same outcome. The intact
+// medium then completes the transfer.
+func TestDeserializeCorruptBlobsAreRejectedWhetherSentOrHeld(t *testing.T) {
+	good := sizedMedium(t, maxManifestSize+1<<20, stagedBlobMax+1<<20)
+	bad, victims := corruptMediumBlobs(t, good, maxManifestSize)
+	if len(victims) != 2 {
+		t.Fatalf("%d blobs corrupted, want the two layers", len(victims))
+	}
+	reg := registrytest.Start(t) // the real Distribution: its own check is what is relied on
+	rejected := func(what, dest string) {
+		t.Helper()
+		_, err := Deserialize(context.Background(), testEnv(), DeserializeOptions{Source: writeTemp(t, bad), Dest: dest})
+		var ie *IncompleteError
+		if !errors.As(err, &ie) || len(ie.Rejected) != 2 {
+			t.Fatalf("%s: err = %v, want %v rejected", what, err, victims)
+		}
+		for _, v := range victims {
+			if !strings.Contains(err.Error(), v) {
+				t.Errorf("%s: %s is not named: %v", what, v, err)
+			}
+		}
+		if registrytest.HeadDigest(t, dest) != "" {
+			t.Errorf("%s: tagged", what)
+		}
+	}
+	sent := reg.Host() + "/corrupt/sent:sync-1"
+	rejected("sent", sent)
+	for _, v := range victims {
+		h, _ := v1.NewHash(v)
+		if ok, _ := testEnv().Open(mustRef(t, sent).Context()).Has(context.Background(), v1.Descriptor{Digest: h, Size: 1}); ok {
+			t.Errorf("corrupt blob %s reached the target", v)
+		}
+	}
+	if res, err := Deserialize(context.Background(), testEnv(), DeserializeOptions{Source: writeTemp(t, good), Dest: sent}); err != nil || !res.Complete || res.Pushed == 0 {
+		t.Fatalf("the intact medium: complete %v, pushed %d, err %v", res.Complete, res.Pushed, err)
+	}
+	held := reg.Host() + "/corrupt/sent:sync-2" // the same repository: it holds every blob now
+	rejected("held", held)
+}
+
+// bigMedium serializes one image of n layers too large to stage.
+func bigMedium(t *testing.T, n int) []byte {
+	t.Helper()
+	sizes := make([]int64, n)
+	for i := range sizes {
+		sizes[i] = stagedBlobMax + 1<<20
+	}
+	return sizedMedium(t, sizes...)
 }
 
 // Blobs too large to stage are still sent several at once: the medium is

@@ -14,7 +14,9 @@ import (
 	"golang.org/x/sync/semaphore"
 
 	"ferry/backend/archive"
+	"ferry/backend/digestcheck"
 	"ferry/backend/progress"
+	"ferry/backend/registry"
 )
 
 // maxManifestSize bounds an entry of unknown kind read into memory to find
@@ -47,6 +49,13 @@ type deserializer struct {
 	manifests int
 	readNow   int64 // medium bytes read, every volume, for progress
 
+	// verifying is set when dst checks what it is sent against its digest
+	// (a registry), so that blobs sent there are not hashed by Ferry too;
+	// inflight holds, per digest, a blob whose check is still under way
+	// there.
+	verifying bool
+	inflight  map[v1.Hash]chan struct{}
+
 	budget *semaphore.Weighted
 	eg     *errgroup.Group
 	egCtx  context.Context
@@ -65,7 +74,9 @@ const (
 func newDeserializer(ctx context.Context, env Env, dst Repo, ar *archive.Reader) *deserializer {
 	eg, egCtx := errgroup.WithContext(ctx)
 	eg.SetLimit(env.concurrency())
+	_, verifying := dst.(pushVerifier)
 	d := &deserializer{env: env, dst: dst, scan: newMediumScan(), present: map[NodeKey]bool{}, got: map[v1.Hash]bool{},
+		verifying: verifying, inflight: map[v1.Hash]chan struct{}{},
 		budget: semaphore.NewWeighted(stagedBlobBudget), eg: eg, egCtx: egCtx}
 	d.useReader(ar, 1)
 	return d
@@ -164,6 +175,9 @@ func (d *deserializer) readAll(ctx context.Context, ar *archive.Reader) error {
 // are present and then pushed as a manifest (settle).
 func (d *deserializer) blob(ctx context.Context, ar *archive.Reader, e *archive.Entry) error {
 	s := d.scan
+	if err := d.waitInFlight(ctx, e.Digest); err != nil {
+		return err
+	}
 	if d.hasEntry(e.Digest) {
 		return nil // a duplicate entry
 	}
@@ -172,6 +186,14 @@ func (d *deserializer) blob(ctx context.Context, ar *archive.Reader, e *archive.
 		return fmt.Errorf("manifest %s at offset %d is %d bytes, larger than the %d bytes accepted for a manifest", e.Digest, e.Offset, e.Size, maxKnownManifestSize)
 	}
 	desc := s.blobDesc(e.Digest, e.Size)
+	// A blob too large to be a manifest, bound for a target that verifies
+	// what it is sent, is not hashed here: the target checks it, or, when
+	// it holds the blob already, the upload hashes the medium's copy.
+	if d.verifying && !isManifest && e.Size > maxManifestSize {
+		if settle := ar.HandOff(); settle != nil {
+			return d.handedOff(ctx, ar, e, desc, settle)
+		}
+	}
 	if isManifest || e.Size <= stagedBlobMax {
 		// Manifests are bounded above and held anyway; other entries share
 		// the staging budget.
@@ -232,6 +254,107 @@ func (d *deserializer) blob(ctx context.Context, ar *archive.Reader, e *archive.
 	}
 	d.received(e)
 	return nil
+}
+
+// handedOff reads a blob whose check the archive reader handed over and
+// pushes it in the background, held in memory when small enough to stage,
+// else streamed through a spool; the push settles the check (pushChecked).
+func (d *deserializer) handedOff(ctx context.Context, ar *archive.Reader, e *archive.Entry, desc v1.Descriptor, settle func(bool)) error {
+	done := d.startInFlight(e.Digest)
+	if e.Size <= stagedBlobMax {
+		if err := d.budget.Acquire(ctx, e.Size); err != nil {
+			close(done)
+			return err
+		}
+		buf := bytes.NewBuffer(make([]byte, 0, e.Size))
+		if _, err := io.Copy(buf, ar); err != nil {
+			d.budget.Release(e.Size)
+			close(done)
+			return err
+		}
+		raw := buf.Bytes()
+		d.eg.Go(func() error {
+			defer close(done)
+			defer d.budget.Release(e.Size)
+			return d.pushChecked(desc, e, settle, bytes.NewReader(raw), func() io.Reader { return bytes.NewReader(raw) }, nil)
+		})
+		return nil
+	}
+	sp := newSpool(ctx, d.budget)
+	d.eg.Go(func() error {
+		defer close(done)
+		err := d.pushChecked(desc, e, settle, sp, func() io.Reader { return sp }, sp.writerErr)
+		sp.abandon()
+		if sp.writerErr() != nil {
+			return nil // the medium failed: its reader says so
+		}
+		return err
+	})
+	err := sp.fill(ar)
+	sp.closeWrite(err)
+	return err
+}
+
+// pushChecked sends a blob that Ferry has not hashed to the target, which
+// verifies it, and settles its check: sent and accepted, it is proven; sent
+// and refused as not matching its digest, it is rejected; not sent, since
+// the target holds it already, the medium's copy (again, from the start:
+// nothing of it was read) is hashed here. mediumErr, when set, tells
+// whether reading body failed on the medium's side, which settles nothing.
+func (d *deserializer) pushChecked(desc v1.Descriptor, e *archive.Entry, settle func(bool), body io.Reader, again func() io.Reader, mediumErr func() error) error {
+	sent, err := pushMissing(d.egCtx, d.dst, desc, body)
+	if mediumErr != nil && mediumErr() != nil {
+		return nil
+	}
+	switch {
+	case err != nil && registry.IsDigestInvalid(err):
+		settle(false)
+		d.reject(e)
+		return nil
+	case err != nil:
+		return fmt.Errorf("pushing %s to %s: %w", desc.Digest, d.dst, err)
+	case !sent:
+		_, err := io.Copy(io.Discard, digestcheck.NewReader(again(), desc, nil))
+		if mediumErr != nil && mediumErr() != nil {
+			return nil
+		}
+		if err != nil { // its digest or size is not its name's
+			settle(false)
+			d.reject(e)
+			return nil
+		}
+	}
+	settle(true)
+	d.received(e)
+	d.setPresent(desc, e, sent)
+	return nil
+}
+
+// startInFlight marks a blob whose check is under way in the background;
+// closing the channel returned ends it.
+func (d *deserializer) startInFlight(h v1.Hash) chan struct{} {
+	ch := make(chan struct{})
+	d.mu.Lock()
+	d.inflight[h] = ch
+	d.mu.Unlock()
+	return ch
+}
+
+// waitInFlight waits for the check of an earlier copy of the blob, so a
+// duplicate entry is read only when that copy proved wrong.
+func (d *deserializer) waitInFlight(ctx context.Context, h v1.Hash) error {
+	d.mu.Lock()
+	ch := d.inflight[h]
+	d.mu.Unlock()
+	if ch == nil {
+		return nil
+	}
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // pushManifest puts a held manifest whose children are all present. While

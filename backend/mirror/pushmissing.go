@@ -13,6 +13,12 @@ type missingPusher interface {
 	pushMissing(ctx context.Context, d v1.Descriptor, r io.Reader) (sent bool, err error)
 }
 
+// pushVerifier is a Repo that checks what it is sent against the digest it
+// is sent under: a registry is told the digest at the closing PUT of an
+// upload and refuses content that does not match it (DIGEST_INVALID), as
+// the distribution spec has it. A blob pushed there needs no hash of Ferry's.
+type pushVerifier interface{ verifiesPushes() }
+
 // pushMissing pushes the blob from r unless dst holds it already; sent says
 // whether it was sent (r is not read when it was not).
 func pushMissing(ctx context.Context, dst Repo, d v1.Descriptor, r io.Reader) (sent bool, err error) {

@@ -109,6 +109,10 @@ func (r *RemoteRepo) pushMissing(ctx context.Context, d v1.Descriptor, rd io.Rea
 	return sent, err
 }
 
+// verifiesPushes: the registry checks every upload against its digest
+// (see pushVerifier).
+func (r *RemoteRepo) verifiesPushes() {}
+
 // CopyBlobFrom mounts a blob from another repository of the same registry,
 // so it never travels through Ferry. It reports false when the registry
 // refuses the mount; the caller then sends the blob itself, with progress.

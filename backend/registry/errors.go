@@ -202,3 +202,19 @@ func tlsDetail(err error) string {
 	}
 	return err.Error()
 }
+
+// IsDigestInvalid reports whether the registry refused content because it
+// does not match the digest it was sent under (DIGEST_INVALID at the
+// closing PUT of an upload): the content was wrong, not the registry.
+func IsDigestInvalid(err error) bool {
+	var terr *transport.Error
+	if !errors.As(err, &terr) {
+		return false
+	}
+	for _, d := range terr.Errors {
+		if d.Code == transport.DigestInvalidErrorCode {
+			return true
+		}
+	}
+	return false
+}
