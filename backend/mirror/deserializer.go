@@ -266,24 +266,23 @@ func (d *deserializer) handedOff(ctx context.Context, ar *archive.Reader, e *arc
 			close(done)
 			return err
 		}
-		buf := bytes.NewBuffer(make([]byte, 0, e.Size))
-		if _, err := io.Copy(buf, ar); err != nil {
+		raw, err := d.readVerified(ar, e) // handed off: nothing to mismatch here
+		if err != nil {
 			d.budget.Release(e.Size)
 			close(done)
 			return err
 		}
-		raw := buf.Bytes()
 		d.eg.Go(func() error {
 			defer close(done)
 			defer d.budget.Release(e.Size)
-			return d.pushChecked(desc, e, settle, bytes.NewReader(raw), func() io.Reader { return bytes.NewReader(raw) }, nil)
+			return d.pushChecked(desc, e, settle, func() io.Reader { return bytes.NewReader(raw) }, nil)
 		})
 		return nil
 	}
 	sp := newSpool(ctx, d.budget)
 	d.eg.Go(func() error {
 		defer close(done)
-		err := d.pushChecked(desc, e, settle, sp, func() io.Reader { return sp }, sp.writerErr)
+		err := d.pushChecked(desc, e, settle, func() io.Reader { return sp }, sp.writerErr)
 		sp.abandon()
 		if sp.writerErr() != nil {
 			return nil // the medium failed: its reader says so
@@ -298,11 +297,12 @@ func (d *deserializer) handedOff(ctx context.Context, ar *archive.Reader, e *arc
 // pushChecked sends a blob that Ferry has not hashed to the target, which
 // verifies it, and settles its check: sent and accepted, it is proven; sent
 // and refused as not matching its digest, it is rejected; not sent, since
-// the target holds it already, the medium's copy (again, from the start:
-// nothing of it was read) is hashed here. mediumErr, when set, tells
-// whether reading body failed on the medium's side, which settles nothing.
-func (d *deserializer) pushChecked(desc v1.Descriptor, e *archive.Entry, settle func(bool), body io.Reader, again func() io.Reader, mediumErr func() error) error {
-	sent, err := pushMissing(d.egCtx, d.dst, desc, body)
+// the target holds it already, the medium's copy is hashed here. content
+// gives the blob from its start, once for the push and, when the push read
+// nothing, once more for the hash. mediumErr, when set, tells whether
+// reading it failed on the medium's side, which settles nothing.
+func (d *deserializer) pushChecked(desc v1.Descriptor, e *archive.Entry, settle func(bool), content func() io.Reader, mediumErr func() error) error {
+	sent, err := pushMissing(d.egCtx, d.dst, desc, content())
 	if mediumErr != nil && mediumErr() != nil {
 		return nil
 	}
@@ -314,7 +314,7 @@ func (d *deserializer) pushChecked(desc v1.Descriptor, e *archive.Entry, settle 
 	case err != nil:
 		return fmt.Errorf("pushing %s to %s: %w", desc.Digest, d.dst, err)
 	case !sent:
-		_, err := io.Copy(io.Discard, digestcheck.NewReader(again(), desc, nil))
+		_, err := io.Copy(io.Discard, digestcheck.NewReader(content(), desc, nil))
 		if mediumErr != nil && mediumErr() != nil {
 			return nil
 		}
