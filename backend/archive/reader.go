@@ -66,6 +66,7 @@ type Entry struct {
 	Digest v1.Hash           // KindBlob: the digest named by the entry
 	Index  *v1.IndexManifest // KindIndex: the parsed index.json
 	Offset int64             // where its header starts on the uncompressed stream
+	Body   int64             // where its body starts (after any extended headers)
 	End    int64             // where it ends, tar padding included
 	// Archive counts the complete archives before this entry in the same
 	// stream (0 unless archives were appended to one another).
@@ -117,8 +118,13 @@ type Reader struct {
 	body io.Reader
 	blob *BlobRecord // the current blob entry's record
 	read bool        // the current entry's body has been read from
-	done bool
-	err  error
+	// handedOff: the current entry's check was handed off (HandOff), so
+	// its unread body may be passed over, which archive/tar does by
+	// seeking when passable (the first archive of a plain file).
+	handedOff bool
+	passable  bool
+	done      bool
+	err       error
 
 	inv      *Inventory
 	freshHdr []byte // the first block of an appended archive, read to find it
@@ -165,8 +171,18 @@ func NewReader(r io.Reader, opts ...ReaderOption) (*Reader, error) {
 	if ar.hashStream {
 		ar.cr.hash = newStreamHash()
 	}
-	// The stream watch is no io.Seeker, so archive/tar never seeks.
-	ar.tr = tar.NewReader(ar.cr)
+	if f, ok := r.(io.ReadSeeker); ok && ar.compression == None && !ar.hashStream {
+		if _, err := f.Seek(0, io.SeekCurrent); err == nil { // a pipe cannot
+			ar.cr.passOver = func(n int64) error { return passFile(src, f, n) }
+		}
+	}
+	// archive/tar seeks only where the stream watch lets it pass over a
+	// body no one reads (HandOff); everywhere else it reads every byte.
+	if ar.passable = ar.cr.canPass(); ar.passable {
+		ar.tr = tar.NewReader(seekWatch{ar.cr})
+	} else {
+		ar.tr = tar.NewReader(ar.cr)
+	}
 	return ar, nil
 }
 
@@ -204,24 +220,33 @@ func (r *Reader) Next() (*Entry, error) {
 	if r.done {
 		return nil, io.EOF
 	}
-	prev, prevOffset := "", int64(0)
+	prev, prevOffset, passEnd := "", int64(0), int64(-1)
 	if r.cur != nil {
 		// A blob's rest is read through its verifier, so every copy of a
 		// blob is accounted for, then what is left is skipped here (not in
 		// archive/tar) so the offset of the next header is known before it
-		// is read.
+		// is read. The body of a blob handed off is not read at all where
+		// the stream can pass over it (a plain file): archive/tar seeks
+		// over it in its own Next.
 		if v, ok := r.body.(*digestcheck.Reader); ok {
 			if _, err := io.Copy(io.Discard, v); err != nil && !errors.Is(err, ErrDigestMismatch) {
 				return nil, r.fail(r.readError(r.cur.Name, err))
 			}
 		}
-		if _, err := io.Copy(io.Discard, r.tr); err != nil {
+		if r.handedOff && r.passable {
+			passEnd = r.cur.Body + r.cur.Size
+			r.cr.passUntil(passEnd)
+		} else if _, err := io.Copy(io.Discard, r.tr); err != nil {
 			return nil, r.fail(r.readError(r.cur.Name, err))
 		}
-		prev, prevOffset, r.cur, r.body, r.blob, r.read = r.cur.Name, r.cur.Offset, nil, nil, nil, false
+		prev, prevOffset, r.cur, r.body, r.blob, r.read, r.handedOff = r.cur.Name, r.cur.Offset, nil, nil, nil, false, false
 	}
 	for {
-		start := r.archiveStart + alignBlock(r.cr.offset()-r.archiveStart)
+		bodyEnd := r.cr.offset()
+		if passEnd >= 0 {
+			bodyEnd = passEnd // passed over in archive/tar's Next, below
+		}
+		start := r.archiveStart + alignBlock(bodyEnd-r.archiveStart)
 		r.cr.captureHeader(start, nil)
 		if r.freshArchive {
 			// Its first block was read to find it; nothing precedes it.
@@ -229,8 +254,16 @@ func (r *Reader) Next() (*Entry, error) {
 			r.cr.captureHeader(start, r.freshHdr)
 		}
 		r.cr.markAt(start)
-		r.cr.watchZeros(r.cr.offset(), start)
+		r.cr.watchZeros(bodyEnd, start)
 		hdr, err := r.tr.Next()
+		if passEnd >= 0 {
+			r.cr.passUntil(0)
+			if err != nil && r.cr.offset() < passEnd {
+				// The body passed over was cut: its last byte is not there.
+				return nil, r.fail(r.readError(prev, io.ErrUnexpectedEOF))
+			}
+			passEnd = -1
+		}
 		if r.cr.nonZero && prev != "" {
 			r.archiveInventory().badPadding(prev, prevOffset)
 		}
@@ -322,7 +355,7 @@ func (r *Reader) HandOff() (settle func(ok bool)) {
 		return nil
 	}
 	rec, offset := r.blob, r.cur.Offset
-	r.body, r.blob = r.tr, nil
+	r.body, r.blob, r.handedOff = r.tr, nil, true
 	var once sync.Once
 	return func(ok bool) { once.Do(func() { r.inv.settle(rec, ok, offset) }) }
 }
@@ -361,6 +394,7 @@ func (r *Reader) nextArchive() (bool, error) {
 		r.stage, r.indexes = expectLayout, 0
 		r.cr.restartHash(blk[:])
 		r.tr = tar.NewReader(io.MultiReader(bytes.NewReader(blk[:]), r.cr))
+		r.passable = false // no io.Seeker now: archive/tar reads every byte
 		return true, nil
 	}
 }
@@ -376,6 +410,7 @@ func (r *Reader) classify(hdr *tar.Header, start int64) (*Entry, error) {
 		Name:         name,
 		Size:         hdr.Size,
 		Offset:       start,
+		Body:         r.cr.offset(),
 		End:          r.cr.offset() + alignBlock(hdr.Size),
 		Archive:      r.archive,
 		StreamDigest: r.cr.markSum,

@@ -1,9 +1,12 @@
 package archive
 
 import (
+	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"hash"
+	"io"
 
 	"ferry/backend/progress"
 )
@@ -36,13 +39,66 @@ type streamWatch struct {
 	hdrAt int64
 	hdr   [blockSize]byte
 	hdrN  int
+
+	// passOver, set for a plain file, moves the stream on by n bytes
+	// without reading them; bytes up to passEnd may be passed over so
+	// (the body of an entry that no one reads), and passed counts them.
+	passOver func(n int64) error
+	passEnd  int64
+	passed   int64
 }
 
-// offset is how many bytes were read.
-func (c *streamWatch) offset() int64 { return c.src.N() }
+// offset is how many bytes were read or passed over.
+func (c *streamWatch) offset() int64 { return c.src.N() + c.passed }
+
+// seekWatch is the stream watch of a stream that can pass over bytes: it is
+// the io.Seeker through which archive/tar discards the rest of an entry it
+// was not asked to read, which it seeks over wherever the watch allows it
+// (see passUntil) and reads through everywhere else.
+type seekWatch struct{ *streamWatch }
+
+var errNoPassing = errors.New("these bytes are read, not passed over")
+
+// Seek moves the stream forward from where it is, up to the end allowed;
+// any other seek fails, which makes archive/tar read instead.
+func (s seekWatch) Seek(off int64, whence int) (int64, error) {
+	c := s.streamWatch
+	at := c.offset()
+	if whence != io.SeekCurrent || off < 0 || at >= c.passEnd {
+		return 0, errNoPassing
+	}
+	if n := min(off, c.passEnd-at); n > 0 {
+		if err := c.passOver(n); err != nil {
+			return 0, err
+		}
+		c.passed += n
+	}
+	return c.offset(), nil
+}
+
+// canPass reports whether the stream can pass over bytes unread.
+func (c *streamWatch) canPass() bool { return c.passOver != nil && c.hash == nil }
+
+// passUntil lets the bytes from here to end be passed over; 0 ends that.
+func (c *streamWatch) passUntil(end int64) { c.passEnd = end }
+
+// passFile moves a file read through buf on by n bytes unread: what buf
+// holds is dropped, and the file seeks past the rest.
+func passFile(buf *bufio.Reader, f io.ReadSeeker, n int64) error {
+	held := int64(buf.Buffered())
+	if n <= held {
+		_, err := buf.Discard(int(n))
+		return err
+	}
+	if _, err := f.Seek(n-held, io.SeekCurrent); err != nil {
+		return err
+	}
+	buf.Reset(f)
+	return nil
+}
 
 func (c *streamWatch) Read(p []byte) (int, error) {
-	at := c.src.N() // the offset of p[0]
+	at := c.offset() // the offset of p[0]
 	n, err := c.src.Read(p)
 	c.lastErr = err
 	if !c.sawData && !isZero(p[:n]) {

@@ -187,6 +187,10 @@ func Open(path string) (*Source, error) {
 // Read reads from the medium.
 func (s *Source) Read(p []byte) (int, error) { return s.f.Read(p) }
 
+// Seek moves the position in a regular file (a reader passes over parts
+// of it unread); on a pipe or a device it fails, and the medium is read.
+func (s *Source) Seek(offset int64, whence int) (int64, error) { return s.f.Seek(offset, whence) }
+
 // File returns the open file, for device control (e.g. tape ioctls).
 func (s *Source) File() *os.File { return s.f }
 

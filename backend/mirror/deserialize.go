@@ -211,7 +211,7 @@ func deserializeVolumes(ctx context.Context, env Env, src *volumeSource, dst Rep
 			readErr = fmt.Errorf("%s: %w", vol.path, err)
 			break
 		}
-		d.useReader(ar, n)
+		d.useReader(ar, n, vol.ranges)
 		s.startVolume() // index.json copies are counted per archive of each volume
 		before := ar.Offset()
 		readErr = d.readAll(d.egCtx, ar)

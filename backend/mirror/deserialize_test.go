@@ -3,6 +3,7 @@ package mirror
 import (
 	"archive/tar"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -421,35 +422,61 @@ func TestDeserializeCorruptBlobsAreRejectedWhetherSentOrHeld(t *testing.T) {
 		t.Fatalf("%d blobs corrupted, want the two layers", len(victims))
 	}
 	reg := registrytest.Start(t) // the real Distribution: its own check is what is relied on
-	rejected := func(what, dest string) {
-		t.Helper()
-		_, err := Deserialize(context.Background(), testEnv(), DeserializeOptions{Source: writeTemp(t, bad), Dest: dest})
-		var ie *IncompleteError
-		if !errors.As(err, &ie) || len(ie.Rejected) != 2 {
-			t.Fatalf("%s: err = %v, want %v rejected", what, err, victims)
-		}
-		for _, v := range victims {
-			if !strings.Contains(err.Error(), v) {
-				t.Errorf("%s: %s is not named: %v", what, v, err)
+	// From a plain file the uploads read the layers from the file itself;
+	// from a compressed one they are staged and spooled as they are read.
+	forms := []struct {
+		name  string
+		write func([]byte) string
+	}{
+		{"plain", func(b []byte) string { return writeTemp(t, b) }},
+		{"gzip", func(b []byte) string { return writeTemp(t, gzipped(t, b)) }},
+	}
+	for _, form := range forms {
+		t.Run(form.name, func(t *testing.T) {
+			rejected := func(what, dest string) {
+				t.Helper()
+				_, err := Deserialize(context.Background(), testEnv(), DeserializeOptions{Source: form.write(bad), Dest: dest})
+				var ie *IncompleteError
+				if !errors.As(err, &ie) || len(ie.Rejected) != 2 {
+					t.Fatalf("%s: err = %v, want %v rejected", what, err, victims)
+				}
+				for _, v := range victims {
+					if !strings.Contains(err.Error(), v) {
+						t.Errorf("%s: %s is not named: %v", what, v, err)
+					}
+				}
+				if registrytest.HeadDigest(t, dest) != "" {
+					t.Errorf("%s: tagged", what)
+				}
 			}
-		}
-		if registrytest.HeadDigest(t, dest) != "" {
-			t.Errorf("%s: tagged", what)
-		}
+			sent := reg.Host() + "/corrupt-" + form.name + "/sent:sync-1"
+			rejected("sent", sent)
+			for _, v := range victims {
+				h, _ := v1.NewHash(v)
+				if ok, _ := testEnv().Open(mustRef(t, sent).Context()).Has(context.Background(), v1.Descriptor{Digest: h, Size: 1}); ok {
+					t.Errorf("corrupt blob %s reached the target", v)
+				}
+			}
+			if res, err := Deserialize(context.Background(), testEnv(), DeserializeOptions{Source: form.write(good), Dest: sent}); err != nil || !res.Complete || res.Pushed == 0 {
+				t.Fatalf("the intact medium: complete %v, pushed %d, err %v", res.Complete, res.Pushed, err)
+			}
+			held := reg.Host() + "/corrupt-" + form.name + "/sent:sync-2" // the same repository: it holds every blob now
+			rejected("held", held)
+		})
 	}
-	sent := reg.Host() + "/corrupt/sent:sync-1"
-	rejected("sent", sent)
-	for _, v := range victims {
-		h, _ := v1.NewHash(v)
-		if ok, _ := testEnv().Open(mustRef(t, sent).Context()).Has(context.Background(), v1.Descriptor{Digest: h, Size: 1}); ok {
-			t.Errorf("corrupt blob %s reached the target", v)
-		}
+}
+
+func gzipped(t *testing.T, data []byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	if _, err := zw.Write(data); err != nil {
+		t.Fatal(err)
 	}
-	if res, err := Deserialize(context.Background(), testEnv(), DeserializeOptions{Source: writeTemp(t, good), Dest: sent}); err != nil || !res.Complete || res.Pushed == 0 {
-		t.Fatalf("the intact medium: complete %v, pushed %d, err %v", res.Complete, res.Pushed, err)
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
 	}
-	held := reg.Host() + "/corrupt/sent:sync-2" // the same repository: it holds every blob now
-	rejected("held", held)
+	return buf.Bytes()
 }
 
 // bigMedium serializes one image of n layers too large to stage.

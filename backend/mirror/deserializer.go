@@ -15,6 +15,7 @@ import (
 
 	"ferry/backend/archive"
 	"ferry/backend/digestcheck"
+	"ferry/backend/medium"
 	"ferry/backend/progress"
 	"ferry/backend/registry"
 )
@@ -55,6 +56,9 @@ type deserializer struct {
 	// there.
 	verifying bool
 	inflight  map[v1.Hash]chan struct{}
+	// ranges, set while a plain (uncompressed) file is read, opens the
+	// bodies of its entries anew for uploads sent from the file itself.
+	ranges *medium.FileRanges
 
 	budget *semaphore.Weighted
 	eg     *errgroup.Group
@@ -78,17 +82,22 @@ func newDeserializer(ctx context.Context, env Env, dst Repo, ar *archive.Reader)
 	d := &deserializer{env: env, dst: dst, scan: newMediumScan(), present: map[NodeKey]bool{}, got: map[v1.Hash]bool{},
 		verifying: verifying, inflight: map[v1.Hash]chan struct{}{},
 		budget: semaphore.NewWeighted(stagedBlobBudget), eg: eg, egCtx: egCtx}
-	d.useReader(ar, 1)
+	d.useReader(ar, 1, nil)
 	return d
 }
 
 // useReader makes progress follow ar, the archive of volume n; bytes of
-// earlier volumes stay counted.
-func (d *deserializer) useReader(ar *archive.Reader, n int) {
+// earlier volumes stay counted. ranges, when the volume is a regular file,
+// lets uploads read its entries' bodies from the file itself.
+func (d *deserializer) useReader(ar *archive.Reader, n int, ranges *medium.FileRanges) {
 	d.volume.Store(int32(n))
 	if ar == nil {
 		d.report = func(string) {}
 		return
+	}
+	d.ranges = nil
+	if ar.Compression() == archive.None {
+		d.ranges = ranges // offsets on the stream are offsets in the file
 	}
 	d.mu.Lock()
 	before := d.readNow
@@ -256,11 +265,21 @@ func (d *deserializer) blob(ctx context.Context, ar *archive.Reader, e *archive.
 	return nil
 }
 
-// handedOff reads a blob whose check the archive reader handed over and
-// pushes it in the background, held in memory when small enough to stage,
-// else streamed through a spool; the push settles the check (pushChecked).
+// handedOff pushes in the background a blob whose check the archive reader
+// handed over: read from a plain file by the upload itself, else held in
+// memory when small enough to stage, else streamed through a spool; the
+// push settles the check (pushChecked).
 func (d *deserializer) handedOff(ctx context.Context, ar *archive.Reader, e *archive.Entry, desc v1.Descriptor, settle func(bool)) error {
 	done := d.startInFlight(e.Digest)
+	if ranges := d.ranges; ranges != nil && ranges.Holds(e.Body, e.Size) {
+		// A plain file: the upload reads the body from the file itself,
+		// copied by the kernel, and the reader passes over it.
+		d.eg.Go(func() error {
+			defer close(done)
+			return d.pushChecked(desc, e, settle, func() (io.ReadCloser, error) { return ranges.Open(e.Body, e.Size) }, nil)
+		})
+		return nil
+	}
 	if e.Size <= stagedBlobMax {
 		if err := d.budget.Acquire(ctx, e.Size); err != nil {
 			close(done)
@@ -275,14 +294,14 @@ func (d *deserializer) handedOff(ctx context.Context, ar *archive.Reader, e *arc
 		d.eg.Go(func() error {
 			defer close(done)
 			defer d.budget.Release(e.Size)
-			return d.pushChecked(desc, e, settle, func() io.Reader { return bytes.NewReader(raw) }, nil)
+			return d.pushChecked(desc, e, settle, func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(raw)), nil }, nil)
 		})
 		return nil
 	}
 	sp := newSpool(ctx, d.budget)
 	d.eg.Go(func() error {
 		defer close(done)
-		err := d.pushChecked(desc, e, settle, func() io.Reader { return sp }, sp.writerErr)
+		err := d.pushChecked(desc, e, settle, func() (io.ReadCloser, error) { return io.NopCloser(sp), nil }, sp.writerErr)
 		sp.abandon()
 		if sp.writerErr() != nil {
 			return nil // the medium failed: its reader says so
@@ -301,8 +320,13 @@ func (d *deserializer) handedOff(ctx context.Context, ar *archive.Reader, e *arc
 // gives the blob from its start, once for the push and, when the push read
 // nothing, once more for the hash. mediumErr, when set, tells whether
 // reading it failed on the medium's side, which settles nothing.
-func (d *deserializer) pushChecked(desc v1.Descriptor, e *archive.Entry, settle func(bool), content func() io.Reader, mediumErr func() error) error {
-	sent, err := pushMissing(d.egCtx, d.dst, desc, content())
+func (d *deserializer) pushChecked(desc v1.Descriptor, e *archive.Entry, settle func(bool), content func() (io.ReadCloser, error), mediumErr func() error) error {
+	body, err := content()
+	if err != nil {
+		return fmt.Errorf("reading %s from the medium: %w", desc.Digest, err)
+	}
+	sent, err := pushMissing(d.egCtx, d.dst, desc, body)
+	body.Close()
 	if mediumErr != nil && mediumErr() != nil {
 		return nil
 	}
@@ -314,7 +338,11 @@ func (d *deserializer) pushChecked(desc v1.Descriptor, e *archive.Entry, settle 
 	case err != nil:
 		return fmt.Errorf("pushing %s to %s: %w", desc.Digest, d.dst, err)
 	case !sent:
-		_, err := io.Copy(io.Discard, digestcheck.NewReader(content(), desc, nil))
+		if body, err = content(); err != nil {
+			return fmt.Errorf("reading %s from the medium: %w", desc.Digest, err)
+		}
+		_, err = io.Copy(io.Discard, digestcheck.NewReader(body, desc, nil))
+		body.Close()
 		if mediumErr != nil && mediumErr() != nil {
 			return nil
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"sync"
+	"syscall"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -101,6 +102,12 @@ func (r *RemoteRepo) PushBlob(ctx context.Context, d v1.Descriptor, rd io.Reader
 // committed, and Ferry verifies what it reads where it reads it (a pull
 // from a registry, the medium).
 func (r *RemoteRepo) pushMissing(ctx context.Context, d v1.Descriptor, rd io.Reader) (sent bool, err error) {
+	if _, ok := rd.(syscall.Conn); ok {
+		// A file (a part of the medium): sent as it is, so the kernel
+		// copies it (sendfile), which a wrapper would prevent. It is
+		// local, so a failure to read it shows as the upload's.
+		return r.client.UploadBlob(ctx, r.target, d, rd)
+	}
 	kr := &keepErr{r: rd}
 	sent, err = r.client.UploadBlob(ctx, r.target, d, kr)
 	if rerr := kr.get(); rerr != nil {

@@ -18,6 +18,9 @@ type openedVolume struct {
 	close func() error
 	path  string
 	info  VolumeInfo
+	// ranges reopens parts of a volume that is a regular file, so that
+	// uploads can send them straight from it; nil for other media.
+	ranges *medium.FileRanges
 }
 
 // volumeSource opens the volumes of a transfer for reading, in order.
@@ -73,7 +76,7 @@ func (s *volumeSource) open(ctx context.Context, n int, syncID string) (*openedV
 	if err != nil {
 		return nil, err
 	}
-	return &openedVolume{r: r, close: closeFn, path: path}, nil
+	return &openedVolume{r: r, close: closeFn, path: path, ranges: medium.RangesOf(path)}, nil
 }
 
 func (s *volumeSource) lastIsTape() bool { return s.last != "" && s.isTape(s.last) }
