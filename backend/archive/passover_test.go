@@ -41,6 +41,17 @@ func passMedium(t *testing.T) (data []byte, big blob) {
 	return data, big
 }
 
+// openCounting opens data, written to a file, counting what is read.
+func openCounting(t *testing.T, data []byte) *countingFile {
+	t.Helper()
+	f, err := os.Open(tempFile(t, data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return &countingFile{File: f}
+}
+
 func tempFile(t *testing.T, data []byte) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "medium.tar")
@@ -93,12 +104,7 @@ func readHandingOff(t *testing.T, src io.Reader, big blob, opts ...ReaderOption)
 // being read; what follows it is read as ever, header for header.
 func TestHandedOffBodyInAPlainFileIsPassedOverUnread(t *testing.T) {
 	data, big := passMedium(t)
-	f, err := os.Open(tempFile(t, data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	cf := &countingFile{File: f}
+	cf := openCounting(t, data)
 	after, _, err := readHandingOff(t, cf, big)
 	if err != nil {
 		t.Fatal(err)
@@ -156,12 +162,7 @@ func equalNames(a, b []string) bool {
 // A stream hashed whole is read whole, handed off or not.
 func TestHandedOffBodyIsReadWhenTheStreamIsHashed(t *testing.T) {
 	data, big := passMedium(t)
-	f, err := os.Open(tempFile(t, data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	cf := &countingFile{File: f}
+	cf := openCounting(t, data)
 	if _, _, err := readHandingOff(t, cf, big, WithStreamDigest()); err != nil {
 		t.Fatal(err)
 	}
